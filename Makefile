@@ -1,0 +1,50 @@
+# Two commands matter: `make demo` (the main job) and `make test`. Both install what they need.
+PY        ?= python3.11
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: install up down status test lint typecheck unit demo dev bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found: install Python 3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+up: install
+	@$(BIN)/python -m hub.devstack up
+
+down:
+	@test -x $(BIN)/python && $(BIN)/python -m hub.devstack down || true
+
+status: install
+	@$(BIN)/python -m hub.devstack status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest -m "not integration"
+
+demo: install
+	@$(BIN)/python -m hub.demo
+
+dev: install
+	@$(BIN)/hub dev
+
+bench: install
+	@$(BIN)/python -m bench
+
+clean: down
+	rm -rf .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Source connectors: capture changes in ministry databases and publish them to Kafka."""

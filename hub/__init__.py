@@ -1,0 +1,1 @@
+"""The routing hub and its control plane: subscriptions, delivery, API, CLI, local dev stack."""

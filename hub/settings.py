@@ -1,0 +1,57 @@
+"""Process settings, read from the environment (prefix ``HUB_``) and an optional ``.env`` file.
+
+Every address the code uses comes from here, so the same code and tests run against the local
+dev stack or against external servers: when ``HUB_KAFKA_BOOTSTRAP`` or ``HUB_POSTGRES_DSN`` is
+set, the local stack does not start that service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset = use the local dev broker."
+    )
+    postgres_dsn: str | None = Field(
+        default=None,
+        description="PostgreSQL DSN (superuser or replication-capable) for sources and tests; "
+        "unset = use the local dev cluster.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the control-plane store; unset = SQLite file in state_dir.",
+    )
+    state_dir: Path = Field(
+        default=REPO_ROOT / ".local",
+        description="Where the local stack keeps data dirs, logs, pid files and the SQLite store.",
+    )
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "gov-data-hub",
+        description="Cache outside the clone for the Kafka jars (Maven's ~/.m2 holds the downloads).",
+    )
+    kafka_version: str = Field(default="4.1.1", description="Apache Kafka version of the dev broker.")
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP endpoint for traces; unset = nothing exported."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Fernet key encrypting secrets at rest; unset = dev key in state_dir."
+    )
+
+    def store_url(self) -> str:
+        """The control-plane store URL, defaulting to an embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'hub.sqlite'}"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,80 @@
+"""Pydantic models of the change payload and its CloudEvents envelope.
+
+The envelope attributes are the CloudEvents 1.0 context attributes we always set, plus three
+extensions: ``adminunit`` (the record's current administrative unit code), ``adminunitorig``
+(the code the source used, when it was a pre-July-2025 one) and ``traceparent`` (W3C trace
+context, the CloudEvents distributed-tracing extension).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPEC_VERSION = "1.0"
+JSON_CONTENT_TYPE = "application/json"
+
+
+class Op(StrEnum):
+    """Operation codes as Debezium defines them, so existing tooling reads ours."""
+
+    CREATE = "c"
+    UPDATE = "u"
+    DELETE = "d"
+    READ = "r"  # a snapshot read
+
+
+class SourceInfo(BaseModel):
+    """Where a change came from: enough to find it again in the source database."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    connector: str
+    database: str
+    schema_name: str | None = Field(default=None, alias="schema")
+    table: str
+    position: str = Field(description="LSN for PostgreSQL CDC, watermark for polling sources")
+    txid: str | None = None
+    commit_time: datetime | None = None
+    snapshot: bool = False
+
+
+class ChangePayload(BaseModel):
+    """The JSON value of a change message: the row before and after, and its source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: Op
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    source: SourceInfo
+
+
+class ChangeEvent(BaseModel):
+    """A CloudEvent whose data is a change payload; ``subject`` is the record key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str = Field(description="URI reference of the producing connector and table")
+    type: str = Field(description="event type, e.g. vn.gov.civil-status.birth.v1")
+    subject: str = Field(description="the record key; also the Kafka message key")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    specversion: str = SPEC_VERSION
+    datacontenttype: str = JSON_CONTENT_TYPE
+    dataschema: str | None = None
+    adminunit: str | None = None
+    adminunitorig: str | None = None
+    traceparent: str | None = None
+    data: ChangePayload
+
+    @property
+    def key(self) -> str:
+        return self.subject
+
+
+EXTENSIONS = ("adminunit", "adminunitorig", "traceparent")
+OPTIONAL_ATTRIBUTES = ("dataschema", *EXTENSIONS)

@@ -1,0 +1,76 @@
+"""CloudEvents Kafka protocol binding, binary content mode.
+
+Context attributes travel as ``ce_<name>`` headers (UTF-8), ``content-type`` as its own header,
+the record key as the message key and the change payload as the JSON value. ``traceparent`` is
+also written as a bare header so any W3C-aware Kafka tool can follow the trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.errors import InvalidInput
+from schemas.events.change import (
+    JSON_CONTENT_TYPE,
+    OPTIONAL_ATTRIBUTES,
+    ChangeEvent,
+    ChangePayload,
+)
+
+Headers = list[tuple[str, bytes]]
+REQUIRED = ("specversion", "id", "source", "type", "subject", "time")
+
+
+@dataclass(frozen=True)
+class KafkaMessage:
+    key: bytes
+    value: bytes
+    headers: Headers
+
+
+def to_kafka(event: ChangeEvent) -> KafkaMessage:
+    headers: Headers = [
+        ("ce_specversion", event.specversion.encode()),
+        ("ce_id", event.id.encode()),
+        ("ce_source", event.source.encode()),
+        ("ce_type", event.type.encode()),
+        ("ce_subject", event.subject.encode()),
+        ("ce_time", event.time.isoformat().encode()),
+        ("content-type", event.datacontenttype.encode()),
+    ]
+    for name in OPTIONAL_ATTRIBUTES:
+        value = getattr(event, name)
+        if value is not None:
+            headers.append((f"ce_{name}", value.encode()))
+    if event.traceparent:
+        headers.append(("traceparent", event.traceparent.encode()))
+    value = event.data.model_dump_json(by_alias=True).encode()
+    return KafkaMessage(key=event.subject.encode(), value=value, headers=headers)
+
+
+def from_kafka(key: bytes | None, value: bytes | None, headers: Headers) -> ChangeEvent:
+    """Rebuild the event; raises ``InvalidInput`` naming what is missing or malformed."""
+    attrs: dict[str, Any] = {}
+    for name, raw in headers:
+        if name.startswith("ce_"):
+            attrs[name[3:]] = raw.decode()
+        elif name == "content-type":
+            attrs["datacontenttype"] = raw.decode()
+        elif name == "traceparent" and "traceparent" not in attrs:
+            attrs["traceparent"] = raw.decode()
+    missing = [name for name in REQUIRED if name not in attrs]
+    if missing:
+        raise InvalidInput(f"not a CloudEvent: missing header(s) {', '.join('ce_' + m for m in missing)}")
+    if value is None:
+        raise InvalidInput("CloudEvent without a value (tombstones carry no change)")
+    attrs.setdefault("datacontenttype", JSON_CONTENT_TYPE)
+    attrs["time"] = datetime.fromisoformat(attrs["time"])
+    if key is not None and key.decode() != attrs["subject"]:
+        raise InvalidInput("message key and ce_subject disagree")
+    known = set(ChangeEvent.model_fields)
+    return ChangeEvent(
+        **{k: v for k, v in attrs.items() if k in known},
+        data=ChangePayload.model_validate_json(value),
+    )

@@ -1,0 +1,77 @@
+"""Fixture chain for the whole suite (after arq's): session services -> addresses -> settings ->
+per-test isolated resources (a unique topic name, a fresh database).
+
+The local Kafka and PostgreSQL are started once per run when no external server is configured
+(``HUB_KAFKA_BOOTSTRAP`` / ``HUB_POSTGRES_DSN``). They are left running afterwards so parallel
+or repeated runs share them; ``make down`` (and ``.ci/run``) stops them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from hub.devstack import stack
+from hub.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(base_settings: Settings) -> str:
+    return stack.ensure(base_settings, need_postgres=False).kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(base_settings: Settings) -> str:
+    return stack.ensure(base_settings, need_kafka=False).postgres_dsn
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for names a test creates (topics, groups, databases)."""
+    return uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def topic(unique: str) -> str:
+    return f"test.{unique}"
+
+
+def replace_database(dsn: str, database: str) -> str:
+    return psycopg.conninfo.make_conninfo(dsn, dbname=database)
+
+
+@pytest.fixture
+def pg_database(postgres_dsn: str, unique: str) -> Iterator[str]:
+    """A fresh database for one test, dropped afterwards (with its replication slots)."""
+    name = f"t_{unique}"
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield replace_database(postgres_dsn, name)
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        slots = conn.execute(
+            "SELECT slot_name FROM pg_replication_slots WHERE database = %s", (name,)
+        ).fetchall()
+        for (slot,) in slots:
+            conn.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                         "WHERE slot_name = %s AND active_pid IS NOT NULL", (slot,))  # fmt: skip
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def settings(base_settings: Settings, tmp_path: object) -> Settings:
+    """Settings for one test: a private SQLite control-plane store unless one is configured."""
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    url = base_settings.database_url or f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    return base_settings.model_copy(update={"database_url": url})
