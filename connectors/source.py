@@ -38,6 +38,8 @@ class Change:
     commit_time: datetime | None = None
     snapshot: bool = False
     unchanged_toast: tuple[str, ...] = ()  # columns whose value the source did not send
+    event_type: str | None = None  # outbox mode: the application chose the type...
+    event_id: str | None = None  # ...and the id; otherwise both derive from the feed and position
 
 
 @dataclass(frozen=True)
