@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from hub.devstack.process import ServiceState, live_state, pick_port, tail, terminate
+from hub.devstack.process import ServiceState, alive, live_state, pick_port, spawn, tail, terminate
 from hub.settings import REPO_ROOT, Settings
 from schemas.errors import LocalServiceError
 
@@ -130,7 +130,7 @@ async def wait_ready(bootstrap: str, state: ServiceState, log: Path) -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refusals are expected here
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        if not os.path.exists(f"/proc/{state.pid}"):  # noqa: ASYNC240 - a /proc stat, never blocks
+        if not alive(state):
             raise LocalServiceError(f"Kafka exited during start-up; last log lines:\n{tail(log)}")
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         try:
@@ -141,7 +141,9 @@ async def wait_ready(bootstrap: str, state: ServiceState, log: Path) -> None:
             await asyncio.sleep(0.3)
         finally:
             await admin.close()
-    raise LocalServiceError(f"Kafka did not answer metadata requests within {READY_TIMEOUT_S:.0f}s")
+    raise LocalServiceError(
+        f"Kafka did not answer metadata requests within {READY_TIMEOUT_S:.0f}s; log:\n{tail(log)}"
+    )
 
 
 def start(settings: Settings) -> str:
@@ -155,23 +157,20 @@ def start(settings: Settings) -> str:
     java_bin = java()
     libs = ensure_jars(settings)
     port = pick_port(DEFAULT_PORT)
-    controller_port = pick_port(DEFAULT_PORT + 1 if port == DEFAULT_PORT else 0)
+    controller_port = pick_port(DEFAULT_PORT + 1 if port == DEFAULT_PORT else None)
     config = write_config(home, port, controller_port)
     format_storage(home, libs, config)
     env = {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx512m"}
     log4j = f"-Dlog4j2.configurationFile={home / 'log4j2.properties'}"
     cmd = [java_bin, "-Xmx512m", "-XX:+UseG1GC", log4j, "-cp", f"{libs}/*", MARKER, str(config)]
-    with open(home / "stdout.log", "ab") as out:
-        proc = subprocess.Popen(  # noqa: S603
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    state = ServiceState(pid=proc.pid, port=port, marker=MARKER)
+    pid = spawn(cmd, home / "stdout.log", env)
+    state = ServiceState(pid=pid, port=port, marker=MARKER)
     state.save(pid_file)
     bootstrap = f"127.0.0.1:{port}"
     try:
         asyncio.run(wait_ready(bootstrap, state, home / "stdout.log"))
     except LocalServiceError:
-        terminate(proc.pid, timeout_s=5)
+        terminate(pid, timeout_s=5)
         pid_file.unlink(missing_ok=True)
         raise
     return bootstrap

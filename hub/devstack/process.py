@@ -68,13 +68,27 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
-def pick_port(preferred: int) -> int:
+def pick_port(preferred: int | None = None) -> int:
     """The preferred port if free, else one the kernel hands out."""
-    if port_free(preferred):
+    if preferred and port_free(preferred):
         return preferred
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def spawn(argv: list[str], log: Path, env: dict[str, str]) -> int:
+    """Start a detached daemon (own session, output appended to ``log``) and return its pid.
+
+    ``posix_spawn`` rather than ``subprocess.Popen``: the service outlives this process, and a
+    Popen object would warn about a child still running when it is garbage-collected.
+    """
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
 
 
 def terminate(pid: int, timeout_s: float = 30.0) -> None:
