@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import os
 import shutil
@@ -18,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from hub.devstack.process import ServiceState, alive, live_state, pick_port, spawn, tail, terminate
+from hub.devstack.process import ServiceState, alive, live_state, pick_ports, spawn, tail, terminate
 from hub.settings import REPO_ROOT, Settings
 from schemas.errors import LocalServiceError
 
@@ -44,7 +45,9 @@ logger.apache.level = WARN
 
 
 def libs_dir(settings: Settings) -> Path:
-    return settings.cache_dir / f"kafka-{settings.kafka_version}" / "libs"
+    """Keyed by version and POM content, so a changed POM resolves a fresh set of jars."""
+    pom_hash = hashlib.sha256(POM.read_bytes()).hexdigest()[:10]
+    return settings.cache_dir / f"kafka-{settings.kafka_version}-{pom_hash}" / "libs"
 
 
 def ensure_jars(settings: Settings) -> Path:
@@ -156,8 +159,7 @@ def start(settings: Settings) -> str:
         return f"127.0.0.1:{running.port}"
     java_bin = java()
     libs = ensure_jars(settings)
-    port = pick_port(DEFAULT_PORT)
-    controller_port = pick_port(DEFAULT_PORT + 1 if port == DEFAULT_PORT else None)
+    port, controller_port = pick_ports(DEFAULT_PORT, DEFAULT_PORT + 1)
     config = write_config(home, port, controller_port)
     format_storage(home, libs, config)
     env = {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx512m"}

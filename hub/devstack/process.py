@@ -77,6 +77,21 @@ def pick_port(preferred: int | None = None) -> int:
         return int(sock.getsockname()[1])
 
 
+def pick_ports(*preferred: int) -> list[int]:
+    """Distinct ports: the preferred ones if all are free, else fresh ones held open together
+    while choosing, so the kernel cannot hand the same port out twice."""
+    if all(port_free(p) for p in preferred):
+        return list(preferred)
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in preferred]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def spawn(argv: list[str], log: Path, env: dict[str, str]) -> int:
     """Start a detached daemon (own session, output appended to ``log``) and return its pid.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub.devstack import kafka
-from hub.devstack.process import ServiceState, live_state, pick_port
+from hub.devstack.process import ServiceState, live_state, pick_port, pick_ports
 from schemas.errors import LocalServiceError
 
 
@@ -20,6 +20,9 @@ def test_busy_preferred_port_is_replaced_by_a_free_one() -> None:
         chosen = pick_port(taken)
         assert chosen != taken
         assert chosen > 0
+        pair = pick_ports(taken, taken + 1)
+        assert taken not in pair
+        assert len(set(pair)) == 2
 
 
 def test_state_of_a_dead_process_is_stale_and_removed(tmp_path: Path) -> None:
