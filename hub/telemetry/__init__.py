@@ -1,0 +1,6 @@
+"""Process-wide telemetry: the tracer provider (OTLP export only when configured) and logging."""
+
+from hub.telemetry.logs import setup_logging
+from hub.telemetry.tracing import setup_tracing
+
+__all__ = ["setup_logging", "setup_tracing"]
