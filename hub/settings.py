@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Fernet key encrypting secrets at rest; unset = dev key in state_dir."
     )
+    api_url: str = Field(
+        default="http://127.0.0.1:8600", description="Where the CLI reaches the control-plane API."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Interface `hub api` listens on.")
+    api_port: int = Field(default=8600, ge=1, le=65535, description="Port `hub api` listens on.")
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body the API reads; larger gets 413."
+    )
+    contract_compatibility: str = Field(
+        default="BACKWARD",
+        description="Compatibility mode of contract subjects that have none of their own "
+        "(NONE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]).",
+    )
 
     def store_url(self) -> str:
         """The control-plane store URL, defaulting to an embedded SQLite file."""

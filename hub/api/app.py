@@ -1,0 +1,71 @@
+"""The control-plane API: ``create_app(settings)`` builds the FastAPI application.
+
+Startup brings the store up to date (every Alembic branch) and keeps one ``Store`` on
+``app.state``; routers reach it through ``hub.api.dependencies``. Errors of every kind leave
+through the one handler module ``hub.api.problems``; bodies larger than
+``settings.api_max_body_bytes`` are refused before any route reads them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.engine import make_url
+
+from hub.api import problems
+from hub.api.body_limit import BodyLimitMiddleware
+from hub.api.routers import health
+from hub.settings import Settings
+from hub.store import migrate
+from hub.store.base import Store
+
+API_PREFIX = "/v1"
+
+# The areas of the API, mounted under /v1 in this order (the OpenAPI document follows it).
+# To add one: write hub/api/routers/<area>.py with
+#     router = APIRouter(prefix="/<area>", tags=["<area>"])
+# import it above (one line) and append `<area>.router` here (one line). Nothing else changes:
+# errors, body limits and the store dependency are already handled for every router.
+V1_ROUTERS: list[APIRouter] = []
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="Data-exchange hub control plane",
+        version=version("gov-data-hub"),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
+    app.include_router(health.router)
+    for router in V1_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    url = app.state.settings.store_url()
+    await asyncio.to_thread(_prepare_store, url)
+    store = Store(url)
+    app.state.store = store
+    try:
+        yield
+    finally:
+        store.engine.dispose()
+
+
+def _prepare_store(url: str) -> None:
+    """Create the SQLite file's folder on a fresh machine, then apply every migration."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(url)

@@ -1,0 +1,100 @@
+"""The one place where errors become HTTP responses: RFC 9457 problem documents.
+
+Every error the API returns has the same shape (``type``, ``title``, ``status``, ``code`` and
+optional ``details``) and the media type ``application/problem+json``, so clients match on the
+stable ``code`` and never on the wording. Unexpected exceptions become a bare 500
+``internal_error``: the stack trace goes to the server log, never to the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from schemas.errors import HubError, InvalidInput, NotFound
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class MethodNotAllowed(InvalidInput):
+    code = "method_not_allowed"
+    status = 405
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+    status = 413
+
+
+class InternalError(HubError):
+    code = "internal_error"
+    status = 500
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_response(error: HubError, headers: Mapping[str, str] | None = None) -> Response:
+    return ProblemResponse(error.to_problem(), status_code=error.status, headers=headers)
+
+
+class _PlainHTTPError(HubError):
+    """A framework HTTP error we have no family for; keeps the status the framework chose."""
+
+    code = "http_error"
+
+
+def _from_http_exception(exc: StarletteHTTPException) -> HubError:
+    if exc.status_code == 404:
+        return NotFound("no such resource")
+    if exc.status_code == 405:
+        return MethodNotAllowed("method not allowed on this resource")
+    error = _PlainHTTPError(str(exc.detail))
+    error.status = exc.status_code  # type: ignore[misc]  # instance refinement, as HubError.code
+    return error
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Field, message and rule of each failure; the rejected input itself is not echoed back."""
+    return [
+        {
+            "field": ".".join(str(part) for part in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+
+
+async def _hub_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HubError)
+    return problem_response(exc)
+
+
+async def _request_validation(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(InvalidInput("invalid request", details=_validation_details(exc)))
+
+
+async def _http_exception(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(_from_http_exception(exc), headers=exc.headers)
+
+
+async def _unexpected(_request: Request, _exc: Exception) -> Response:
+    # Starlette re-raises after this response is sent, so the server still logs the traceback.
+    return problem_response(InternalError("internal error"))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers; call once from the app factory."""
+    app.add_exception_handler(HubError, _hub_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unexpected)

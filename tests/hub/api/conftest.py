@@ -1,0 +1,43 @@
+"""The real app on a private store, driven in-process through httpx's ASGI transport.
+
+``api_app`` runs the app's lifespan (migrations, store), so every router test talks to the
+same application a server would run. ``pg_settings`` points the store at a fresh PostgreSQL
+database for the tests that must also pass on the production backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hub.api import create_app
+from hub.settings import Settings
+from tests.hub.store.pg_url import sqlalchemy_url
+
+
+@pytest.fixture
+def pg_settings(settings: Settings, pg_database: str) -> Settings:
+    return settings.model_copy(update={"database_url": sqlalchemy_url(pg_database)})
+
+
+@pytest.fixture
+def api_settings(settings: Settings) -> Settings:
+    """Override in a test module (or parametrize) to run the same tests on another store."""
+    return settings
+
+
+@pytest.fixture
+async def api_app(api_settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(api_settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=api_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield client
