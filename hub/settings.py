@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "(NONE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]).",
     )
 
+    endpoint_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Webhook hosts, IPs or CIDR networks allowed plain http and private addresses "
+        'for development, as JSON: ["localhost", "127.0.0.0/8"]. Metadata addresses never are.',
+    )
+
     def store_url(self) -> str:
         """The control-plane store URL, defaulting to an embedded SQLite file."""
         if self.database_url:
