@@ -1,0 +1,179 @@
+"""Endpoint safety: static URL rules, address ranges, DNS answers, and connect-time pinning."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse
+
+from hub.delivery.endpoint_safety import (
+    EndpointPolicy,
+    IPAddress,
+    Resolver,
+    SafeTransport,
+    UnresolvableEndpoint,
+    check_endpoint,
+    check_url,
+    read_capped,
+    safe_client,
+)
+from hub.settings import Settings
+from schemas.errors import UnsafeEndpoint
+from tests.hub.portal.serving import serving
+
+NONE = EndpointPolicy()
+DEV = EndpointPolicy.from_entries(["localhost", "127.0.0.0/8", "portal.test"])
+
+
+def fake_dns(answers: dict[str, list[str]]) -> Resolver:
+    async def resolve(host: str, port: int) -> list[IPAddress]:
+        if host not in answers:
+            raise UnresolvableEndpoint(f"cannot resolve {host}")
+        return [ipaddress.ip_address(a) for a in answers[host]]
+
+    return resolve
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://portal.example.gov.vn/hook",
+        "ftp://portal.example.gov.vn/hook",
+        "/relative/hook",
+        "https://user:pw@portal.example.gov.vn/hook",
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://172.16.0.1/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[fd00:ec2::254]/hook",
+        "https://[64:ff9b::a00:1]/hook",
+        "https://0.0.0.0/hook",
+        "https://100.64.0.1/hook",
+        "https://224.0.0.1/hook",
+    ],
+)
+def test_refused_without_allow_list(url: str) -> None:
+    with pytest.raises(UnsafeEndpoint) as caught:
+        check_url(url, NONE)
+    assert caught.value.code == "unsafe_endpoint"
+
+
+def test_public_https_ip_accepted() -> None:
+    assert check_url("https://93.184.216.34:8443/hook", NONE).port == 8443
+    target = check_url("https://93.184.216.34/hook", NONE)
+    assert (target.host, target.port) == ("93.184.216.34", 443)
+    with pytest.raises(UnsafeEndpoint):
+        check_url("https://203.0.113.9/hook", NONE)  # documentation range, not global
+
+
+def test_allow_list_permits_http_and_private_addresses_for_development() -> None:
+    assert check_url("http://localhost:8088/hook", DEV).port == 8088
+    assert check_url("http://127.0.0.1:8088/hook", DEV).host == "127.0.0.1"
+    with pytest.raises(UnsafeEndpoint):
+        check_url("http://10.0.0.1/hook", DEV)
+
+
+def test_metadata_refused_even_when_allow_listed() -> None:
+    policy = EndpointPolicy.from_entries(["169.254.0.0/16"])
+    with pytest.raises(UnsafeEndpoint, match="metadata"):
+        check_url("http://169.254.169.254/", policy)
+
+
+def test_policy_reads_settings() -> None:
+    policy = EndpointPolicy.from_settings(Settings(endpoint_allowlist=["LocalHost.", "10.0.0.0/8"]))
+    assert policy.allows_host("localhost")
+    assert policy.allows_host("10.9.9.9")
+    assert not policy.allows_host("192.168.0.1")
+
+
+async def test_hostname_resolving_to_loopback_refused() -> None:
+    with pytest.raises(UnsafeEndpoint, match="non-public"):
+        await check_endpoint("https://localhost/hook", NONE)
+
+
+async def test_one_private_answer_among_public_ones_refuses_the_host() -> None:
+    dns = fake_dns({"portal.example": ["93.184.216.34", "10.0.0.5"]})
+    with pytest.raises(UnsafeEndpoint, match=r"10\.0\.0\.5"):
+        await check_endpoint("https://portal.example/hook", NONE, dns)
+    ok = fake_dns({"portal.example": ["93.184.216.34"]})
+    assert await check_endpoint("https://portal.example/hook", NONE, ok) == [
+        ipaddress.ip_address("93.184.216.34")
+    ]
+
+
+async def test_unresolvable_host_refused_at_registration() -> None:
+    with pytest.raises(UnresolvableEndpoint):
+        await check_endpoint("https://nowhere.invalid/hook", NONE)
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/host")
+    async def host(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.headers["host"])
+
+    @app.get("/redirect")
+    async def redirect() -> RedirectResponse:
+        return RedirectResponse("http://127.0.0.1:1/elsewhere", status_code=302)
+
+    @app.get("/big")
+    async def big() -> PlainTextResponse:
+        return PlainTextResponse("x" * 1_000_000)
+
+    return app
+
+
+@pytest.fixture
+async def base_url() -> AsyncIterator[str]:
+    async with serving(_app()) as url:
+        yield url
+
+
+async def test_connect_time_check_refuses_loopback_not_allow_listed(base_url: str) -> None:
+    async with safe_client(NONE, timeout_s=5) as client:
+        with pytest.raises(UnsafeEndpoint):
+            await client.get(f"{base_url}/host")
+
+
+async def test_transport_connects_to_the_checked_address_keeping_the_host_name(base_url: str) -> None:
+    port = httpx.URL(base_url).port
+    dns = fake_dns({"portal.test": ["127.0.0.1"]})
+    transport = SafeTransport(DEV, resolve=dns)
+    async with httpx.AsyncClient(transport=transport) as client:
+        response = await client.get(f"http://portal.test:{port}/host")
+    assert response.text == f"portal.test:{port}"
+
+
+async def test_rebinding_to_a_private_address_is_refused_at_connect() -> None:
+    dns = fake_dns({"portal.example": ["127.0.0.1"]})
+    transport = SafeTransport(EndpointPolicy.from_entries(["portal.test"]), resolve=dns)
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(UnsafeEndpoint):
+            await client.get("https://portal.example/hook")
+
+
+async def test_unresolvable_at_connect_is_a_retriable_connect_error() -> None:
+    transport = SafeTransport(NONE, resolve=fake_dns({}))
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("https://portal.example/hook")
+
+
+async def test_redirects_are_not_followed(base_url: str) -> None:
+    async with safe_client(DEV, timeout_s=5) as client:
+        response = await client.get(f"{base_url}/redirect")
+    assert response.status_code == 302
+
+
+async def test_response_body_read_up_to_the_limit(base_url: str) -> None:
+    async with safe_client(DEV, timeout_s=5) as client, client.stream("GET", f"{base_url}/big") as response:
+        body = await read_capped(response, 1000)
+    assert body == b"x" * 1000
