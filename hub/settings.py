@@ -8,6 +8,7 @@ set, the local stack does not start that service.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,10 +54,11 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body the API reads; larger gets 413."
     )
-    contract_compatibility: str = Field(
+    contract_compatibility: Literal[
+        "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"
+    ] = Field(
         default="BACKWARD",
-        description="Compatibility mode of contract subjects that have none of their own "
-        "(NONE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], FULL[_TRANSITIVE]).",
+        description="Compatibility mode of contract subjects that have none of their own.",
     )
 
     endpoint_allowlist: list[str] = Field(

@@ -1,0 +1,132 @@
+"""``hub contracts``: list, show, register, check and seed contract versions through the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hub.cli.client import ApiClient, ApiError
+from hub.cli.context import api_client
+from hub.cli.contract_files import ContractFile, discover, read_schema
+from hub.cli.errors import detail_lines, report
+from hub.settings import REPO_ROOT
+
+app = typer.Typer(help="The contract registry: versioned JSON Schemas per event type.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+SchemaFile = Annotated[
+    Path, typer.Option("--file", "-f", exists=True, dir_okay=False, help="JSON Schema file.")
+]
+ContractsDir = Annotated[Path, typer.Option("--dir", help="Root of the contract files.")]
+Mode = Annotated[str | None, typer.Argument(metavar="[MODE]")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _path(subject: str, *rest: str) -> str:
+    return "/".join(["/v1/contracts", subject, *rest])
+
+
+@app.command("list")
+def list_subjects(ctx: typer.Context) -> None:
+    """Subjects with their latest version and compatibility mode."""
+    table = Table("subject", "latest", "versions", "compatibility")
+    for item in api_client(ctx).get("/v1/contracts")["items"]:
+        table.add_row(
+            item["subject"], str(item["latest_version"]), str(item["version_count"]), item["compatibility"]
+        )
+    out.print(table)
+
+
+@app.command("versions")
+def list_versions(ctx: typer.Context, subject: str) -> None:
+    """The live versions of one subject."""
+    table = Table("version", "fingerprint", "created")
+    for item in api_client(ctx).get(_path(subject, "versions"))["items"]:
+        table.add_row(str(item["version"]), item["fingerprint"][:12], item["created_at"])
+    out.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, subject: str, version: str = "latest") -> None:
+    """One version as JSON (its schema under "schema")."""
+    out.print_json(data=api_client(ctx).get(_path(subject, "versions", version)))
+
+
+@app.command("register")
+def register(ctx: typer.Context, subject: str, file: SchemaFile) -> None:
+    """Register a schema as the subject's next version (refused when incompatible)."""
+    response = api_client(ctx).request("POST", _path(subject, "versions"), {"schema": read_schema(file)})
+    body = response.json()
+    verb = "registered" if response.status_code == 201 else "already registered:"
+    out.print(f"{verb} {escape(subject)} version {body['version']}")
+
+
+@app.command("check")
+def check(ctx: typer.Context, subject: str, file: SchemaFile) -> None:
+    """Would this schema be accepted? Exit status 1 when it would not."""
+    body = {"schema": read_schema(file)}
+    result = api_client(ctx).request("POST", _path(subject, "compatibility"), body).json()
+    if result["compatible"]:
+        out.print(f"compatible with {escape(subject)} under {result['compatibility']}")
+        return
+    out.print(f"NOT compatible with {escape(subject)} under {result['compatibility']}:")
+    for line in detail_lines(result["incompatibilities"]):
+        out.print(f"  - {escape(line)}")
+    raise typer.Exit(1)
+
+
+@app.command("mode")
+def mode(ctx: typer.Context, subject: str, new_mode: Mode = None) -> None:
+    """Show the subject's compatibility mode, or set it (NONE, BACKWARD, FULL_TRANSITIVE...)."""
+    client = api_client(ctx)
+    if new_mode is None:
+        body = client.get(_path(subject, "config"))
+    else:
+        body = client.put(_path(subject, "config"), {"compatibility": new_mode.upper()})
+    out.print(body["compatibility"])
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, subject: str, yes: Yes = False) -> None:
+    """Soft-delete a subject: its versions stop being served; their numbers are not reused."""
+    if not yes:
+        typer.confirm(f"delete every version of {subject}?", abort=True)
+    body = api_client(ctx).delete(_path(subject))
+    out.print(f"deleted {escape(subject)} versions {body['deleted_versions']}")
+
+
+@app.command("sync")
+def sync(
+    ctx: typer.Context,
+    directory: ContractsDir = REPO_ROOT / "contracts",
+) -> None:
+    """Register every generated contract file, oldest version first; safe to run again."""
+    client = api_client(ctx)
+    table = Table("subject", "file", "registry version", "result")
+    failures = 0
+    for item in discover(directory):
+        result, ok = _sync_one(client, item)
+        failures += not ok
+        table.add_row(item.subject, item.path.name, *result)
+    out.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _sync_one(client: ApiClient, item: ContractFile) -> tuple[tuple[str, str], bool]:
+    """Register one file; a refusal is reported and the other subjects still go through."""
+    body: dict[str, Any] = {"schema": read_schema(item.path)}
+    try:
+        response = client.request("POST", _path(item.subject, "versions"), body)
+    except ApiError as exc:
+        report(exc)
+        return ("-", f"refused: {exc.code}"), False
+    number = response.json()["version"]
+    if number != item.version:
+        return (str(number), "registered under another number"), False
+    return (str(number), "new" if response.status_code == 201 else "unchanged"), True

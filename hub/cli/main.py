@@ -1,0 +1,53 @@
+"""The ``hub`` console script: the root typer app and the list of its sub-commands.
+
+Each area adds a sub-app in its own module (``hub/cli/<area>.py`` exposing ``app``) and one
+``app.add_typer(...)`` line below. Commands reach the API with ``api_client(ctx)``; errors
+are reported by ``hub.cli.errors.ReportingGroup`` for the whole tree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hub.cli import contracts
+from hub.cli.context import CliState
+from hub.cli.errors import ReportingGroup
+from hub.settings import get_settings
+
+app = typer.Typer(
+    name="hub",
+    help="Data-exchange hub: control plane client and processes.",
+    cls=ReportingGroup,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    api_url: Annotated[
+        str | None, typer.Option(help="Control-plane API address (default: HUB_API_URL).")
+    ] = None,
+) -> None:
+    ctx.obj = CliState(api_url=api_url or get_settings().api_url)
+
+
+@app.command("api")
+def serve_api() -> None:
+    """Serve the control-plane API (host and port from HUB_API_HOST / HUB_API_PORT)."""
+    import uvicorn
+
+    from hub.api import create_app
+    from hub.telemetry import setup_logging, setup_tracing
+
+    settings = get_settings()
+    setup_logging()
+    setup_tracing("hub-api", settings)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+
+
+# Sub-commands, one line per area (keep `hub --help` in this order).
+app.add_typer(contracts.app, name="contracts")
