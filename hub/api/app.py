@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 
 from hub.api import problems
 from hub.api.body_limit import BodyLimitMiddleware
-from hub.api.routers import health
+from hub.api.routers import contracts, health
+from hub.api.routers import subscriptions as subscriptions_api
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -31,7 +32,10 @@ API_PREFIX = "/v1"
 #     router = APIRouter(prefix="/<area>", tags=["<area>"])
 # import it above (one line) and append `<area>.router` here (one line). Nothing else changes:
 # errors, body limits and the store dependency are already handled for every router.
-V1_ROUTERS: list[APIRouter] = []
+V1_ROUTERS: list[APIRouter] = [
+    contracts.router,
+    subscriptions_api.router,
+]
 
 
 def create_app(settings: Settings) -> FastAPI:
