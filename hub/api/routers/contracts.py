@@ -1,0 +1,202 @@
+"""``/v1/contracts``: the contract registry over HTTP (in the manner of a schema registry).
+
+Registration answers 201 with the new version, or 200 with the existing one when the same
+schema is already live under the subject; 409 ``incompatible_contract`` lists every
+incompatibility under the subject's mode; 422 ``invalid_schema`` when the document is not a
+JSON Schema. Every rejection happens before the transaction commits, so it changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel, Field
+
+from hub.api.bodies import RequestBody
+from hub.api.dependencies import SettingsDep, StoreDep
+from hub.settings import Settings
+from hub.store.base import Store
+from hub.store.contracts import (
+    SUBJECT_PATTERN,
+    ContractRegistry,
+    ContractVersion,
+    incompatibility_details,
+)
+from schemas.contracts.compatibility import Mode
+from schemas.errors import InvalidInput
+
+router = APIRouter(prefix="/contracts", tags=["contracts"])
+
+Subject = Annotated[
+    str, Path(pattern=SUBJECT_PATTERN, max_length=200, description="e.g. vn.gov.civil-status.birth.v1")
+]
+VersionRef = Annotated[str, Path(description="a version number (1, 2, ...) or `latest`")]
+
+
+class SchemaBody(RequestBody):
+    schema_: dict[str, Any] = Field(alias="schema", description="a JSON Schema document")
+
+
+class ConfigBody(RequestBody):
+    compatibility: Mode
+
+
+class Config(BaseModel):
+    compatibility: Mode
+
+
+class SubjectOut(BaseModel):
+    subject: str
+    latest_version: int
+    version_count: int
+    compatibility: Mode
+
+
+class VersionSummary(BaseModel):
+    version: int
+    fingerprint: str
+    created_at: datetime
+
+
+class VersionOut(VersionSummary):
+    subject: str
+    schema_: dict[str, Any] = Field(serialization_alias="schema")
+
+
+T = TypeVar("T")
+
+
+class Items(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class IncompatibilityOut(BaseModel):
+    path: str
+    rule: str
+    message: str
+    version: int | None
+
+
+class CheckResult(BaseModel):
+    compatible: bool
+    compatibility: Mode
+    incompatibilities: list[IncompatibilityOut]
+
+
+class Deleted(BaseModel):
+    subject: str
+    deleted_versions: list[int]
+
+
+@contextmanager
+def _registry(store: Store, settings: Settings) -> Iterator[ContractRegistry]:
+    with store.session() as session:
+        yield ContractRegistry(session, Mode(settings.contract_compatibility))
+
+
+def _out(item: ContractVersion) -> VersionOut:
+    return VersionOut(
+        subject=item.subject,
+        version=item.version,
+        fingerprint=item.fingerprint,
+        created_at=item.created_at,
+        schema_=item.document,
+    )
+
+
+def _version_number(ref: str) -> int | None:
+    if ref == "latest":
+        return None
+    if ref.isascii() and ref.isdigit() and int(ref) >= 1:
+        return int(ref)
+    raise InvalidInput(
+        "version must be a positive integer or 'latest'",
+        details=[{"field": "path.version", "message": f"got {ref!r}", "type": "version"}],
+    )
+
+
+@router.get("")
+def list_subjects(store: StoreDep, settings: SettingsDep) -> Items[SubjectOut]:
+    with _registry(store, settings) as registry:
+        found = registry.subjects()
+    return Items(
+        items=[
+            SubjectOut(
+                subject=s.name,
+                latest_version=s.latest_version,
+                version_count=s.version_count,
+                compatibility=s.compatibility,
+            )
+            for s in found
+        ]
+    )
+
+
+@router.post("/{subject}/versions", status_code=status.HTTP_201_CREATED)
+def register(
+    subject: Subject, body: SchemaBody, response: Response, store: StoreDep, settings: SettingsDep
+) -> VersionOut:
+    """Register a schema as the subject's next version (200 if it is already live)."""
+    with _registry(store, settings) as registry:
+        registration = registry.register(subject, body.schema_)
+    if not registration.created:
+        response.status_code = status.HTTP_200_OK
+    return _out(registration.version)
+
+
+@router.get("/{subject}/versions")
+def list_versions(subject: Subject, store: StoreDep, settings: SettingsDep) -> Items[VersionSummary]:
+    with _registry(store, settings) as registry:
+        found = registry.versions(subject)
+    return Items(
+        items=[
+            VersionSummary(version=v.version, fingerprint=v.fingerprint, created_at=v.created_at)
+            for v in found
+        ]
+    )
+
+
+@router.get("/{subject}/versions/{version}")
+def get_version(subject: Subject, version: VersionRef, store: StoreDep, settings: SettingsDep) -> VersionOut:
+    number = _version_number(version)
+    with _registry(store, settings) as registry:
+        return _out(registry.version(subject, number))
+
+
+@router.post("/{subject}/compatibility")
+def check_compatibility(
+    subject: Subject, body: SchemaBody, store: StoreDep, settings: SettingsDep
+) -> CheckResult:
+    """Dry run of a registration: what it would break, without storing anything."""
+    with _registry(store, settings) as registry:
+        found = registry.check(subject, body.schema_)
+        mode = registry.mode(subject)
+    return CheckResult(
+        compatible=not found,
+        compatibility=mode,
+        incompatibilities=[IncompatibilityOut(**item) for item in incompatibility_details(found)],
+    )
+
+
+@router.get("/{subject}/config")
+def get_config(subject: Subject, store: StoreDep, settings: SettingsDep) -> Config:
+    """The subject's effective mode (the process default when it has none of its own)."""
+    with _registry(store, settings) as registry:
+        return Config(compatibility=registry.mode(subject))
+
+
+@router.put("/{subject}/config")
+def set_config(subject: Subject, body: ConfigBody, store: StoreDep, settings: SettingsDep) -> Config:
+    with _registry(store, settings) as registry:
+        return Config(compatibility=registry.set_mode(subject, body.compatibility))
+
+
+@router.delete("/{subject}")
+def delete_subject(subject: Subject, store: StoreDep, settings: SettingsDep) -> Deleted:
+    """Soft delete: the versions stop being served and checked against; numbers are not reused."""
+    with _registry(store, settings) as registry:
+        return Deleted(subject=subject, deleted_versions=registry.delete(subject))

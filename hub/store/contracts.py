@@ -1,0 +1,217 @@
+"""The contract registry: subjects, their numbered JSON Schema versions and compatibility modes.
+
+A subject is a stream of schemas (usually one event type). Its versions are numbered 1..n in
+registration order and never change. A new version is accepted only when the subject's mode
+(or the process default) says it is compatible with the history, so publishers cannot break
+subscribers by accident. Registering a schema already live under the subject is a no-op that
+returns that version (so seeding from files can run any number of times). Deleting a subject is
+soft: its versions stop counting and stop being served, their numbers are never reused.
+
+Everything here runs inside one session (one transaction) of the caller: a rejected request
+raises before the transaction commits, so it changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hub.store.base import Base, utcnow
+from schemas.contracts.compatibility import Incompatibility, Mode, check, check_schema
+from schemas.errors import Conflict, IncompatibleContract, NotFound
+
+SUBJECT_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,198}[a-z0-9])?$"
+
+
+class ConcurrentUpdate(Conflict):
+    """Another request changed the same subject at the same moment; trying again will work."""
+
+    code = "concurrent_update"
+    retriable = True
+
+
+class ContractSubject(Base):
+    __tablename__ = "contract_subjects"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    compatibility: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ContractVersion(Base):
+    __tablename__ = "contract_versions"
+
+    subject: Mapped[str] = mapped_column(
+        String(200), ForeignKey("contract_subjects.name", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+@dataclass(frozen=True)
+class SubjectSummary:
+    name: str
+    latest_version: int
+    version_count: int
+    compatibility: Mode
+
+
+@dataclass(frozen=True)
+class Registration:
+    version: ContractVersion
+    created: bool
+
+
+def fingerprint(schema: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON text: key order and whitespace do not make a new version."""
+    canonical = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def incompatibility_details(found: Sequence[Incompatibility]) -> list[dict[str, Any]]:
+    return [asdict(item) for item in found]
+
+
+class ContractRegistry:
+    """The registry's rules over one session; ``default_mode`` applies to subjects without one."""
+
+    def __init__(self, session: Session, default_mode: Mode) -> None:
+        self.session = session
+        self.default_mode = default_mode
+
+    def subjects(self) -> list[SubjectSummary]:
+        live = ContractVersion.deleted_at.is_(None)
+        rows = self.session.execute(
+            select(ContractSubject, func.max(ContractVersion.version), func.count(ContractVersion.version))
+            .join(ContractVersion, (ContractVersion.subject == ContractSubject.name) & live)
+            .group_by(ContractSubject.name)
+            .order_by(ContractSubject.name)
+        ).all()
+        return [SubjectSummary(row.name, latest, count, self._mode_of(row)) for row, latest, count in rows]
+
+    def versions(self, subject: str) -> list[ContractVersion]:
+        """Live versions, oldest first; ``NotFound`` when the subject has none."""
+        found = self._live_versions(subject)
+        if not found:
+            raise NotFound(f"no contract subject {subject!r}")
+        return found
+
+    def version(self, subject: str, number: int | None) -> ContractVersion:
+        """One live version; ``None`` means the latest."""
+        found = self.versions(subject)
+        if number is None:
+            return found[-1]
+        for item in found:
+            if item.version == number:
+                return item
+        raise NotFound(f"contract subject {subject!r} has no version {number}")
+
+    def mode(self, subject: str) -> Mode:
+        return self._mode_of(self.session.get(ContractSubject, subject))
+
+    def set_mode(self, subject: str, mode: Mode) -> Mode:
+        """Set before the first version too, so a subject can start out stricter than the default."""
+        self._locked_subject(subject).compatibility = mode.value
+        self._flush()
+        return mode
+
+    def check(self, subject: str, schema: dict[str, Any]) -> list[Incompatibility]:
+        """What registering ``schema`` now would break (an already live schema breaks nothing)."""
+        check_schema(schema)
+        live = self._live_versions(subject)
+        if any(item.fingerprint == fingerprint(schema) for item in live):
+            return []
+        return check(schema, [(item.version, item.document) for item in live], self.mode(subject))
+
+    def register(self, subject: str, schema: dict[str, Any]) -> Registration:
+        check_schema(schema)
+        row = self._locked_subject(subject)
+        live = self._live_versions(subject)
+        existing = next((item for item in live if item.fingerprint == fingerprint(schema)), None)
+        if existing is not None:
+            return Registration(existing, created=False)
+        mode = self._mode_of(row)
+        found = check(schema, [(item.version, item.document) for item in live], mode)
+        if found:
+            raise IncompatibleContract(
+                f"schema is not {mode.value} compatible with subject {subject!r}",
+                details=incompatibility_details(found),
+            )
+        return Registration(self._add_version(row, schema), created=True)
+
+    def delete(self, subject: str) -> list[int]:
+        """Soft-delete every live version; the numbers they had are never given out again."""
+        row = self._lock(subject)
+        live = self.versions(subject)
+        now = utcnow()
+        for item in live:
+            item.deleted_at = now
+        assert row is not None, "a subject with versions has a row"
+        row.deleted_at = now
+        self._flush()
+        return [item.version for item in live]
+
+    def _add_version(self, row: ContractSubject, schema: dict[str, Any]) -> ContractVersion:
+        highest = self.session.scalar(
+            select(func.max(ContractVersion.version)).where(ContractVersion.subject == row.name)
+        )
+        version = ContractVersion(
+            subject=row.name, version=(highest or 0) + 1, document=schema, fingerprint=fingerprint(schema)
+        )
+        row.deleted_at = None
+        self.session.add(version)
+        self._flush()
+        return version
+
+    def _live_versions(self, subject: str) -> list[ContractVersion]:
+        return list(
+            self.session.scalars(
+                select(ContractVersion)
+                .where(ContractVersion.subject == subject, ContractVersion.deleted_at.is_(None))
+                .order_by(ContractVersion.version)
+            )
+        )
+
+    def _locked_subject(self, name: str) -> ContractSubject:
+        """The subject row, created if new, locked until the transaction ends."""
+        row = self._lock(name)
+        if row is None:
+            row = ContractSubject(name=name)
+            self.session.add(row)
+            self._flush()
+        return row
+
+    def _lock(self, name: str) -> ContractSubject | None:
+        """Serialise writers of one subject, as the transaction's first statement.
+
+        A no-op UPDATE locks the row on PostgreSQL and takes SQLite's write lock before this
+        transaction has read anything, so no writer decides on a snapshot another one changed.
+        """
+        self.session.execute(
+            update(ContractSubject).where(ContractSubject.name == name).values(name=ContractSubject.name)
+        )
+        return self.session.get(ContractSubject, name)
+
+    def _mode_of(self, row: ContractSubject | None) -> Mode:
+        if row is None or row.compatibility is None:
+            return self.default_mode
+        return Mode(row.compatibility)
+
+    def _flush(self) -> None:
+        """Write now, so a concurrent writer's conflict surfaces here as a retriable error."""
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("the subject changed concurrently; try again") from exc
