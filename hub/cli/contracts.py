@@ -24,6 +24,7 @@ SchemaFile = Annotated[
 ]
 ContractsDir = Annotated[Path, typer.Option("--dir", help="Root of the contract files.")]
 Mode = Annotated[str | None, typer.Argument(metavar="[MODE]")]
+VersionArg = Annotated[str, typer.Argument(help="A version number or latest.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
@@ -52,7 +53,7 @@ def list_versions(ctx: typer.Context, subject: str) -> None:
 
 
 @app.command("show")
-def show(ctx: typer.Context, subject: str, version: str = "latest") -> None:
+def show(ctx: typer.Context, subject: str, version: VersionArg = "latest") -> None:
     """One version as JSON (its schema under "schema")."""
     out.print_json(data=api_client(ctx).get(_path(subject, "versions", version)))
 
@@ -107,26 +108,24 @@ def sync(
 ) -> None:
     """Register every generated contract file, oldest version first; safe to run again."""
     client = api_client(ctx)
-    table = Table("subject", "file", "registry version", "result")
     failures = 0
     for item in discover(directory):
         result, ok = _sync_one(client, item)
         failures += not ok
-        table.add_row(item.subject, item.path.name, *result)
-    out.print(table)
+        out.print(f"{escape(item.subject)} {item.path.name}: {escape(result)}")
     if failures:
         raise typer.Exit(1)
 
 
-def _sync_one(client: ApiClient, item: ContractFile) -> tuple[tuple[str, str], bool]:
+def _sync_one(client: ApiClient, item: ContractFile) -> tuple[str, bool]:
     """Register one file; a refusal is reported and the other subjects still go through."""
     body: dict[str, Any] = {"schema": read_schema(item.path)}
     try:
         response = client.request("POST", _path(item.subject, "versions"), body)
     except ApiError as exc:
         report(exc)
-        return ("-", f"refused: {exc.code}"), False
+        return f"refused: {exc.code}", False
     number = response.json()["version"]
     if number != item.version:
-        return (str(number), "registered under another number"), False
-    return (str(number), "new" if response.status_code == 201 else "unchanged"), True
+        return f"registered as version {number}, not {item.version}", False
+    return ("new" if response.status_code == 201 else "unchanged") + f" (version {number})", True
