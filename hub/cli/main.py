@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 
 from hub.cli import contracts
+from hub.cli import subscriptions as subscriptions_cli
 from hub.cli.context import CliState
 from hub.cli.errors import ReportingGroup
+from hub.portal.serve import receiver as receiver_command
 from hub.settings import get_settings
 
 app = typer.Typer(
@@ -51,3 +53,5 @@ def serve_api() -> None:
 
 # Sub-commands, one line per area (keep `hub --help` in this order).
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(subscriptions_cli.app, name="subscriptions")
+app.command("receiver")(receiver_command)

@@ -16,7 +16,7 @@ def receiver(
     secret: Annotated[
         list[str] | None,
         typer.Option(
-            help=f"Signing secret to accept (repeatable) [default: ${ENV_VARIABLE}, comma-separated]."
+            help=f"Signing secret to accept (repeatable); default: ${ENV_VARIABLE}, comma-separated."
         ),
     ] = None,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),

@@ -1,0 +1,107 @@
+"""``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets (through the API).
+
+``apply -f sub.yaml`` is declarative: each YAML document is one subscription, created or replaced
+under its ``id``. A secret the hub generates is printed once, at creation or rotation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hub.cli.context import api_client
+from schemas.errors import InvalidInput
+
+app = typer.Typer(help="Subscriptions: who receives which changes, where.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+SpecFile = Annotated[
+    Path,
+    typer.Option(
+        "--file", "-f", exists=True, dir_okay=False, help="YAML file, one document per subscription."
+    ),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+PATH = "/v1/subscriptions"
+
+
+class InvalidSpecFile(InvalidInput):
+    code = "invalid_file"
+
+
+def read_specs(file: Path) -> list[dict[str, Any]]:
+    """The YAML documents of ``file``, each a mapping with an ``id``."""
+    try:
+        documents = [doc for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise InvalidSpecFile(f"{file} is not valid YAML: {exc}") from exc
+    for doc in documents:
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            raise InvalidSpecFile(f"{file}: each document must be a mapping with an 'id'")
+    if not documents:
+        raise InvalidSpecFile(f"{file} holds no subscription")
+    return documents
+
+
+def _print_secret(secret: str | None) -> None:
+    if secret:
+        out.print(f"  signing secret (shown once, store it now): {secret}")
+
+
+@app.command("apply")
+def apply(ctx: typer.Context, file: SpecFile) -> None:
+    """Create or replace the subscriptions declared in a YAML file."""
+    client = api_client(ctx)
+    for spec in read_specs(file):
+        response = client.request("PUT", f"{PATH}/{spec['id']}", spec)
+        verb = "created" if response.status_code == 201 else "updated"
+        out.print(f"{verb} {escape(spec['id'])}")
+        _print_secret(response.json()["secret"])
+
+
+@app.command("list")
+def list_subscriptions(ctx: typer.Context) -> None:
+    """Every subscription with its state, endpoint and feeds."""
+    table = Table("id", "owner", "state", "endpoint", "feeds")
+    for sub in api_client(ctx).get(PATH):
+        state = sub["state"] + (f" ({sub['status_reason']})" if sub["status_reason"] else "")
+        table.add_row(sub["id"], sub["owner"] or "", state, sub["endpoint_url"], ", ".join(sub["feeds"]))
+    out.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, subscription_id: str) -> None:
+    """One subscription as JSON (never its secret)."""
+    out.print_json(data=api_client(ctx).get(f"{PATH}/{subscription_id}"))
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, subscription_id: str, yes: Yes = False) -> None:
+    """Delete a subscription (its endpoint receives nothing more)."""
+    if not yes:
+        typer.confirm(f"Delete subscription {subscription_id}?", abort=True)
+    api_client(ctx).request("DELETE", f"{PATH}/{subscription_id}")
+    out.print(f"deleted {escape(subscription_id)}")
+
+
+@app.command("rotate-secret")
+def rotate_secret(
+    ctx: typer.Context,
+    subscription_id: str,
+    overlap_s: Annotated[
+        float | None, typer.Option(help="How long the old secret keeps signing [default: one day].")
+    ] = None,
+) -> None:
+    """Issue a new signing secret; pushes carry both signatures during the overlap."""
+    body = {} if overlap_s is None else {"overlap_s": overlap_s}
+    rotated = api_client(ctx).request("POST", f"{PATH}/{subscription_id}/secret/rotate", body).json()
+    out.print(
+        f"rotated {escape(subscription_id)}; previous secret valid until {rotated['previous_expires_at']}"
+    )
+    _print_secret(rotated["secret"])

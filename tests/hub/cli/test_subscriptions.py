@@ -1,0 +1,60 @@
+"""``hub subscriptions`` against a real API server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.hub.cli.conftest import Hub
+
+SPECS = """\
+id: hanoi-civil-status
+owner: hanoi
+endpoint_url: https://93.184.216.34/hook
+feeds: [vn.gov.civil-status.*]
+filter:
+  predicates:
+    - {path: after.status, op: eq, value: registered}
+---
+id: hcm-land
+endpoint_url: https://93.184.216.34/land
+feeds: [gov.land.parcel.v1]
+delivery: {mode: batch, batch_max_events: 50}
+"""
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "sub.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_apply_list_show_rotate_delete(hub: Hub, tmp_path: Path) -> None:
+    file = write(tmp_path, SPECS)
+    first = hub("subscriptions", "apply", "-f", file)
+    assert first.exit_code == 0, first.output
+    assert "created hanoi-civil-status" in first.output and "created hcm-land" in first.output
+    assert first.output.count("whsec_") == 2
+    again = hub("subscriptions", "apply", "-f", file)
+    assert "updated hcm-land" in again.output and "whsec_" not in again.output
+    listed = hub("subscriptions", "list")
+    assert "hanoi-civil-status" in listed.output and "active" in listed.output
+    shown = hub("subscriptions", "show", "hcm-land")
+    assert '"batch_max_events": 50' in shown.output and "whsec_" not in shown.output
+    rotated = hub("subscriptions", "rotate-secret", "hcm-land", "--overlap-s", "60")
+    assert rotated.exit_code == 0 and "whsec_" in rotated.output
+    assert hub("subscriptions", "delete", "hcm-land", "-y").exit_code == 0
+    assert "hcm-land" not in hub("subscriptions", "list").output
+
+
+def test_unsafe_endpoint_reported_with_its_code(hub: Hub, tmp_path: Path) -> None:
+    file = write(tmp_path, SPECS.replace("https://93.184.216.34/land", "http://169.254.169.254/"))
+    result = hub("subscriptions", "apply", "-f", file)
+    assert result.exit_code == 1
+    assert "unsafe_endpoint" in result.output
+
+
+def test_invalid_file_reported(hub: Hub, tmp_path: Path) -> None:
+    for text in ("id: [unclosed", "- just\n- a list\n", ""):
+        result = hub("subscriptions", "apply", "-f", write(tmp_path, text))
+        assert result.exit_code == 1
+        assert "invalid_file" in result.output
