@@ -16,12 +16,16 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import select
+
 from hub.delivery.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
 from hub.store import subscriptions as rows
 from hub.store.base import Store
+from hub.store.contracts import ContractSubject
 from hub.subscriptions.model import Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.secrets import DEFAULT_OVERLAP_S, SigningSecrets, generate_secret
+from schemas import naming
 from schemas.errors import UnknownAdminUnit
 from schemas.feeds import UnknownFeed, all_feeds
 
@@ -34,8 +38,22 @@ class AdminUnitResolver(Protocol):
 
 
 def builtin_feed_names() -> frozenset[str]:
-    """Event types and topics of the feeds the hub knows (what a subscriber may name)."""
+    """Event types and topics of the built-in feeds (what a subscriber may name)."""
     return frozenset(name for spec in all_feeds() for name in (spec.event_type, spec.topic))
+
+
+def registered_feed_names(store: Store) -> frozenset[str]:
+    """Built-in feeds plus every live contract subject (with its topic, when it is an event type),
+    so a publisher's newly registered feed can be subscribed to at once."""
+    with store.session() as session:
+        subjects = session.scalars(select(ContractSubject.name).where(ContractSubject.deleted_at.is_(None)))
+        names = set(subjects)
+    for subject in list(names):
+        try:
+            names.add(naming.parse_event_type(subject).topic)
+        except naming.InvalidName:
+            continue
+    return builtin_feed_names() | names
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,7 @@ class Checks:
     resolve: Resolver = system_resolve
 
     async def validate(self, spec: SubscriptionSpec) -> None:
-        check_feeds(spec.feeds, self.known_feeds())
+        check_feeds(spec.feeds, await asyncio.to_thread(self.known_feeds))
         check_admin_units(spec.filter.admin_units, self.units)
         await check_endpoint(spec.endpoint_url, self.policy, self.resolve)
 

@@ -9,6 +9,7 @@ refusal (``unsafe_endpoint``, ``unresolvable_endpoint``, ``unknown_feed``, ``unk
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
@@ -19,7 +20,7 @@ from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery.endpoint_safety import EndpointPolicy
 from hub.subscriptions.model import SLUG, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.secrets import check_secret
-from hub.subscriptions.service import Checks, Issued, SubscriptionService
+from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
 from schemas.errors import InvalidInput
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
@@ -27,9 +28,11 @@ router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 SubscriptionId = Annotated[str, Path(pattern=SLUG.pattern, description="e.g. hanoi-civil-status")]
 
 
-def get_checks(settings: SettingsDep) -> Checks:
-    """Registration checks from settings; tests override this dependency (DNS, normaliser)."""
-    return Checks(policy=EndpointPolicy.from_settings(settings))
+def get_checks(settings: SettingsDep, store: StoreDep) -> Checks:
+    """Registration checks from settings and the contract registry; tests may override this."""
+    return Checks(
+        policy=EndpointPolicy.from_settings(settings), known_feeds=partial(registered_feed_names, store)
+    )
 
 
 def get_service(store: StoreDep, checks: Annotated[Checks, Depends(get_checks)]) -> SubscriptionService:

@@ -158,3 +158,12 @@ async def test_filters_by_owner(client: httpx.AsyncClient) -> None:
     await client.post("/v1/subscriptions", json=body("b-sub", owner="hcm"))
     listed = await client.get("/v1/subscriptions", params={"owner": "hcm"})
     assert [s["id"] for s in listed.json()] == ["b-sub"]
+
+
+async def test_a_newly_registered_contract_can_be_subscribed_to(client: httpx.AsyncClient) -> None:
+    tax = body("tax-watch", feeds=["gov.tax.return.v1"])
+    assert (await client.post("/v1/subscriptions", json=tax)).json()["code"] == "unknown_feed"
+    schema = {"type": "object", "properties": {"id": {"type": "string"}}}
+    registered = await client.post("/v1/contracts/vn.gov.tax.return.v1/versions", json={"schema": schema})
+    assert registered.status_code == 201, registered.text
+    assert (await client.post("/v1/subscriptions", json=tax)).status_code == 201
