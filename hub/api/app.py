@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
     for router in V1_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.COMMON_PROBLEMS)
     return app
 
 

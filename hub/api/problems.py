@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -38,6 +39,26 @@ class InternalError(HubError):
 
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_MEDIA_TYPE
+
+
+class Problem(BaseModel):
+    """The error body, as documented in OpenAPI (``HubError.to_problem`` renders it)."""
+
+    type: str = Field(examples=["urn:hub:error:not_found"])
+    title: str
+    status: int
+    code: str = Field(description="Stable machine-readable code; match on this, not on the title.")
+    details: Any = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries saying these statuses answer with a problem document."""
+    content = {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema()}}
+    return {status: {"description": "Problem (RFC 9457)", "content": content} for status in statuses}
+
+
+# Every /v1 route can answer these; routers document their own 404/409 with problem_responses.
+COMMON_PROBLEMS = problem_responses(413, 422, 500)
 
 
 def problem_response(error: HubError, headers: Mapping[str, str] | None = None) -> Response:

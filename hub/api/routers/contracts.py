@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
+from hub.api.problems import problem_responses
 from hub.settings import Settings
 from hub.store.base import Store
 from hub.store.contracts import (
@@ -29,7 +30,7 @@ from hub.store.contracts import (
 from schemas.contracts.compatibility import Mode
 from schemas.errors import InvalidInput
 
-router = APIRouter(prefix="/contracts", tags=["contracts"])
+router = APIRouter(prefix="/contracts", tags=["contracts"], responses=problem_responses(404))
 
 Subject = Annotated[
     str, Path(pattern=SUBJECT_PATTERN, max_length=200, description="e.g. vn.gov.civil-status.birth.v1")
@@ -92,6 +93,12 @@ class Deleted(BaseModel):
     deleted_versions: list[int]
 
 
+REGISTER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": VersionOut, "description": "Already live: the existing version"},
+    **problem_responses(409),
+}
+
+
 @contextmanager
 def _registry(store: Store, settings: Settings) -> Iterator[ContractRegistry]:
     with store.session() as session:
@@ -136,7 +143,11 @@ def list_subjects(store: StoreDep, settings: SettingsDep) -> Items[SubjectOut]:
     )
 
 
-@router.post("/{subject}/versions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{subject}/versions",
+    status_code=status.HTTP_201_CREATED,
+    responses=REGISTER_RESPONSES,
+)
 def register(
     subject: Subject, body: SchemaBody, response: Response, store: StoreDep, settings: SettingsDep
 ) -> VersionOut:

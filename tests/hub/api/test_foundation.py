@@ -125,3 +125,12 @@ async def test_unexpected_error_hides_its_internals(probed: httpx.AsyncClient) -
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
     assert body["title"] == "internal error"
+
+
+async def test_every_v1_operation_documents_problem_responses(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    operations = [op for path, item in paths.items() if path.startswith("/v1/") for op in item.values()]
+    assert operations
+    for operation in operations:
+        for status in ("413", "422", "500"):
+            assert PROBLEM in operation["responses"][status]["content"], operation["operationId"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import inspect
@@ -58,3 +58,8 @@ def test_racing_writers_each_get_their_own_version(store_url: str) -> None:
     finally:
         store.engine.dispose()
     assert sorted(numbers) == list(range(2, WRITERS + 2))
+
+
+def test_the_settings_offer_exactly_the_checker_modes() -> None:
+    offered = Settings.model_fields["contract_compatibility"].annotation
+    assert set(get_args(offered)) == {mode.value for mode in Mode}
