@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hub.subscriptions.secrets import check_secret
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 FEED_PATTERN = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9._*-]{0,199}$")
 DEFAULT_RETRY_SCHEDULE_S: tuple[float, ...] = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+
+
+def _checked_secret(value: str) -> str:
+    check_secret(value)
+    return value
+
+
+SigningSecret = Annotated[str, AfterValidator(_checked_secret)]
+"""A ``whsec_`` secret, validated wherever one is accepted as input."""
 
 PredicateOp = Literal["eq", "ne", "in", "exists", "prefix"]
 DeliveryMode = Literal["single", "batch"]
@@ -124,14 +133,7 @@ class SubscriptionSpec(SubscriptionBase):
     ``secret`` is optional input only: when absent the hub generates one and shows it once.
     """
 
-    secret: str | None = Field(default=None, exclude=True, repr=False)
-
-    @field_validator("secret")
-    @classmethod
-    def _secret_format(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_secret(value)
-        return value
+    secret: SigningSecret | None = Field(default=None, exclude=True, repr=False)
 
 
 class Subscription(SubscriptionBase):
@@ -161,6 +163,7 @@ __all__ = [
     "DeliveryOptions",
     "Predicate",
     "RetryPolicy",
+    "SigningSecret",
     "Subscription",
     "SubscriptionBase",
     "SubscriptionFilter",

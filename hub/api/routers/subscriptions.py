@@ -13,13 +13,12 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery.endpoint_safety import EndpointPolicy
-from hub.subscriptions.model import SLUG, Subscription, SubscriptionSpec, SubscriptionState
-from hub.subscriptions.secrets import check_secret
+from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
 from schemas.errors import InvalidInput
 
@@ -48,15 +47,8 @@ class IssuedOut(BaseModel):
 
 
 class RotateBody(RequestBody):
-    secret: str | None = Field(default=None, description="the new secret; generated when absent")
+    secret: SigningSecret | None = Field(default=None, description="the new secret; generated when absent")
     overlap_s: float | None = Field(default=None, ge=0, le=30 * 86400, description="default: one day")
-
-    @field_validator("secret")
-    @classmethod
-    def _format(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_secret(value)
-        return value
 
 
 class RotatedOut(BaseModel):
