@@ -72,6 +72,8 @@ class _PlainHTTPError(HubError):
 
 
 def _from_http_exception(exc: StarletteHTTPException) -> HubError:
+    if exc.status_code == 400:  # the framework could not parse the body (e.g. nested too deep)
+        return InvalidInput(str(exc.detail))
     if exc.status_code == 404:
         return NotFound("no such resource")
     if exc.status_code == 405:

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from hub.api.bodies import RequestBody
+from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
 from hub.settings import Settings
@@ -38,8 +38,19 @@ Subject = Annotated[
 VersionRef = Annotated[str, Path(description="a version number (1, 2, ...) or `latest`")]
 
 
+MAX_SCHEMA_DEPTH = 64  # JSON nesting levels; real contracts use a handful
+
+
 class SchemaBody(RequestBody):
     schema_: dict[str, Any] = Field(alias="schema", description="a JSON Schema document")
+
+    @field_validator("schema_")
+    @classmethod
+    def _shallow_enough(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Refuse deep nesting here: the schema checks recurse, and must not hit the stack limit."""
+        if json_depth(value) > MAX_SCHEMA_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_SCHEMA_DEPTH} levels")
+        return value
 
 
 class ConfigBody(RequestBody):

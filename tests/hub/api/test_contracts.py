@@ -225,3 +225,25 @@ async def test_deleted_subject_disappears_and_restarts_without_reusing_numbers(
     assert_problem(await client.delete(f"/v1/contracts/{SUBJECT}"), 404, "not_found")
     response = await register(client, BREAKING)  # the deleted history no longer constrains it
     assert (response.status_code, response.json()["version"]) == (201, 3)
+
+
+def nested(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+async def test_reasonably_nested_schema_is_accepted(client: httpx.AsyncClient) -> None:
+    assert (await register(client, nested(20))).status_code == 201
+
+
+@pytest.mark.parametrize("levels", [40, 400], ids=["deep", "deeper-than-the-json-parser"])
+async def test_deeply_nested_schema_is_invalid_input(
+    client: httpx.AsyncClient, unchanged: Unchanged, levels: int
+) -> None:
+    text = '{"type":"object","properties":{"a":' * levels + "{}" + "}}" * levels
+    request = client.post(
+        f"{BASE}/versions", content=f'{{"schema": {text}}}', headers={"content-type": "application/json"}
+    )
+    assert_problem(await unchanged(request), 422, "invalid_input")
