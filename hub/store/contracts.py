@@ -62,7 +62,7 @@ class ContractVersion(Base):
 
 @dataclass(frozen=True)
 class SubjectSummary:
-    name: str
+    subject: str
     latest_version: int
     version_count: int
     compatibility: Mode

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import SettingsDep, StoreDep
@@ -62,6 +62,8 @@ class Config(BaseModel):
 
 
 class SubjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     subject: str
     latest_version: int
     version_count: int
@@ -69,6 +71,8 @@ class SubjectOut(BaseModel):
 
 
 class VersionSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     version: int
     fingerprint: str
     created_at: datetime
@@ -141,17 +145,7 @@ def _version_number(ref: str) -> int | None:
 def list_subjects(store: StoreDep, settings: SettingsDep) -> Items[SubjectOut]:
     with _registry(store, settings) as registry:
         found = registry.subjects()
-    return Items(
-        items=[
-            SubjectOut(
-                subject=s.name,
-                latest_version=s.latest_version,
-                version_count=s.version_count,
-                compatibility=s.compatibility,
-            )
-            for s in found
-        ]
-    )
+    return Items(items=[SubjectOut.model_validate(summary) for summary in found])
 
 
 @router.post(
@@ -174,12 +168,7 @@ def register(
 def list_versions(subject: Subject, store: StoreDep, settings: SettingsDep) -> Items[VersionSummary]:
     with _registry(store, settings) as registry:
         found = registry.versions(subject)
-    return Items(
-        items=[
-            VersionSummary(version=v.version, fingerprint=v.fingerprint, created_at=v.created_at)
-            for v in found
-        ]
-    )
+    return Items(items=[VersionSummary.model_validate(item) for item in found])
 
 
 @router.get("/{subject}/versions/{version}")
