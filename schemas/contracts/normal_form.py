@@ -12,11 +12,12 @@ into X with ``null`` added, so the common way of making a field nullable is not 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 
 from schemas.errors import InvalidInput
@@ -36,22 +37,31 @@ def check_schema(schema: Any) -> None:
     """Raise ``InvalidSchema`` unless ``schema`` is a JSON Schema usable as a contract."""
     if not isinstance(schema, dict):
         raise InvalidSchema(f"a contract is a JSON object, not {type(schema).__name__}")
-    validator = validator_for(schema, default=Draft202012Validator)
-    try:
-        validator.check_schema(schema)
-    except SchemaError as exc:
-        where = "/" + "/".join(str(part) for part in exc.path)
+    error = best_match(
+        _meta_validator(validator_for(schema, default=Draft202012Validator)).iter_errors(schema)
+    )
+    if error is not None:
+        where = "/" + "/".join(str(part) for part in error.path)
         raise InvalidSchema(
-            f"not a valid JSON Schema at {where}: {exc.message}",
-            details=[{"path": where, "keyword": exc.validator, "message": exc.message}],
-        ) from exc
+            f"not a valid JSON Schema at {where}: {error.message}",
+            details=[{"path": where, "keyword": error.validator, "message": error.message}],
+        )
     _inline(schema, schema, ())
 
 
-def normal_form(schema: dict[str, Any]) -> Schema:
-    check_schema(schema)
+def normal_form(schema: dict[str, Any], *, trusted: bool = False) -> Schema:
+    """The comparable form; ``trusted`` skips the meta-schema check (slow) for stored versions."""
+    if not trusted:
+        check_schema(schema)
     normal: Schema = _normalise(_inline(schema, schema, ()))
     return normal
+
+
+@functools.cache
+def _meta_validator(cls: Any) -> Any:
+    """The meta-schema validator of one draft, built once (what ``cls.check_schema`` rebuilds)."""
+    meta = cls.META_SCHEMA
+    return validator_for(meta, default=cls)(meta, format_checker=cls.FORMAT_CHECKER)
 
 
 def canonical(value: Any) -> str:
