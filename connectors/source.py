@@ -40,6 +40,7 @@ class Change:
     unchanged_toast: tuple[str, ...] = ()  # columns whose value the source did not send
     event_type: str | None = None  # outbox mode: the application chose the type...
     event_id: str | None = None  # ...and the id; otherwise both derive from the feed and position
+    traceparent: str | None = None  # outbox mode: the trace context the application wrote, if any
 
 
 @dataclass(frozen=True)
