@@ -32,6 +32,7 @@ ABBREVIATIONS = {
     "q": ("quan",),
     "h": ("huyen",),
     "p": ("phuong",),
+    "x": ("xa",),
 }
 _LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 _ERA_RANK = {Era.CURRENT: 0, Era.LEGACY: 1}

@@ -1,0 +1,22 @@
+"""The package exports exactly its public face, and the shared normaliser is one per process."""
+
+from __future__ import annotations
+
+import schemas.admin_units as admin_units
+
+
+def test_exports() -> None:
+    assert sorted(admin_units.__all__) == [
+        "AmbiguousAdminUnit",
+        "Era",
+        "Level",
+        "Normaliser",
+        "Resolution",
+        "Unit",
+        "default_normaliser",
+    ]
+    assert all(hasattr(admin_units, name) for name in admin_units.__all__)
+
+
+def test_the_default_normaliser_is_shared() -> None:
+    assert admin_units.default_normaliser() is admin_units.default_normaliser()
