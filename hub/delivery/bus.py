@@ -1,0 +1,101 @@
+"""The delivery engine's Kafka plumbing, and THE place its aiokafka errors become ``BusError``.
+
+Where the broker is (settings or the local dev broker), how the engine's producers and consumers
+are configured (idempotent producer with ``acks=all``; consumers that never auto-commit, because
+offsets move only when events are resolved), and creating the per-subscription topics.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from hub.devstack import kafka as devkafka
+from hub.settings import Settings
+from schemas.errors import BusError, ConfigurationError
+
+log = logging.getLogger(__name__)
+SUBSCRIPTION_TOPIC_PARTITIONS = 3
+TOPIC_ALREADY_EXISTS = 36
+MAX_REPLICATION = 3
+METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
+
+
+def bootstrap_servers(settings: Settings) -> str:
+    found = settings.kafka_bootstrap or devkafka.running(settings)
+    if not found:
+        raise ConfigurationError("no Kafka: set HUB_KAFKA_BOOTSTRAP or start the dev stack (make up)")
+    return found
+
+
+def producer(bootstrap: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
+
+
+def group_consumer(bootstrap: str, group: str, **options: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        **options,
+    )
+
+
+def reader(bootstrap: str) -> AIOKafkaConsumer:
+    """A group-less consumer for reading a topic from its start (dead letters)."""
+    return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+
+
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str], partitions: int = SUBSCRIPTION_TOPIC_PARTITIONS
+) -> None:
+    """Create the topics that do not exist yet, replicated on up to ``MAX_REPLICATION`` brokers."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        brokers = len((await admin.describe_cluster())["brokers"])
+        factor = max(1, min(MAX_REPLICATION, brokers))
+        response = await admin.create_topics([NewTopic(name, partitions, factor) for name in names])
+    except KafkaError as exc:
+        raise BusError(f"cannot create topics {list(names)}: {exc}") from exc
+    finally:
+        await admin.close()
+    for name, code, *rest in response.topic_errors:
+        if code not in (0, TOPIC_ALREADY_EXISTS):
+            raise BusError(f"cannot create topic {name}: error {code} {rest[0] if rest else ''}")
+
+
+async def partitions(
+    bootstrap: str, *, names: Iterable[str] = (), pattern: str | None = None
+) -> list[TopicPartition]:
+    """Partitions of the named topics and of those matching ``pattern``; unknown topics have none
+    (never auto-created by asking)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        wanted = set(names)
+        if pattern is not None:
+            regex = re.compile(pattern)
+            wanted |= {t for t in await admin.list_topics() if regex.match(t)}
+        described = await admin.describe_topics(sorted(wanted)) if wanted else []
+    except KafkaError as exc:
+        raise BusError(f"cannot read topic metadata: {exc}") from exc
+    finally:
+        await admin.close()
+    return sorted(
+        TopicPartition(topic["topic"], part["partition"])
+        for topic in described
+        if topic["error_code"] == 0
+        for part in topic["partitions"]
+    )
+
+
+__all__ = ["bootstrap_servers", "ensure_topics", "group_consumer", "partitions", "producer", "reader"]

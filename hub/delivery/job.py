@@ -1,0 +1,113 @@
+"""One event on its way to one subscriber: the Kafka record it came in, and where it stands.
+
+A job is made from a feed record (first delivery) or from a record of the subscription's retry
+topic (a later scheduled attempt, a parked event, or a redelivery from the dead letters). The
+retry and dead-letter topics carry the original CloudEvent headers plus ``hub-*`` headers that
+say where the event came from and how far its delivery got, so a restarted hub resumes there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.events import ChangeEvent
+
+Headers = tuple[tuple[str, bytes], ...]
+HUB_HEADER_PREFIX = "hub-"
+ORIGIN = "hub-origin"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """The parts of a consumed Kafka record the delivery engine uses (decoupled from aiokafka)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers
+    timestamp_ms: int = 0
+
+    @classmethod
+    def of(cls, message: Any) -> Record:
+        """From an aiokafka ``ConsumerRecord``."""
+        headers = tuple((name, bytes(value or b"")) for name, value in message.headers or ())
+        return cls(
+            message.topic,
+            message.partition,
+            message.offset,
+            message.key,
+            message.value,
+            headers,
+            message.timestamp,
+        )
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        return (self.topic, self.partition)
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key == name:
+                return value.decode()
+        return None
+
+    def event_headers(self) -> Headers:
+        """The original headers, without the hub's bookkeeping."""
+        return tuple(h for h in self.headers if not h[0].startswith(HUB_HEADER_PREFIX))
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The feed record an event was first read from: the address the delivery log and trace use."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    def render(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+    @classmethod
+    def parse(cls, text: str | None, fallback: Record) -> Origin:
+        if text:
+            topic, partition, offset = text.rsplit(":", 2)
+            return cls(topic, int(partition), int(offset))
+        return cls(fallback.topic, fallback.partition, fallback.offset)
+
+
+@dataclass(eq=False)
+class Job:
+    """Mutable progress of one delivery; identity matters (``eq=False``), not field values."""
+
+    record: Record
+    event: ChangeEvent
+    origin: Origin
+    from_retry: bool = False
+    stage: int = 0  # index into the subscription's retry schedule
+    due: float = 0.0  # epoch seconds
+    attempts: int = 0  # HTTP tries made so far, across stages and restarts
+    last_error: str | None = None
+    scheduled_at: float = field(default=0.0)
+
+    @property
+    def key(self) -> str:
+        return self.event.subject
+
+    @property
+    def order_key(self) -> tuple[str, str, str]:
+        """Jobs with the same order key go one at a time, in arrival order (``ordering: key``).
+
+        Feed jobs and retry jobs are separate lanes: a feed event whose key is in retry is
+        parked into the retry topic instead of waiting in memory behind it.
+        """
+        return ("retry" if self.from_retry else "feed", self.origin.topic, self.key)
+
+    @property
+    def ident(self) -> str:
+        return f"{self.event.id}@{self.origin.render()}"
+
+
+__all__ = ["Headers", "Job", "Origin", "Record"]

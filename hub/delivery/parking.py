@@ -1,0 +1,43 @@
+"""Keys with events in retry, so that later events of those keys are parked behind them.
+
+With ``ordering: key`` an event whose key has an earlier event waiting in the retry topic must
+not overtake it. Such an event is appended to the retry topic too (parked), right behind,
+instead of being pushed: the retry lane delivers a key's records one at a time in log order.
+An entry is added when this process hands an event to the retry topic and when it reads one
+from there; it is removed when that event is resolved (delivered or dead-lettered).
+"""
+
+from __future__ import annotations
+
+from hub.delivery.job import Job
+
+LaneKey = tuple[str, str]
+
+
+class RetryKeys:
+    def __init__(self) -> None:
+        self._events: dict[LaneKey, set[str]] = {}
+
+    @staticmethod
+    def _lane(job: Job) -> LaneKey:
+        return (job.origin.topic, job.key)
+
+    def add(self, job: Job) -> None:
+        self._events.setdefault(self._lane(job), set()).add(job.ident)
+
+    def discard(self, job: Job) -> None:
+        lane = self._lane(job)
+        waiting = self._events.get(lane)
+        if waiting is not None:
+            waiting.discard(job.ident)
+            if not waiting:
+                del self._events[lane]
+
+    def holds(self, job: Job) -> bool:
+        return self._lane(job) in self._events
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+__all__ = ["RetryKeys"]

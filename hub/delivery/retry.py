@@ -1,0 +1,138 @@
+"""Retries: quick tries inside one scheduled attempt (tenacity), and the long schedule between them.
+
+Short tries absorb blips (a restarting endpoint, one lost connection): exponential backoff with
+jitter, honouring ``Retry-After`` when it is short. Anything longer moves the event to the
+subscription's retry topic with its due time in a header, where it waits without holding back
+other events (see ``sink``). The schedule is the subscription's ``retry.schedule_s``: entry
+``i`` is the wait before scheduled attempt ``i`` (entry 0, normally 0, is the first delivery);
+after the last entry fails, the event goes to the dead letters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_base, wait_exponential_jitter
+
+from hub.delivery.failures import PushError
+from hub.delivery.job import Headers, Job, Origin, Record
+from schemas.errors import DeliveryError
+
+T = TypeVar("T")
+
+STAGE = "hub-retry-stage"
+DUE_MS = "hub-retry-due-ms"
+ATTEMPTS = "hub-attempts"
+PARKED = "hub-parked"
+LAST_ERROR = "hub-last-error"
+LONG_JITTER = 0.1  # up to +10% on scheduled delays, so a recovered endpoint is not stampeded
+
+
+@dataclass(frozen=True)
+class ShortRetry:
+    """Quick tries within one scheduled attempt; ``Retry-After`` beyond ``inline_max_s`` ends them."""
+
+    attempts: int = 3
+    initial_s: float = 0.1
+    max_s: float = 2.0
+    inline_max_s: float = 10.0
+
+
+class _WaitHonouringRetryAfter(wait_base):
+    def __init__(self, policy: ShortRetry) -> None:
+        self._backoff = wait_exponential_jitter(
+            multiplier=policy.initial_s, max=policy.max_s, jitter=policy.initial_s
+        )
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        asked = _retry_after(retry_state.outcome.exception() if retry_state.outcome else None)
+        return max(self._backoff(retry_state), asked or 0.0)
+
+
+def _retry_after(error: BaseException | None) -> float | None:
+    return error.retry_after_s if isinstance(error, PushError) else None
+
+
+def worth_retrying_now(error: BaseException, policy: ShortRetry) -> bool:
+    if not isinstance(error, DeliveryError) or not error.retriable:
+        return False
+    asked = _retry_after(error)
+    return asked is None or asked <= policy.inline_max_s
+
+
+async def with_short_retries(
+    try_once: Callable[[], Awaitable[T]],
+    policy: ShortRetry,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> T:
+    """Run ``try_once`` until it succeeds, fails permanently, or the quick tries are used up."""
+    retrying = AsyncRetrying(
+        sleep=sleep or asyncio.sleep,
+        stop=stop_after_attempt(policy.attempts),
+        wait=_WaitHonouringRetryAfter(policy),
+        retry=retry_if_exception(lambda exc: worth_retrying_now(exc, policy)),
+        reraise=True,
+    )
+    return await retrying(try_once)
+
+
+def next_due(
+    schedule_s: Sequence[float], failed_stage: int, now: float, error: BaseException
+) -> float | None:
+    """When scheduled attempt ``failed_stage + 1`` is due, or None when the schedule is used up."""
+    following = failed_stage + 1
+    if following >= len(schedule_s):
+        return None
+    delay = schedule_s[following] * (1 + random.uniform(0, LONG_JITTER))  # jitter, not crypto
+    return now + max(delay, _retry_after(error) or 0.0)
+
+
+def retry_headers(job: Job, *, stage: int, due: float, parked: bool = False) -> Headers:
+    """The retry-topic headers of ``job``: its CloudEvent headers plus where delivery stands."""
+    marks = [
+        (STAGE, str(stage).encode()),
+        (DUE_MS, str(int(due * 1000)).encode()),
+        (ATTEMPTS, str(job.attempts).encode()),
+        ("hub-origin", job.origin.render().encode()),
+    ]
+    if parked:
+        marks.append((PARKED, b"1"))
+    if job.last_error:
+        marks.append((LAST_ERROR, job.last_error[:500].encode()))
+    return (*job.record.event_headers(), *marks)
+
+
+@dataclass(frozen=True)
+class RetryMarks:
+    stage: int
+    due: float
+    attempts: int
+    origin: Origin
+    last_error: str | None
+
+
+def read_marks(record: Record) -> RetryMarks:
+    """The progress a retry-topic record carries (missing headers: a fresh first attempt)."""
+    return RetryMarks(
+        stage=int(record.header(STAGE) or 0),
+        due=int(record.header(DUE_MS) or 0) / 1000,
+        attempts=int(record.header(ATTEMPTS) or 0),
+        origin=Origin.parse(record.header("hub-origin"), record),
+        last_error=record.header(LAST_ERROR),
+    )
+
+
+__all__ = [
+    "RetryMarks",
+    "ShortRetry",
+    "next_due",
+    "read_marks",
+    "retry_headers",
+    "with_short_retries",
+    "worth_retrying_now",
+]

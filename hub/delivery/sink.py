@@ -1,0 +1,325 @@
+"""One subscription's sink: its consumers, its scheduler, its commits. Several sinks share a process.
+
+Two consumer groups per subscription: ``hub.sub.<id>`` reads the feed topics (a topic pattern,
+so new feed topics are picked up) and ``hub.sub.<id>.retry`` reads its retry topic. Each hub
+process running the subscription joins both groups, so processes share its partitions; no
+sink ever waits on another subscription's. Guarantees:
+
+- offsets are committed only up to the oldest record not yet resolved (delivered,
+  dead-lettered, handed to the retry topic with Kafka's acknowledgement, or filtered out), and
+  the delivery log is flushed first: a crash at any point loses nothing (at-least-once);
+- retry records wait in memory until due without holding back other keys; with
+  ``ordering: key`` a key's events are delivered in log order, across retries (``parking``);
+- on 410 Gone, or failing past ``disable_after_s``, the subscription is disabled with the reason
+  and the sink stops; undelivered events stay uncommitted for when it is enabled again.
+
+The retry lane catches up (reads its backlog) before feed records are dispatched, so after a
+restart the keys in retry are known before newer events of those keys could overtake them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from hub.delivery import retry
+from hub.delivery.dead_letter import dead_letter_headers
+from hub.delivery.dispatch import Dispatcher
+from hub.delivery.feeds import topic_pattern
+from hub.delivery.health import Health, Transition
+from hub.delivery.job import ORIGIN, Job, Origin, Record
+from hub.delivery.log import DeliveryLog
+from hub.delivery.parking import RetryKeys
+from hub.delivery.scheduler import Scheduler
+from hub.delivery.sender import Sender
+from hub.delivery.tracker import OffsetTracker
+from hub.routing import AdminUnitIndex, decide
+from hub.subscriptions.model import Subscription
+from schemas.errors import BusError, InvalidInput
+from schemas.events import ChangeEvent
+from schemas.events.kafka_codec import from_kafka
+from schemas.naming import dlq_topic, retry_topic
+
+log = logging.getLogger(__name__)
+StateChange = Callable[[str, Transition], Awaitable[None]]
+POLL_MS = 200
+CATCH_UP_TIMEOUT_S = 10.0
+
+
+def feed_group(subscription_id: str) -> str:
+    return f"hub.sub.{subscription_id}"
+
+
+def retry_group(subscription_id: str) -> str:
+    return f"hub.sub.{subscription_id}.retry"
+
+
+@dataclass
+class SinkContext:
+    """What a sink takes from its process (shared by all the process's sinks)."""
+
+    bootstrap: str
+    producer: AIOKafkaProducer
+    log: DeliveryLog
+    units: AdminUnitIndex
+    change_state: StateChange
+    short: retry.ShortRetry = field(default_factory=retry.ShortRetry)
+    commit_interval_s: float = 0.5
+    max_pending: int = 5000
+
+
+class _Lane:
+    """One consumer and the offsets it read that are not resolved yet."""
+
+    def __init__(self, name: str, consumer: AIOKafkaConsumer) -> None:
+        self.name = name
+        self.consumer = consumer
+        self.tracker = OffsetTracker()
+
+    async def commit(self) -> None:
+        offsets = self.tracker.committable()
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+        except KafkaError as exc:  # a rebalance: the new owner re-reads from the last commit
+            log.warning("%s commit failed (%s); those records will be re-read", self.name, exc)
+            return
+        self.tracker.committed(offsets)
+
+
+class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+    def __init__(self, lane: _Lane, flush: Callable[[], Awaitable[None]]) -> None:
+        self.lane = lane
+        self.flush = flush
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self.flush()
+        await self.lane.commit()
+        self.lane.tracker.forget([(tp.topic, tp.partition) for tp in revoked])
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None
+
+
+class Sink:
+    def __init__(self, subscription: Subscription, sender: Sender, health: Health, ctx: SinkContext) -> None:
+        self.subscription = subscription
+        self.ctx = ctx
+        self.keys = RetryKeys()
+        self.retry_topic = retry_topic(subscription.id)
+        self.dlq_topic = dlq_topic(subscription.id)
+        self.dispatcher = Dispatcher(subscription, sender, self, ctx.log, health, self.keys, ctx.short)
+        delivery = subscription.delivery
+        batch = delivery.mode == "batch"
+        self.scheduler = Scheduler(
+            self.dispatcher.run,
+            ordered=delivery.ordering == "key",
+            max_in_flight=delivery.max_in_flight,
+            batch_max=delivery.batch_max_events if batch else 1,
+            batch_wait_s=delivery.batch_max_wait_ms / 1000 if batch else 0.0,
+        )
+        self.sender = sender
+        self._lanes: dict[str, _Lane] = {}
+        self._caught_up = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.stopped_reason: str | None = None
+
+    # ---- running -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Deliver until cancelled or until the subscription is disabled (then return)."""
+        sid = self.subscription.id
+        feed = _Lane("feed", self._consumer(feed_group(sid)))
+        retry_lane = _Lane("retry", self._consumer(retry_group(sid)))
+        self._lanes = {"feed": feed, "retry": retry_lane}
+        retry_lane.consumer.subscribe(
+            [self.retry_topic], listener=_Revocations(retry_lane, self.ctx.log.flush)
+        )
+        feed.consumer.subscribe(
+            pattern=topic_pattern(self.subscription.feeds), listener=_Revocations(feed, self.ctx.log.flush)
+        )
+        try:
+            await self._start(feed, retry_lane)
+            await self._run_until_stopped(feed, retry_lane)
+        finally:
+            await self._shutdown(feed, retry_lane)
+
+    def _consumer(self, group: str) -> AIOKafkaConsumer:
+        from hub.delivery import bus
+
+        return bus.group_consumer(self.ctx.bootstrap, group)
+
+    async def _start(self, *lanes: _Lane) -> None:
+        try:
+            for lane in lanes:
+                await lane.consumer.start()
+        except KafkaError as exc:
+            raise BusError(f"sink {self.subscription.id} cannot start: {exc}") from exc
+
+    async def _run_until_stopped(self, feed: _Lane, retry_lane: _Lane) -> None:
+        tasks = [
+            asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
+            asyncio.create_task(self._read_retries(retry_lane), name="retry-reader"),
+            asyncio.create_task(self._read_feeds(feed), name="feed-reader"),
+            asyncio.create_task(self._commit_loop(), name="committer"),
+            asyncio.create_task(self._stop.wait(), name="stop"),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if task.get_name() != "stop" and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+    async def _shutdown(self, *lanes: _Lane) -> None:
+        with contextlib.suppress(Exception):
+            await self.ctx.log.flush()
+        for lane in lanes:
+            with contextlib.suppress(Exception):
+                await lane.commit()
+            with contextlib.suppress(Exception):
+                await lane.consumer.stop()
+
+    async def _commit_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ctx.commit_interval_s)
+            await self.commit()
+
+    async def commit(self) -> None:
+        await self.ctx.log.flush()
+        for lane in self._lanes.values():
+            await lane.commit()
+
+    # ---- reading -------------------------------------------------------------------------
+
+    async def _read_feeds(self, lane: _Lane) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CATCH_UP_TIMEOUT_S):
+                await self._caught_up.wait()
+        while True:
+            for record in await self._poll(lane):
+                await self._accept_feed(lane, record)
+
+    async def _read_retries(self, lane: _Lane) -> None:
+        started = time.monotonic()
+        ends: dict[Any, int] | None = None
+        while True:
+            for record in await self._poll(lane):
+                await self._accept_retry(lane, record)
+            if not self._caught_up.is_set():
+                ends = await self._check_caught_up(lane, ends, started)
+
+    async def _check_caught_up(
+        self, lane: _Lane, ends: dict[Any, int] | None, started: float
+    ) -> dict[Any, int] | None:
+        assigned = lane.consumer.assignment()
+        if not assigned:
+            if time.monotonic() - started > 3.0:
+                self._caught_up.set()  # another process owns the retry partitions
+            return ends
+        if ends is None:
+            ends = await lane.consumer.end_offsets(list(assigned))
+        positions = [await lane.consumer.position(tp) for tp in assigned]
+        if all(pos >= ends.get(tp, 0) for tp, pos in zip(assigned, positions, strict=True)):
+            self._caught_up.set()
+        return ends
+
+    async def _poll(self, lane: _Lane) -> list[Record]:
+        while lane.tracker.pending() >= self.ctx.max_pending:  # noqa: ASYNC110  # resolutions come from many places
+            await asyncio.sleep(0.02)
+        try:
+            batch = await lane.consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+        except KafkaError as exc:
+            raise BusError(f"sink {self.subscription.id} {lane.name} read failed: {exc}") from exc
+        return [Record.of(m) for messages in batch.values() for m in messages]
+
+    def _decode(self, record: Record) -> ChangeEvent | str:
+        try:
+            return from_kafka(record.key, record.value, list(record.event_headers()))
+        except (InvalidInput, ValueError) as exc:
+            return str(exc)
+
+    async def _accept_feed(self, lane: _Lane, record: Record) -> None:
+        lane.tracker.track(record.tp, record.offset)
+        event = self._decode(record)
+        if isinstance(event, str):
+            await self._dead_letter_raw(lane, record, event)
+            return
+        decision = decide(event, self.subscription, self.ctx.units, topic=record.topic)
+        self.ctx.log.filtered(self.subscription.id, record.topic, matched=decision.matched)
+        if not decision.matched:
+            lane.tracker.resolve(record.tp, record.offset)
+            return
+        now = time.time()
+        origin = Origin(record.topic, record.partition, record.offset)
+        self.scheduler.submit(Job(record, event, origin, due=now, scheduled_at=now))
+
+    async def _accept_retry(self, lane: _Lane, record: Record) -> None:
+        lane.tracker.track(record.tp, record.offset)
+        event = self._decode(record)
+        if isinstance(event, str):
+            await self._dead_letter_raw(lane, record, event)
+            return
+        marks = retry.read_marks(record)
+        job = Job(
+            record, event, marks.origin, from_retry=True, stage=marks.stage, due=marks.due,
+            attempts=marks.attempts, last_error=marks.last_error, scheduled_at=marks.due,
+        )  # fmt: skip
+        self.keys.add(job)
+        self.scheduler.submit(job)
+
+    async def _dead_letter_raw(self, lane: _Lane, record: Record, reason: str) -> None:
+        headers = [
+            *record.headers,
+            ("hub-dlq-reason", b"undecodable"),
+            ("hub-dlq-error", reason[:1000].encode()),
+            (ORIGIN, Origin(record.topic, record.partition, record.offset).render().encode()),
+        ]
+        await self._produce(self.dlq_topic, record.key, record.value or b"", headers)
+        lane.tracker.resolve(record.tp, record.offset)
+
+    # ---- the dispatcher's outlet -----------------------------------------------------------
+
+    def resolve(self, job: Job) -> None:
+        lane = self._lanes["retry" if job.from_retry else "feed"]
+        lane.tracker.resolve(job.record.tp, job.record.offset)
+        self.scheduler.done(job)
+
+    def reschedule(self, job: Job, due: float) -> None:
+        self.scheduler.reschedule(job, due)
+
+    async def to_retry(self, job: Job, *, stage: int, due: float, parked: bool = False) -> None:
+        self.keys.add(job)
+        headers = retry.retry_headers(job, stage=stage, due=due, parked=parked)
+        await self._produce(self.retry_topic, job.record.key, job.record.value, list(headers))
+
+    async def to_dead_letters(self, job: Job, reason: str, error: str, status_code: int | None) -> None:
+        headers = dead_letter_headers(job, reason, error, status_code)
+        await self._produce(self.dlq_topic, job.record.key, job.record.value, list(headers))
+
+    async def change_state(self, transition: Transition) -> None:
+        await self.ctx.change_state(self.subscription.id, transition)
+        if transition.state == "disabled":
+            self.stopped_reason = transition.reason
+            self._stop.set()
+
+    async def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: list[Any]) -> None:
+        try:
+            await self.ctx.producer.send_and_wait(topic, value, key=key, headers=headers)
+        except KafkaError as exc:
+            raise BusError(f"cannot write to {topic}: {exc}") from exc
+
+
+__all__ = ["Sink", "SinkContext", "feed_group", "retry_group"]

@@ -1,0 +1,218 @@
+"""Runs every runnable subscription's sink in one process (``hub run``), and keeps up with changes.
+
+Every ``poll_s`` the supervisor reads the subscriptions (active and unhealthy ones run), their
+signing secrets and pending replay requests from the control-plane store, then:
+
+- starts sinks of new subscriptions, restarts sinks whose declaration or secrets changed (a
+  change of state alone, e.g. active -> unhealthy, does not restart: the health clock goes on),
+  stops sinks of paused, disabled or deleted subscriptions;
+- restarts a sink that crashed, after ``restart_backoff_s``;
+- for a pending replay: stops the subscription's sink, resets its feed group to the requested
+  time, marks the request done, and lets the next round start the sink again. When another
+  process still has members in the group, the request stays pending until they have stopped
+  too (they see the same request), or fails after ``replay_timeout_s``.
+
+Several processes may run the same subscriptions; Kafka's consumer groups share the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from hub.delivery import bus, replay
+from hub.delivery.endpoint_safety import EndpointPolicy, safe_client
+from hub.delivery.health import Health, Transition
+from hub.delivery.log import DeliveryLog
+from hub.delivery.sender import Sender
+from hub.delivery.sink import Sink, SinkContext, feed_group
+from hub.routing import AdminUnitIndex
+from hub.settings import Settings
+from hub.store import deliveries
+from hub.store import subscriptions as stored
+from hub.store.base import Store
+from hub.subscriptions.model import Subscription, SubscriptionState
+from hub.subscriptions.secrets import SigningSecrets
+from schemas.errors import HubError
+
+log = logging.getLogger(__name__)
+RUNNABLE: tuple[SubscriptionState, ...] = ("active", "unhealthy")
+ClientFactory = Callable[[Subscription], httpx.AsyncClient]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    subscription: Subscription
+    secrets: SigningSecrets
+
+    @property
+    def fingerprint(self) -> tuple[str, SigningSecrets]:
+        return (self.subscription.spec().model_dump_json(), self.secrets)
+
+
+@dataclass
+class _Running:
+    wanted: Wanted
+    sink: Sink
+    task: asyncio.Task[None]
+
+
+@dataclass
+class SupervisorOptions:
+    poll_s: float = 1.0
+    restart_backoff_s: float = 5.0
+    replay_timeout_s: float = 300.0
+    log_flush_s: float = 0.5
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    store: Store
+    units: AdminUnitIndex
+    options: SupervisorOptions = field(default_factory=SupervisorOptions)
+    client_factory: ClientFactory | None = None
+    sink_context: SinkContext | None = None
+    _running: dict[str, _Running] = field(default_factory=dict)
+    _health: dict[str, Health] = field(default_factory=dict)
+    _crashed_at: dict[str, float] = field(default_factory=dict)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
+        bootstrap = bus.bootstrap_servers(self.settings)
+        producer = bus.producer(bootstrap)
+        await producer.start()
+        delivery_log = DeliveryLog(self.store)
+        self.sink_context = SinkContext(bootstrap, producer, delivery_log, self.units, self._change_state)
+        flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
+        try:
+            while not stop.is_set():
+                await self.reconcile()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.options.poll_s):
+                        await stop.wait()
+        finally:
+            await asyncio.gather(*(self._stop_sink(sid) for sid in list(self._running)))
+            flusher.cancel()
+            await delivery_log.flush()
+            await producer.stop()
+
+    def running(self) -> list[str]:
+        return sorted(sid for sid, item in self._running.items() if not item.task.done())
+
+    async def reconcile(self) -> None:
+        wanted, replays = await asyncio.to_thread(self._read_store)
+        replaying = {request.subscription_id for request in replays}
+        for sid in list(self._running):
+            current = wanted.get(sid)
+            item = self._running[sid]
+            if current is None or sid in replaying or current.fingerprint != item.wanted.fingerprint:
+                await self._stop_sink(sid)
+            elif item.task.done():
+                self._reap(sid)
+        for request in replays:
+            await self._replay(request)
+        for sid, target in wanted.items():
+            if sid not in self._running and sid not in replaying and self._may_start(sid):
+                self._start_sink(target)
+
+    def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
+        with self.store.session() as session:
+            subs = stored.list_all(session, states=RUNNABLE)
+            wanted = {s.id: Wanted(s, stored.signing_secrets(session, s.id)) for s in subs}
+            return wanted, deliveries.pending_replays(session)
+
+    def _may_start(self, sid: str) -> bool:
+        crashed = self._crashed_at.get(sid)
+        return crashed is None or time.monotonic() - crashed >= self.options.restart_backoff_s
+
+    def _start_sink(self, wanted: Wanted) -> None:
+        assert self.sink_context is not None
+        sub = wanted.subscription
+        health = self._health.setdefault(sub.id, Health(sub.unhealthy_after_s, sub.disable_after_s))
+        health.unhealthy_after_s, health.disable_after_s = sub.unhealthy_after_s, sub.disable_after_s
+        health.state = "unhealthy" if sub.state == "unhealthy" else health.state
+        sender = Sender(sub.endpoint_url, self._client(sub), wanted.secrets)
+        sink = Sink(sub, sender, health, self.sink_context)
+        task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id}")
+        self._running[sub.id] = _Running(wanted, sink, task)
+        log.info("sink %s started", sub.id)
+
+    async def _run_sink(self, sink: Sink) -> None:
+        try:
+            await sink.run()
+        finally:
+            await sink.sender.aclose()
+
+    def _client(self, sub: Subscription) -> httpx.AsyncClient:
+        if self.client_factory is not None:
+            return self.client_factory(sub)
+        policy = EndpointPolicy.from_settings(self.settings)
+        return safe_client(
+            policy, timeout_s=sub.delivery.timeout_s, max_connections=sub.delivery.max_in_flight
+        )
+
+    def _reap(self, sid: str) -> None:
+        item = self._running.pop(sid)
+        error = item.task.exception()
+        if error is not None:
+            log.error("sink %s failed: %s; restarting", sid, error, exc_info=error)
+            self._crashed_at[sid] = time.monotonic()
+
+    async def _stop_sink(self, sid: str) -> None:
+        item = self._running.pop(sid, None)
+        if item is None:
+            return
+        item.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await item.task
+        log.info("sink %s stopped", sid)
+
+    async def _replay(self, request: deliveries.ReplayRequest) -> None:
+        assert self.sink_context is not None
+        sub_feeds = await asyncio.to_thread(self._feeds_of, request.subscription_id)
+        try:
+            if sub_feeds is None:
+                raise HubError(f"subscription {request.subscription_id} no longer exists")
+            offsets = await replay.reset_to_time(
+                self.sink_context.bootstrap, feed_group(request.subscription_id), sub_feeds, request.from_time
+            )
+        except replay.GroupBusy as exc:
+            if (datetime.now(UTC) - request.requested_at).total_seconds() < self.options.replay_timeout_s:
+                return
+            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
+            return
+        except HubError as exc:
+            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
+            return
+        detail = f"reset {len(offsets)} partition(s)"
+        await asyncio.to_thread(self._finish_replay, request.id, "done", detail)
+        log.info("replay %s of %s done: %s", request.id, request.subscription_id, detail)
+
+    def _feeds_of(self, subscription_id: str) -> list[str] | None:
+        with self.store.session() as session:
+            if not stored.exists(session, subscription_id):
+                return None
+            return list(stored.get(session, subscription_id).feeds)
+
+    def _finish_replay(self, request_id: int, state: deliveries.ReplayState, detail: str) -> None:
+        with self.store.session() as session:
+            deliveries.finish_replay(session, request_id, state, detail)
+
+    async def _change_state(self, subscription_id: str, transition: Transition) -> None:
+        def write() -> None:
+            with self.store.session() as session:
+                stored.set_state(session, subscription_id, transition.state, transition.reason)
+
+        await asyncio.to_thread(write)
+        log.warning("subscription %s is now %s: %s", subscription_id, transition.state, transition.reason)
+
+
+__all__ = ["Supervisor", "SupervisorOptions", "Wanted"]
