@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SPEC_VERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -58,9 +58,9 @@ class ChangeEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str
-    source: str = Field(description="URI reference of the producing connector and table")
-    type: str = Field(description="event type, e.g. vn.gov.civil-status.birth.v1")
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1, description="URI reference of the producing connector and table")
+    type: str = Field(min_length=1, description="event type, e.g. vn.gov.civil-status.birth.v1")
     subject: str = Field(description="the record key; also the Kafka message key")
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     specversion: str = SPEC_VERSION
@@ -70,6 +70,12 @@ class ChangeEvent(BaseModel):
     adminunitorig: str | None = None
     traceparent: str | None = None
     data: ChangePayload
+
+    @field_validator("time")
+    @classmethod
+    def _aware_utc(cls, value: datetime) -> datetime:
+        """CloudEvents ``time`` is RFC 3339, which has no naive form: naive means UTC here."""
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @property
     def key(self) -> str:

@@ -3,6 +3,11 @@
 Context attributes travel as ``ce_<name>`` headers (UTF-8), ``content-type`` as its own header,
 the record key as the message key and the change payload as the JSON value. ``traceparent`` is
 also written as a bare header so any W3C-aware Kafka tool can follow the trace.
+
+Checked against the official CloudEvents SDK (``cloudevents.core.bindings.kafka``) in both
+directions: ``ce_time`` is RFC 3339 in UTC with a ``Z`` (as the SDK writes it), header names are
+read case-insensitively (as the SDK reads them), and an SDK-only ``ce_partitionkey`` (the SDK's
+name for the message key) is accepted and ignored.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic import ValidationError
 
 from schemas.errors import InvalidInput
 from schemas.events.change import (
@@ -37,7 +44,7 @@ def to_kafka(event: ChangeEvent) -> KafkaMessage:
         ("ce_source", event.source.encode()),
         ("ce_type", event.type.encode()),
         ("ce_subject", event.subject.encode()),
-        ("ce_time", event.time.isoformat().encode()),
+        ("ce_time", rfc3339(event.time).encode()),
         ("content-type", event.datacontenttype.encode()),
     ]
     for name in OPTIONAL_ATTRIBUTES:
@@ -50,27 +57,49 @@ def to_kafka(event: ChangeEvent) -> KafkaMessage:
     return KafkaMessage(key=event.subject.encode(), value=value, headers=headers)
 
 
+def rfc3339(moment: datetime) -> str:
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def from_kafka(key: bytes | None, value: bytes | None, headers: Headers) -> ChangeEvent:
     """Rebuild the event; raises ``InvalidInput`` naming what is missing or malformed."""
-    attrs: dict[str, Any] = {}
-    for name, raw in headers:
-        if name.startswith("ce_"):
-            attrs[name[3:]] = raw.decode()
-        elif name == "content-type":
-            attrs["datacontenttype"] = raw.decode()
-        elif name == "traceparent" and "traceparent" not in attrs:
-            attrs["traceparent"] = raw.decode()
+    attrs = _attributes(headers)
     missing = [name for name in REQUIRED if name not in attrs]
     if missing:
         raise InvalidInput(f"not a CloudEvent: missing header(s) {', '.join('ce_' + m for m in missing)}")
     if value is None:
         raise InvalidInput("CloudEvent without a value (tombstones carry no change)")
     attrs.setdefault("datacontenttype", JSON_CONTENT_TYPE)
-    attrs["time"] = datetime.fromisoformat(attrs["time"])
-    if key is not None and key.decode() != attrs["subject"]:
-        raise InvalidInput("message key and ce_subject disagree")
-    known = set(ChangeEvent.model_fields)
-    return ChangeEvent(
-        **{k: v for k, v in attrs.items() if k in known},
-        data=ChangePayload.model_validate_json(value),
-    )
+    try:
+        attrs["time"] = datetime.fromisoformat(attrs["time"])
+        if key is not None and key.decode() != attrs["subject"]:
+            raise InvalidInput("message key and ce_subject disagree")
+        known = set(ChangeEvent.model_fields)
+        return ChangeEvent(
+            **{k: v for k, v in attrs.items() if k in known},
+            data=ChangePayload.model_validate_json(value),
+        )
+    except ValidationError as exc:
+        raise InvalidInput("malformed CloudEvent", details=exc.errors(include_url=False)) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"malformed CloudEvent: {exc}") from exc
+
+
+def _attributes(headers: Headers) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    for raw_name, raw in headers:
+        name = raw_name.lower()
+        if raw is None:  # Kafka allows null header values; no CloudEvent attribute is null
+            continue
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"header {raw_name!r} is not UTF-8") from exc
+        if name.startswith("ce_"):
+            attrs[name[3:]] = text
+        elif name == "content-type":
+            attrs["datacontenttype"] = text
+        elif name == "traceparent":
+            attrs.setdefault("traceparent", text)
+    return attrs
