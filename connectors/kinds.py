@@ -5,3 +5,5 @@ kinds register themselves from the tests and never appear here.
 """
 
 from __future__ import annotations
+
+import connectors.postgres  # noqa: F401  # postgres_cdc

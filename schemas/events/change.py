@@ -25,6 +25,7 @@ class Op(StrEnum):
     UPDATE = "u"
     DELETE = "d"
     READ = "r"  # a snapshot read
+    TRUNCATE = "t"  # the whole table was emptied (no key, no rows)
 
 
 class SourceInfo(BaseModel):

@@ -1,0 +1,59 @@
+"""Configuration of the ``postgres_cdc`` kind (logical replication with pgoutput)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+import psycopg
+from pydantic import Field, SecretStr
+
+from connectors.config import ConnectorConfigBase
+from connectors.postgres.tables import MissingKeyPolicy
+
+IDENTIFIER = r"^[a-z_][a-z0-9_]{0,62}$"  # slot names allow only these; publications follow suit
+
+
+class SnapshotMode(StrEnum):
+    INITIAL = "initial"  # snapshot every table at the first start, then stream
+    NEVER = "never"  # stream only; rows that never change are never published
+    WHEN_NEEDED = "when_needed"  # initial, and re-snapshot by itself after a lost slot
+
+
+class PostgresCdcConfig(ConnectorConfigBase):
+    kind: Literal["postgres_cdc"]
+    dsn: str = Field(description="libpq URI or key=value string, without the password")
+    password: SecretStr | None = Field(default=None, description="kept out of the DSN so it is masked")
+    slot_name: str | None = Field(
+        default=None, pattern=IDENTIFIER, description="logical slot; default hub_<connector name>"
+    )
+    publication_name: str | None = Field(
+        default=None, pattern=IDENTIFIER, description="publication; default hub_<connector name>"
+    )
+    snapshot_mode: SnapshotMode = SnapshotMode.INITIAL
+    chunk_size: int = Field(default=4096, ge=1, le=100_000, description="rows per snapshot chunk")
+    heartbeat_interval_s: float = Field(
+        default=10.0, gt=0, le=300, description="standby status interval (keep below wal_sender_timeout)"
+    )
+    on_missing_primary_key: MissingKeyPolicy = Field(
+        default=MissingKeyPolicy.REFUSE,
+        description="refuse a table without primary key, key it by all columns, or by the feed's key",
+    )
+
+    @property
+    def slot(self) -> str:
+        return self.slot_name or _default_identifier(self.name)
+
+    @property
+    def publication(self) -> str:
+        return self.publication_name or _default_identifier(self.name)
+
+    def conninfo(self) -> str:
+        """The DSN with the password: for connecting, never for logging."""
+        if self.password is None:
+            return self.dsn
+        return psycopg.conninfo.make_conninfo(self.dsn, password=self.password.get_secret_value())
+
+
+def _default_identifier(name: str) -> str:
+    return f"hub_{name.replace('-', '_')}"[:63]

@@ -1,0 +1,47 @@
+"""The registration check of a ``postgres_cdc`` config: can this connector work at all?
+
+Run once when an operator registers the connector (blocking, in a worker thread), so a wrong
+server setting or a table that cannot be captured is a clear error with a stable code at
+registration instead of a connector that fails later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+
+from connectors.postgres.config import PostgresCdcConfig
+from connectors.postgres.tables import inspect_table
+from schemas.errors import ConfigurationError
+
+_PRIVILEGES = (
+    "SELECT current_setting('wal_level'), rolreplication OR rolsuper FROM pg_roles "
+    "WHERE rolname = current_user"
+)
+
+
+def check_config(config: PostgresCdcConfig) -> None:
+    asyncio.run(_check(config))
+
+
+async def _check(config: PostgresCdcConfig) -> None:
+    try:
+        conn = await psycopg.AsyncConnection.connect(config.conninfo(), autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise ConfigurationError(f"cannot connect to the source: {exc}", code="source_unreachable") from exc
+    async with conn:
+        cursor = await conn.execute(_PRIVILEGES)
+        wal_level, can_replicate = await cursor.fetchone() or ("", False)
+        if wal_level != "logical":
+            raise ConfigurationError(
+                f"wal_level is {wal_level!r}; logical decoding needs wal_level = logical",
+                code="wal_level_not_logical",
+            )
+        if not can_replicate:
+            raise ConfigurationError(
+                "the connector's role lacks the REPLICATION attribute", code="no_replication_privilege"
+            )
+        for feed in config.feeds:
+            key = tuple(feed.key) if feed.key else None
+            await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
