@@ -14,9 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from schemas.admin_units._dataset import Dataset
-from schemas.admin_units._model import Era, Level, Resolution, Unit
-
-_LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
+from schemas.admin_units._model import LEVEL_RANK, Era, Level, Resolution, Unit
 
 
 class UnitIndex:
@@ -42,7 +40,7 @@ class UnitIndex:
 
     def within(self, unit: Unit, area: Unit) -> bool:
         """Whether ``unit`` lies (at least partly) inside ``area``; see ``Normaliser.contains``."""
-        if _LEVEL_RANK[unit.level] < _LEVEL_RANK[area.level]:
+        if LEVEL_RANK[unit.level] < LEVEL_RANK[area.level]:
             return False
         if unit.era is Era.LEGACY and area.era is Era.LEGACY:
             return area.code in (unit.code, unit.district_code, unit.province_code)

@@ -19,6 +19,9 @@ class Level(StrEnum):
     COMMUNE = "commune"
 
 
+LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}  # coarsest first
+
+
 class Era(StrEnum):
     CURRENT = "current"  # the two-level system in force since 1 July 2025
     LEGACY = "legacy"  # the 63-province, three-level system before it

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from schemas.admin_units._model import Era, Level, Unit
+from schemas.admin_units._model import LEVEL_RANK, Era, Level, Unit
 
 # Abbreviations of type words that records use; the type words themselves come from the data.
 ABBREVIATIONS = {
@@ -34,8 +34,8 @@ ABBREVIATIONS = {
     "p": ("phuong",),
     "x": ("xa",),
 }
-_LEVEL_RANK = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 _ERA_RANK = {Era.CURRENT: 0, Era.LEGACY: 1}
+_ANY_LEVEL = frozenset(Level)
 _WORD = re.compile(r"\w+")
 
 
@@ -61,7 +61,9 @@ class NameIndex:
 
     def __init__(self, units: Iterable[Unit], aliases: Mapping[tuple[Era, str], tuple[str, ...]]) -> None:
         self._entries: dict[str, list[_Entry]] = defaultdict(list)
-        self._kind_levels: dict[tuple[str, ...], set[Level]] = defaultdict(set)
+        self._kind_levels: dict[tuple[str, ...], set[Level]] = defaultdict(
+            set
+        )  # type word -> levels it names
         for unit in units:
             self._add(unit, aliases.get((unit.era, unit.code), ()))
         for short, full in ABBREVIATIONS.items():
@@ -79,9 +81,9 @@ class NameIndex:
         """The units ``text`` names best among those ``keep`` accepts (several when it stays ambiguous)."""
         accented, folded = words(text)
         for kind, start in self._readings(folded):
-            levels = self._kind_levels.get(kind, set(Level)) if kind else set(Level)
-            entries = [e for e in self._entries.get("".join(folded[start:]), ()) if e.unit.level in levels]
-            entries = [entry for entry in entries if keep(entry.unit)]
+            levels = self._kind_levels[kind] if kind else _ANY_LEVEL
+            named = self._entries.get("".join(folded[start:]), ())
+            entries = [entry for entry in named if entry.unit.level in levels and keep(entry.unit)]
             if entries:
                 return [entry.unit for entry in _prefer(entries, kind, " ".join(accented[start:]))]
         return []
@@ -103,7 +105,7 @@ def _prefer(entries: list[_Entry], kind: tuple[str, ...], accented: str) -> list
 
 
 def _rank(unit: Unit) -> tuple[int, int]:
-    return _LEVEL_RANK[unit.level], _ERA_RANK[unit.era]
+    return LEVEL_RANK[unit.level], _ERA_RANK[unit.era]
 
 
 def _narrow(entries: list[_Entry], wanted: Callable[[_Entry], bool]) -> list[_Entry]:
