@@ -26,13 +26,12 @@ from hub.store.contracts import ContractSubject
 from hub.subscriptions.model import Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.secrets import DEFAULT_OVERLAP_S, SigningSecrets, generate_secret
 from schemas import naming
-from schemas.errors import UnknownAdminUnit
 from schemas.feeds import UnknownFeed, all_feeds
 
 
 class AdminUnitResolver(Protocol):
-    """What registration needs from the normaliser: raise ``UnknownAdminUnit`` (or answer with
-    no current unit) for a code it does not know."""
+    """What registration needs from the normaliser (``schemas.admin_units.Normaliser``): raise
+    ``UnknownAdminUnit`` (or its ``AmbiguousAdminUnit`` refinement) for input naming no one unit."""
 
     def resolve(self, code_or_name: str) -> Any: ...
 
@@ -81,11 +80,12 @@ def check_feeds(patterns: Iterable[str], known: Collection[str]) -> None:
 
 
 def check_admin_units(codes: Iterable[str], units: AdminUnitResolver | None) -> None:
+    """Every filter code must name a unit of either era. A pre-merger unit without one current
+    successor (a split commune, an old district) is fine: routing's ``contains`` handles it."""
     if units is None:
         return
     for code in codes:
-        if getattr(units.resolve(code), "current", True) is None:
-            raise UnknownAdminUnit(f"unknown administrative unit {code!r}", details={"code": code})
+        units.resolve(code)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery.endpoint_safety import EndpointPolicy
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
+from schemas.admin_units import default_normaliser
 from schemas.errors import InvalidInput
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
@@ -30,7 +31,9 @@ SubscriptionId = Annotated[str, Path(pattern=SLUG.pattern, description="e.g. han
 def get_checks(settings: SettingsDep, store: StoreDep) -> Checks:
     """Registration checks from settings and the contract registry; tests may override this."""
     return Checks(
-        policy=EndpointPolicy.from_settings(settings), known_feeds=partial(registered_feed_names, store)
+        policy=EndpointPolicy.from_settings(settings),
+        known_feeds=partial(registered_feed_names, store),
+        units=default_normaliser(),
     )
 
 

@@ -22,7 +22,10 @@ def body(sub_id: str = "hanoi-civil-status", **changes: Any) -> dict[str, Any]:
         "owner": "hanoi",
         "endpoint_url": PUBLIC,
         "feeds": ["vn.gov.civil-status.*"],
-        "filter": {"predicates": [{"path": "after.status", "op": "eq", "value": "registered"}]},
+        "filter": {
+            "admin_units": ["08", "024"],  # current Tuyên Quang, pre-merger Thành phố Hà Giang
+            "predicates": [{"path": "after.status", "op": "eq", "value": "registered"}],
+        },
         **changes,
     }
 
@@ -106,6 +109,8 @@ async def test_delete(client: httpx.AsyncClient) -> None:
         ({"retry": {"schedule_s": [-1]}}, 422, "invalid_input"),
         ({"filter": {"predicates": [{"path": "after.x", "op": "in", "value": 3}]}}, 422, "invalid_input"),
         ({"colour": "blue"}, 422, "invalid_input"),
+        ({"filter": {"admin_units": ["08", "99999"]}}, 422, "unknown_admin_unit"),
+        ({"filter": {"admin_units": ["Xã Tân Thành"]}}, 422, "ambiguous_admin_unit"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from hub.subscriptions.service import builtin_feed_names, check_admin_units, check_feeds
+from schemas.admin_units import default_normaliser
 from schemas.errors import UnknownAdminUnit
 from schemas.feeds import UnknownFeed
 
@@ -25,21 +24,16 @@ def test_feed_patterns_must_match_a_known_feed() -> None:
     assert caught.value.details["unknown"] == ["vn.gov.tax.*"]
 
 
-@dataclass
-class Resolution:
-    current: str | None
+def test_admin_unit_codes_of_either_era_are_accepted() -> None:
+    # 08 Tuyên Quang (current), 02 Hà Giang and 024 its old city (pre-merger), 00688 a split commune
+    check_admin_units(["08", "02", "024", "00688", "Thành phố Hà Giang"], default_normaliser())
+    check_admin_units(["no such unit"], None)
 
 
-class Units:
-    def resolve(self, code_or_name: str) -> Resolution:
-        if code_or_name == "raises":
-            raise UnknownAdminUnit(code_or_name)
-        return Resolution(None if code_or_name == "none" else "01")
-
-
-def test_admin_unit_codes_must_resolve() -> None:
-    check_admin_units(["01", "00004"], Units())
-    check_admin_units(["anything"], None)
-    for bad in ("raises", "none"):
-        with pytest.raises(UnknownAdminUnit):
-            check_admin_units(["01", bad], Units())
+@pytest.mark.parametrize(
+    ("code", "error_code"), [("99999", "unknown_admin_unit"), ("Xã Tân Thành", "ambiguous_admin_unit")]
+)
+def test_unknown_or_ambiguous_admin_units_are_refused(code: str, error_code: str) -> None:
+    with pytest.raises(UnknownAdminUnit) as caught:
+        check_admin_units(["08", code], default_normaliser())
+    assert caught.value.code == error_code
