@@ -1,0 +1,73 @@
+"""Fixtures of the postgres_cdc tests: a fresh database, a writer on it, and sources to open."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Protocol
+
+import psycopg
+import pytest
+
+from connectors.config import TableFeed
+from connectors.context import SourceContext
+from connectors.postgres import PostgresCdcConfig, PostgresCdcSource
+from tests.connectors.suite import Reader
+
+EVENT_TYPE = "vn.gov.land.parcel.v1"
+Db = psycopg.Connection[tuple[Any, ...]]
+
+
+class Opener(Protocol):
+    async def __call__(
+        self,
+        *tables: str,
+        position: str | None = None,
+        snapshot_tables: tuple[str, ...] = (),
+        keys: dict[str, list[str]] | None = None,
+        **options: Any,
+    ) -> Reader: ...
+
+
+@pytest.fixture
+def db(pg_database: str) -> Iterator[Db]:
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        yield conn
+
+
+def config(dsn: str, unique: str, tables: tuple[str, ...], **options: Any) -> PostgresCdcConfig:
+    keys: dict[str, list[str]] = options.pop("keys", None) or {}
+    feeds = [TableFeed(table=t, event_type=EVENT_TYPE, key=keys.get(t)) for t in tables]
+    defaults: dict[str, Any] = {"poll_interval_ms": 200, "heartbeat_interval_s": 0.2}
+    return PostgresCdcConfig(
+        name=f"pg-{unique}", kind="postgres_cdc", dsn=dsn, feeds=feeds, slot_name=f"s_{unique}",
+        **{**defaults, **options},
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def open_source(pg_database: str, unique: str) -> AsyncIterator[Opener]:
+    """Opens started sources (each a ``Reader``) and stops whatever is still open at the end."""
+    opened: list[PostgresCdcSource] = []
+
+    async def opener(
+        *tables: str,
+        position: str | None = None,
+        snapshot_tables: tuple[str, ...] = (),
+        **options: Any,
+    ) -> Reader:
+        context = SourceContext(
+            connector=f"pg-{unique}", position=position, snapshot_tables=snapshot_tables,
+            log=logging.getLogger("tests.connectors.postgres"),
+        )  # fmt: skip
+        source = PostgresCdcSource(config(pg_database, unique, tables, **options), context)
+        await asyncio.wait_for(source.start(), 15)
+        opened.append(source)
+        reader = Reader(source)
+        reader.committed = position
+        return reader
+
+    yield opener
+    for source in opened:
+        await source.stop()
