@@ -2,8 +2,9 @@
 rotation with an overlap.
 
 During the overlap the hub signs every push with both the new and the previous secret (the
-``webhook-signature`` header carries several space-separated signatures), so a subscriber can
-switch its verifier to the new secret whenever it likes without a single push failing.
+``webhook-signature`` header carries several space-separated signatures, written by
+``hub.delivery.signing``), so a subscriber can switch its verifier to the new secret whenever it
+likes without a single push failing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import binascii
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from standardwebhooks import Webhook
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -60,11 +59,6 @@ class SigningSecrets:
         if overlap_s <= 0:
             return SigningSecrets(current=new)
         return SigningSecrets(new, self.current, now + timedelta(seconds=overlap_s))
-
-    def signature_header(self, msg_id: str, timestamp: datetime, body: bytes) -> str:
-        """The ``webhook-signature`` value: one ``v1,<sig>`` per active secret, space-separated."""
-        text, at = body.decode(), timestamp.astimezone(UTC)
-        return " ".join(Webhook(s).sign(msg_id, at, text) for s in self.active(at))
 
 
 __all__ = ["DEFAULT_OVERLAP_S", "SigningSecrets", "check_secret", "generate_secret"]

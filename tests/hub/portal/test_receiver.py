@@ -12,6 +12,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from hub.delivery.signing import webhook_headers
 from hub.portal import Receiver, create_receiver_app
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from tests.hub.portal.serving import serving
@@ -96,11 +97,7 @@ def test_rotation_overlap_signature_verifies_with_either_secret() -> None:
     secrets = SigningSecrets(old).rotated(new, overlap_s=60)
     raw = b'{"id": "e1"}'
     now = datetime.now(UTC)
-    headers = {
-        "webhook-id": "msg-r",
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": secrets.signature_header("msg-r", now, raw),
-    }
+    headers = webhook_headers(secrets.active(now), "msg-r", int(now.timestamp()), raw)
     assert len(headers["webhook-signature"].split(" ")) == 2
     assert Receiver([old]).verified(raw, headers)
     assert Receiver([new]).verified(raw, headers)
