@@ -7,3 +7,4 @@ kinds register themselves from the tests and never appear here.
 from __future__ import annotations
 
 import connectors.postgres  # noqa: F401  # postgres_cdc
+import connectors.polling  # noqa: F401  # sql_polling

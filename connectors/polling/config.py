@@ -1,0 +1,114 @@
+"""Configuration of the ``sql_polling`` kind: any SQLAlchemy URL, polled by an updated-at column.
+
+The password never sits in ``url`` (which the API shows as is): it goes in ``password``, a
+``SecretStr`` masked everywhere but in the store. Column roles default for every table and may
+be overridden per table in ``table_columns``. ``outbox`` names one of the feeds' tables that
+follows the outbox convention (``connectors.outbox``): it is published as is, row by row, and
+its rows are cleaned up only once Kafka acknowledged them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from connectors.config import Column, ConnectorConfigBase
+
+KIND = "sql_polling"
+
+
+class TableColumns(BaseModel):
+    """Which column plays which role in one polled table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    updated_at: Column = Field(
+        default="updated_at", description="set to the commit-time clock on every insert, update, soft delete"
+    )
+    created_at: Column | None = Field(
+        default=None,
+        description='equal to updated_at until the row is first updated: tells "c" from "u"; '
+        'without it every streamed change is an update ("u")',
+    )
+    soft_delete: Column | None = Field(
+        default=None,
+        description="a deleted flag or deleted-at column: any value but NULL/false/0 makes the row a "
+        'delete ("d"); hard deletes are invisible to polling',
+    )
+
+
+class SqlPollingConfig(ConnectorConfigBase):
+    kind: Literal["sql_polling"]
+    url: str = Field(description="SQLAlchemy URL without the password, e.g. mysql+pymysql://hub@db/land")
+    password: SecretStr | None = Field(default=None, description="the database password, kept secret")
+    columns: TableColumns = Field(default_factory=TableColumns, description="column roles for every table")
+    table_columns: dict[str, TableColumns] = Field(
+        default_factory=dict, description="per-table overrides of `columns`, keyed by feed table"
+    )
+    safety_window_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="rows are read only once their updated_at is this old, so transactions that "
+        "commit up to this long after stamping their rows are not skipped (the added latency)",
+    )
+    timezone: str = Field(default="UTC", description="zone of the values in timestamp columns without one")
+    outbox: str | None = Field(default=None, description="the feed table that is a transactional outbox")
+    outbox_cleanup: Literal["delete", "mark"] = Field(
+        default="delete", description="after Kafka acknowledged: delete the rows, or set the published column"
+    )
+    outbox_published_column: Column = Field(
+        default="published_at", description="set when cleanup is 'mark'; rows with it set are skipped"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_no_password(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a SQLAlchemy URL: {exc}") from None
+        if url.password is not None:
+            raise ValueError("put the password in `password`, not in the URL (the URL is shown)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _names_are_feed_tables(self) -> SqlPollingConfig:
+        tables = {feed.table for feed in self.feeds}
+        strangers = sorted(set(self.table_columns) - tables)
+        if strangers:
+            raise ValueError(f"table_columns names tables that are not feeds: {', '.join(strangers)}")
+        if self.outbox is not None and self.outbox not in tables:
+            raise ValueError(f"outbox {self.outbox!r} must be one of the feeds' tables")
+        return self
+
+    def columns_of(self, table: str) -> TableColumns:
+        return self.table_columns.get(table, self.columns)
+
+    @property
+    def outbox_mark_column(self) -> str | None:
+        """The column cleanup marks, or None when acknowledged outbox rows are deleted."""
+        return self.outbox_published_column if self.outbox_cleanup == "mark" else None
+
+    def engine_url(self) -> URL:
+        """The URL to connect with: the only place the password is revealed."""
+        url = make_url(self.url)
+        if self.password is None:
+            return url
+        return url.set(password=self.password.get_secret_value())
+
+
+__all__ = ["KIND", "SqlPollingConfig", "TableColumns"]

@@ -1,0 +1,64 @@
+"""The source database connection: engine options, and the one place SQLAlchemy errors are translated.
+
+A synchronous SQLAlchemy engine runs in worker threads (``asyncio.to_thread``): every dialect
+with a DBAPI driver then works, MySQL/MariaDB, SQLite, PostgreSQL, Oracle, SQL Server..., with
+no async driver needed. Error messages keep only the driver's first line: SQLAlchemy's full text
+carries the statement's parameters, which are row values (personal data) and must not reach logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+
+from connectors.polling.config import SqlPollingConfig
+from schemas.errors import ConfigurationError, SourceError
+
+CONNECT_TIMEOUT_S = 10
+
+
+class SourceUnavailable(SourceError):
+    """The database failed a query or a connection; the runtime retries with backoff."""
+
+    code = "source_unavailable"
+
+
+class SourceUnreachable(ConfigurationError):
+    """Registration could not connect at all: a wrong host, password or database."""
+
+    code = "source_unreachable"
+
+
+class TableMissing(ConfigurationError):
+    code = "table_missing"
+
+
+def open_engine(config: SqlPollingConfig) -> Engine:
+    url = config.engine_url()
+    connect_args: dict[str, object] = {}
+    if url.get_backend_name() in {"postgresql", "mysql", "mariadb"}:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return create_engine(url, pool_pre_ping=True, pool_size=2, connect_args=connect_args)
+
+
+@contextmanager
+def translated(doing: str, *, table: str | None = None) -> Iterator[None]:
+    """Turn a SQLAlchemy failure while ``doing`` something into the project's errors."""
+    try:
+        yield
+    except NoSuchTableError as exc:
+        raise TableMissing(f"table {table or exc} does not exist", details={"table": table}) from exc
+    except SQLAlchemyError as exc:
+        raise SourceUnavailable(f"{doing}: {describe(exc)}") from exc
+
+
+def describe(exc: SQLAlchemyError) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    return f"{type(cause).__name__}: {lines[0]}"
+
+
+__all__ = ["SourceUnavailable", "SourceUnreachable", "TableMissing", "describe", "open_engine", "translated"]
