@@ -32,6 +32,7 @@ class _Indexes:
 
     def __init__(self) -> None:
         dataset = load()
+        self.dataset = dataset
         self.units = UnitIndex(dataset)
         self.names = NameIndex(dataset.units, dataset.aliases)
 
@@ -61,6 +62,17 @@ class Normaliser:
         no unit, and its ``AmbiguousAdminUnit`` refinement for a name that fits several.
         """
         return self._cached(code_or_name.strip(), province, era)
+
+    def units(self, era: Era, level: Level, province: str | None = None) -> list[Unit]:
+        """Every unit of one era and level, optionally within one province of that era.
+
+        For callers that need real units to pick from (synthetic data, pickers in a UI).
+        """
+        return [
+            unit
+            for unit in _indexes().dataset.units
+            if unit.era is era and unit.level is level and province in (None, unit.province_code)
+        ]
 
     def contains(self, filter_code: str, unit_code: str) -> bool:
         """Whether ``unit_code`` lies within ``filter_code``: the routing test for a subscription's filter.
