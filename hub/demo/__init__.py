@@ -1,0 +1,1 @@
+"""``make demo``: the whole system on one machine, from ministry databases to portals."""

@@ -1,0 +1,5 @@
+"""Entry point of ``make demo``."""
+
+from hub.demo.roundtrip import main
+
+main()
