@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from hub.cli.client import ApiClient, ApiError
 from hub.cli.context import api_client
@@ -35,7 +35,7 @@ def _path(subject: str, *rest: str) -> str:
 @app.command("list")
 def list_subjects(ctx: typer.Context) -> None:
     """Subjects with their latest version and compatibility mode."""
-    table = Table("subject", "latest", "versions", "compatibility")
+    table = Table(Column("subject", overflow="fold"), "latest", "versions", "compatibility")
     for item in api_client(ctx).get("/v1/contracts")["items"]:
         table.add_row(
             item["subject"], str(item["latest_version"]), str(item["version_count"]), item["compatibility"]

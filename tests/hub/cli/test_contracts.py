@@ -124,3 +124,10 @@ def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--api-url", "http://127.0.0.1:9", "contracts", "list"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error [api_unreachable]: cannot reach the hub API at http://127.0.0.1:9")
+
+
+def test_long_subject_names_are_listed_whole(hub: Hub, tmp_path: Path) -> None:
+    subject = "vn.gov.judicial-records.criminal-record-certificate.v1"
+    hub("contracts", "register", subject, "-f", str(write(tmp_path / "v1.json", V1)))
+    listed = hub("contracts", "list").stdout
+    assert subject in "".join(line.strip("│ ").split(" ")[0] for line in listed.splitlines())
