@@ -12,7 +12,8 @@ What it guarantees about the slot:
 * It confirms (``flush_lsn``) only what the caller passes to :meth:`confirm`, which the source
   calls once the runtime committed after Kafka acknowledged.
 * It replies to the server's keepalives and sends standby status every ``status_interval_s``
-  (:meth:`heartbeat`), so the walsender neither times out nor waits.
+  (psycopg2 does so from ``read_message`` at whole-second intervals; :meth:`heartbeat` forces
+  it at the configured interval), so the walsender neither times out nor waits.
 * On an idle publication it lets the slot move past WAL that holds nothing for it: when a
   keepalive reports a WAL end beyond the last confirmed position and every frame received so
   far has been confirmed, psycopg2 forwards the flush position to that WAL end (its own rule,

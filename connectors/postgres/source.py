@@ -80,6 +80,13 @@ class PostgresCdcSource:
     # -- start ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # a failed start leaves no connection behind
+            raise
+
+    async def _start(self) -> None:
         with source_queries("starting"):
             self._sql = conn = await psycopg.AsyncConnection.connect(self._config.conninfo(), autocommit=True)
             self._specs = await self._inspect(conn)

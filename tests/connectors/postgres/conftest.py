@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ import pytest
 from connectors.config import TableFeed
 from connectors.context import SourceContext
 from connectors.postgres import PostgresCdcConfig, PostgresCdcSource
+from connectors.source import Change
 from tests.connectors.suite import Reader
 
 EVENT_TYPE = "vn.gov.land.parcel.v1"
@@ -28,6 +30,18 @@ class Opener(Protocol):
         keys: dict[str, list[str]] | None = None,
         **options: Any,
     ) -> Reader: ...
+
+
+async def read_snapshot_to_the_end(reader: Reader, timeout_s: float = 15) -> list[Change]:
+    """Every change until the running snapshot finished, then whatever follows at once."""
+    source = reader.source
+    assert isinstance(source, PostgresCdcSource)
+    got: list[Change] = []
+    deadline = time.monotonic() + timeout_s
+    while source.snapshot_progress is not None:
+        assert time.monotonic() < deadline, "the snapshot did not finish in time"
+        got += await reader.quiet(reads=1)
+    return got + await reader.quiet()
 
 
 @pytest.fixture
