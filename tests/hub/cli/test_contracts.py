@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from hub.cli.contract_files import discover
+from hub.settings import REPO_ROOT
 from tests.hub.cli.conftest import Hub
 
 SUBJECT = "vn.gov.land.parcel.v1"
@@ -131,3 +133,13 @@ def test_long_subject_names_are_listed_whole(hub: Hub, tmp_path: Path) -> None:
     hub("contracts", "register", subject, "-f", str(write(tmp_path / "v1.json", V1)))
     listed = hub("contracts", "list").stdout
     assert subject in "".join(line.strip("│ ").split(" ")[0] for line in listed.splitlines())
+
+
+def test_built_in_contracts_seed_a_fresh_registry(hub: Hub) -> None:
+    built_in = discover(REPO_ROOT / "contracts")
+    assert built_in, "the generated contracts are missing"
+    first = hub("contracts", "sync")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.count(": new (version") == len(built_in)
+    again = hub("contracts", "sync")
+    assert again.stdout.count(": unchanged (version") == len(built_in)
