@@ -89,6 +89,10 @@ class ConnectorConfigBase(BaseModel):
     def feed_for_table(self, table: str) -> TableFeed | None:
         return next((feed for feed in self.feeds if feed.table == table), None)
 
+    def database_label(self) -> str:
+        """The source database's name in events (``source.database``); kinds override it."""
+        return self.name
+
 
 def stored_document(config: BaseModel) -> dict[str, Any]:
     """The config as JSON with its secrets revealed: for the store only, never for a response."""

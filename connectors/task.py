@@ -1,0 +1,260 @@
+"""One running connector: read a batch -> publish it -> Kafka acknowledged -> commit the position.
+
+The loop commits in exactly this order (``_step``): the position is saved in the position store
+only after every change before it was acknowledged by Kafka, and the source is told
+(``Source.commit``) only after the store has it. A crash anywhere therefore replays changes
+(same event ids) and never loses one.
+
+Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
+
+- a retriable failure (Kafka away, database restarting, an unexpected exception) restarts the
+  source after a backoff (``connectors.backoff``), reset by the first committed batch;
+- a permanent failure (a ``HubError`` with ``retriable = False``: the replication slot vanished,
+  a login that will never work) leaves the task ``failed`` with the reason until an operator
+  restarts or resumes it;
+- ``pause`` stops the source (its connections closed, so a paused PostgreSQL source holds no
+  walsender) and ``resume`` starts it again from the committed position; ``restart`` does both
+  at once and may ask for chosen tables to be snapshotted again;
+- ``LeaseLost`` (another worker owns the connector now) stops the task without committing.
+
+Commands only set flags and wake the supervisor; the source in flight is stopped between two
+batches (its ``read`` is bounded by ``poll_interval_ms``, and ``SourceContext.stop`` cuts it
+short for sources that watch it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from connectors import registry
+from connectors.backoff import Backoff
+from connectors.config import ConnectorConfigBase
+from connectors.context import SourceContext, SourceStatus
+from connectors.contracts import ContractCheck
+from connectors.kafka import FeedProducer
+from connectors.positions import LeaseLost, PositionStore
+from connectors.publisher import AdminUnitResolver, Publisher
+from connectors.source import Batch, Source
+from connectors.status import ErrorInfo, TaskState, TaskStatus
+from schemas.errors import HubError
+
+SourceFactory = Callable[[ConnectorConfigBase, SourceContext], Source]
+ProducerFactory = Callable[[str, str], FeedProducer]  # (bootstrap, client id)
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_retriable(error: BaseException) -> bool:
+    """Classified once: our errors say so themselves; anything unexpected is worth another try."""
+    return error.retriable if isinstance(error, HubError) else True
+
+
+class ConnectorTask:
+    def __init__(
+        self,
+        config: ConnectorConfigBase,
+        *,
+        bootstrap: str,
+        positions: PositionStore,
+        contracts: ContractCheck,
+        status: TaskStatus | None = None,
+        admin_units: AdminUnitResolver | None = None,
+        build_source: SourceFactory = registry.build_source,
+        producer_factory: ProducerFactory = FeedProducer,
+    ) -> None:
+        self.config = config
+        self.bootstrap = bootstrap
+        self.positions = positions
+        self.contracts = contracts
+        self.admin_units = admin_units
+        self.build_source = build_source
+        self.producer_factory = producer_factory
+        self.status = status or TaskStatus()
+        self.log = logging.LoggerAdapter(log, {"connector": config.name})
+        self._backoff = Backoff(
+            config.restart_initial_backoff_ms / 1000, config.restart_max_backoff_ms / 1000
+        )
+        self._paused = False
+        self._stopping = False
+        self._snapshot_tables: tuple[str, ...] = ()
+        self._commands = 0
+        self._woken = asyncio.Event()
+        self._context: SourceContext | None = None
+        self._runner: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def start(self, *, paused: bool = False) -> None:
+        self._paused = paused
+        self._runner = asyncio.create_task(self._supervise(), name=f"connector {self.name}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._command()
+        if self._runner is not None:
+            await self._runner
+
+    def pause(self) -> None:
+        self._paused = True
+        self._command()
+
+    def resume(self) -> None:
+        self._paused = False
+        self._command()
+
+    def restart(self, snapshot_tables: tuple[str, ...] = ()) -> None:
+        self._snapshot_tables = tuple(dict.fromkeys((*self._snapshot_tables, *snapshot_tables)))
+        self._backoff.reset()
+        self._command()
+
+    @property
+    def done(self) -> bool:
+        return self._runner is not None and self._runner.done()
+
+    def _command(self) -> None:
+        self._commands += 1
+        self._woken.set()
+        if self._context is not None:
+            self._context.stop.set()
+
+    async def _next_command(self, since: int) -> None:
+        while self._commands == since:
+            self._woken.clear()
+            await self._woken.wait()
+
+    # -- supervision ---------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        while not self._stopping:
+            since = self._commands
+            if self._paused:
+                self._set_state(TaskState.PAUSED)
+                await self._next_command(since)
+                continue
+            try:
+                await self._run_once(since)
+            except LeaseLost as exc:
+                self._failed(exc)
+                break
+            except Exception as exc:
+                self._failed(exc)
+                await self._after_failure(exc, since)
+        self._set_state(TaskState.STOPPED)
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.last_error = ErrorInfo.of(error, utcnow())
+        self.log.warning(
+            "connector %s failed: [%s] %s",
+            self.name,
+            self.status.last_error.code,
+            self.status.last_error.message,
+            exc_info=not isinstance(error, HubError),
+        )
+
+    async def _after_failure(self, error: BaseException, since: int) -> None:
+        """Back off and restart when trying again can help; otherwise wait for an operator."""
+        if not is_retriable(error):
+            self._set_state(TaskState.FAILED)
+            await self._next_command(since)
+            return
+        delay = self._backoff.next_delay()
+        self.status.restarts += 1
+        self.status.next_restart_at = utcnow() + timedelta(seconds=delay)
+        self._set_state(TaskState.RESTARTING)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._next_command(since), delay)
+        self.status.next_restart_at = None
+
+    def _set_state(self, state: TaskState) -> None:
+        self.status.state = state
+        self.status.updated_at = utcnow()
+
+    # -- one run of the source -----------------------------------------------------------------
+
+    async def _run_once(self, since: int) -> None:
+        """Start a source from the committed position and stream until a command or an error."""
+        self._set_state(TaskState.STARTING)
+        producer = self.producer_factory(self.bootstrap, f"connector-{self.name}")
+        await producer.start()
+        try:
+            publisher = Publisher(self.config, producer, self.contracts, self.admin_units)
+            await publisher.start()
+            context = await self._new_context()
+            source = self.build_source(self.config, context)
+            self._context = context
+            await source.start()
+            self._snapshot_tables = tuple(
+                t for t in self._snapshot_tables if t not in context.snapshot_tables
+            )
+            try:
+                self._set_state(TaskState.RUNNING)
+                while self._commands == since and not self._stopping:
+                    await self._step(source, publisher, context.status)
+            finally:
+                self._context = None
+                await self._stop_source(source)
+        finally:
+            await producer.stop()
+
+    async def _new_context(self) -> SourceContext:
+        position = await self.positions.load(self.name)
+        self.status.position = position
+        return SourceContext(
+            connector=self.name,
+            position=position,
+            log=self.log,
+            status=SourceStatus(),
+            snapshot_tables=self._snapshot_tables,
+        )
+
+    async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
+        batch = await source.read()
+        if batch.changes:
+            outcome = await publisher.publish(batch.changes)  # returns once Kafka acknowledged all
+            self.status.events_published += outcome.published
+            self.status.events_quarantined += outcome.quarantined
+        if batch.position is not None:
+            await self.positions.save(self.name, batch.position)
+            await source.commit(batch.position)
+            self.status.position = batch.position
+        self._backoff.reset()
+        self._observe(batch, reported)
+
+    def _observe(self, batch: Batch, reported: SourceStatus) -> None:
+        """Lag: the source's own estimate when it has one, else what the batch tells."""
+        now = utcnow()
+        status = self.status
+        status.phase = reported.phase
+        status.updated_at = now
+        if batch.changes:
+            status.last_event_at = now
+            times = [change.commit_time for change in batch.changes if change.commit_time is not None]
+            status.lag_seconds = (now - max(times)).total_seconds() if times else None
+            status.lag_changes = None
+        else:  # an empty read: the source had nothing more, so it is caught up
+            status.lag_seconds, status.lag_changes = 0.0, 0
+        if reported.backlog_seconds is not None:
+            status.lag_seconds = reported.backlog_seconds
+        if reported.backlog_changes is not None:
+            status.lag_changes = reported.backlog_changes
+
+    async def _stop_source(self, source: Source) -> None:
+        """Stop without hiding the error that ended the run (if any) behind one from ``stop``."""
+        try:
+            await source.stop()
+        except Exception:
+            self.log.warning("connector %s: error while stopping the source", self.name, exc_info=True)
+
+
+__all__ = ["ConnectorTask", "is_retriable"]
