@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from hub.api import problems
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.routers import contracts, health
+from hub.api.routers import deliveries as deliveries_api
 from hub.api.routers import subscriptions as subscriptions_api
 from hub.settings import Settings
 from hub.store import migrate
@@ -35,6 +36,7 @@ API_PREFIX = "/v1"
 V1_ROUTERS: list[APIRouter] = [
     contracts.router,
     subscriptions_api.router,
+    deliveries_api.router,
 ]
 
 

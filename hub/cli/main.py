@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from hub.cli import contracts
+from hub.cli import deliveries as deliveries_cli
 from hub.cli import subscriptions as subscriptions_cli
 from hub.cli.context import CliState
 from hub.cli.errors import ReportingGroup
@@ -55,3 +56,5 @@ def serve_api() -> None:
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(subscriptions_cli.app, name="subscriptions")
 app.command("receiver")(receiver_command)
+app.command("run")(deliveries_cli.run_hub)
+app.add_typer(deliveries_cli.app, name="deliveries")

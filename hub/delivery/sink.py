@@ -30,7 +30,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from hub.delivery import retry
+from hub.delivery import bus, retry
 from hub.delivery.dead_letter import dead_letter_headers
 from hub.delivery.dispatch import Dispatcher
 from hub.delivery.feeds import topic_pattern
@@ -148,14 +148,13 @@ class Sink:
             pattern=topic_pattern(self.subscription.feeds), listener=_Revocations(feed, self.ctx.log.flush)
         )
         try:
+            await bus.ensure_topics(self.ctx.bootstrap, [self.retry_topic, self.dlq_topic])
             await self._start(feed, retry_lane)
             await self._run_until_stopped(feed, retry_lane)
         finally:
             await self._shutdown(feed, retry_lane)
 
     def _consumer(self, group: str) -> AIOKafkaConsumer:
-        from hub.delivery import bus
-
         return bus.group_consumer(self.ctx.bootstrap, group)
 
     async def _start(self, *lanes: _Lane) -> None:

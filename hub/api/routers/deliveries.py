@@ -1,0 +1,162 @@
+"""Deliveries: the delivery log, replay by time, and a subscription's dead letters.
+
+- ``GET /v1/deliveries?subscription=&event_id=&status=`` every push attempt, newest first;
+  ``status`` is an outcome (delivered, retrying, dead_lettered, parked, disabled) or an HTTP code.
+- ``POST /v1/subscriptions/{id}/replay`` from a time: a request the running hub processes
+  carry out (stop the sink, reset the consumer group by time, start again); poll it with
+  ``GET /v1/subscriptions/{id}/replays/{request_id}``.
+- ``GET /v1/subscriptions/{id}/dead-letters`` what could not be delivered, with the reason;
+  ``POST .../dead-letters/redeliver`` sends back all, or those named by entry or event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.bodies import RequestBody
+from hub.api.dependencies import SettingsDep, StoreDep
+from hub.delivery import bus, dead_letter
+from hub.delivery.dead_letter import DeadLetter
+from hub.store import deliveries
+from hub.store import subscriptions as stored
+from hub.store.base import Store
+from hub.subscriptions.model import SLUG
+from schemas.errors import InvalidInput, NotFound
+
+router = APIRouter(tags=["deliveries"])
+
+SubscriptionId = Annotated[str, Path(pattern=SLUG.pattern, description="e.g. hanoi-civil-status")]
+
+
+class Attempt(BaseModel):
+    """One push attempt of one event to one subscription, and where the event came from."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subscription_id: str
+    event_id: str
+    record_key: str | None
+    topic: str
+    partition: int
+    offset: int
+    attempt: int
+    stage: int
+    scheduled_at: datetime | None
+    started_at: datetime
+    status_code: int | None
+    latency_ms: float | None
+    outcome: str
+    error_code: str | None
+    error: str | None
+
+
+class AttemptPage(BaseModel):
+    items: list[Attempt]
+    next_before_id: int | None = Field(description="pass as before_id for the next (older) page")
+
+
+class ReplayBody(RequestBody):
+    from_time: datetime = Field(alias="from", description="ISO 8601 with a time zone")
+
+
+class Replay(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subscription_id: str
+    from_time: datetime
+    requested_at: datetime
+    state: str
+    finished_at: datetime | None
+    detail: str | None
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+
+
+class RedeliverBody(RequestBody):
+    ids: list[str] | None = Field(
+        default=None, max_length=10_000, description="entry ids (partition:offset) or event ids; none = all"
+    )
+
+
+class Redelivered(BaseModel):
+    redelivered: list[DeadLetter]
+
+
+def _status_filter(value: str | None) -> tuple[deliveries.Outcome | None, int | None]:
+    """(outcome, HTTP status) from the one ``status`` parameter."""
+    if value is None:
+        return None, None
+    if value.isdigit():
+        return None, int(value)
+    for outcome in deliveries.OUTCOMES:
+        if value == outcome:
+            return outcome, None
+    raise InvalidInput(f"status must be an HTTP code or one of {', '.join(deliveries.OUTCOMES)}")
+
+
+@router.get("/deliveries")
+def list_deliveries(
+    store: StoreDep,
+    subscription: Annotated[str | None, Query(max_length=63)] = None,
+    event_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=20, description="outcome or HTTP status code")] = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AttemptPage:
+    outcome, status_code = _status_filter(status)
+    query = deliveries.AttemptQuery(subscription, event_id, outcome, status_code, before_id, limit)
+    with store.session() as session:
+        items = [Attempt.model_validate(row) for row in deliveries.attempts(session, query)]
+    following = items[-1].id if len(items) == limit else None
+    return AttemptPage(items=items, next_before_id=following)
+
+
+def _require_subscription(store: Store, subscription_id: str) -> None:
+    with store.session() as session:
+        stored.get(session, subscription_id)  # raises subscription_not_found
+
+
+@router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)
+def request_replay(subscription_id: SubscriptionId, body: ReplayBody, store: StoreDep) -> Replay:
+    if body.from_time.tzinfo is None:
+        raise InvalidInput("'from' needs a time zone (e.g. 2025-07-01T00:00:00+07:00)")
+    with store.session() as session:
+        stored.get(session, subscription_id)
+        return Replay.model_validate(deliveries.request_replay(session, subscription_id, body.from_time))
+
+
+@router.get("/subscriptions/{subscription_id}/replays/{request_id}")
+def get_replay(subscription_id: SubscriptionId, request_id: int, store: StoreDep) -> Replay:
+    with store.session() as session:
+        found = deliveries.replay(session, request_id)
+        if found is None or found.subscription_id != subscription_id:
+            raise NotFound(f"no replay request {request_id} for {subscription_id}")
+        return Replay.model_validate(found)
+
+
+@router.get("/subscriptions/{subscription_id}/dead-letters")
+async def list_dead_letters(
+    subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep
+) -> DeadLetterPage:
+    await asyncio.to_thread(_require_subscription, store, subscription_id)
+    items = await dead_letter.list_dead_letters(bus.bootstrap_servers(settings), subscription_id)
+    return DeadLetterPage(items=items)
+
+
+@router.post("/subscriptions/{subscription_id}/dead-letters/redeliver")
+async def redeliver(
+    subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep, body: RedeliverBody | None = None
+) -> Redelivered:
+    await asyncio.to_thread(_require_subscription, store, subscription_id)
+    select = None if body is None or body.ids is None else set(body.ids)
+    done = await dead_letter.redeliver(bus.bootstrap_servers(settings), subscription_id, select=select)
+    return Redelivered(redelivered=done)

@@ -1,0 +1,115 @@
+"""``hub run`` (the delivery engine) and ``hub deliveries``: the log, replay, dead letters.
+
+``hub run`` runs every active subscription's sink in this process until SIGINT/SIGTERM, then
+stops them cleanly (each commits what it resolved). Run it in as many processes as needed:
+Kafka's consumer groups share the partitions. The other commands go through the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.cli.context import api_client
+from hub.settings import get_settings
+
+app = typer.Typer(help="Deliveries: the push log, replay by time, dead letters.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+Subscription = Annotated[str, typer.Argument(help="Subscription id.")]
+
+
+def run_hub(
+    poll_s: Annotated[float, typer.Option(help="How often to look for subscription changes.")] = 1.0,
+) -> None:
+    """Run the delivery engine: every active subscription's sink, until SIGINT or SIGTERM."""
+    from hub.delivery.supervisor import Supervisor, SupervisorOptions
+    from hub.store import migrate
+    from hub.store.base import Store
+    from hub.telemetry import setup_logging, setup_tracing
+    from schemas.admin_units import default_normaliser
+
+    settings = get_settings()
+    setup_logging()
+    setup_tracing("hub-delivery", settings)
+    migrate.upgrade(settings.store_url())
+    store = Store(settings.store_url())
+    supervisor = Supervisor(settings, store, default_normaliser(), SupervisorOptions(poll_s=poll_s))
+    asyncio.run(_until_signalled(supervisor.run))
+
+
+async def _until_signalled(run: Any) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(stop)
+
+
+@app.command("list")
+def list_deliveries(
+    ctx: typer.Context,
+    subscription: Annotated[str | None, typer.Option("--subscription", "-s")] = None,
+    event_id: Annotated[str | None, typer.Option("--event-id", "-e")] = None,
+    status: Annotated[str | None, typer.Option(help="Outcome (delivered, retrying...) or HTTP code.")] = None,
+    limit: int = 50,
+) -> None:
+    """Push attempts, newest first."""
+    params = {"subscription": subscription, "event_id": event_id, "status": status, "limit": limit}
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    table = Table("time", "subscription", "event", "try", "status", "ms", "outcome", "error")
+    for item in api_client(ctx).get(f"/v1/deliveries?{query}")["items"]:
+        table.add_row(
+            item["started_at"], item["subscription_id"], item["event_id"], str(item["attempt"]),
+            str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}", item["outcome"],
+            item["error"] or "",
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    subscription: Subscription,
+    since: Annotated[
+        datetime, typer.Option("--from", help="ISO time with zone, e.g. 2025-07-01T00:00:00+07:00")
+    ],
+) -> None:
+    """Deliver again everything since a time (the running hub resets the consumer group)."""
+    if since.tzinfo is None:
+        since = since.astimezone()
+    body = api_client(ctx).request(
+        "POST", f"/v1/subscriptions/{subscription}/replay", {"from": since.isoformat()}
+    )
+    made = body.json()
+    out.print(f"replay request {made['id']} from {made['from_time']}: {made['state']}")
+
+
+@app.command("dead-letters")
+def dead_letters(ctx: typer.Context, subscription: Subscription) -> None:
+    """What could not be delivered, and why."""
+    table = Table("id", "event", "type", "reason", "status", "attempts", "error")
+    for item in api_client(ctx).get(f"/v1/subscriptions/{subscription}/dead-letters")["items"]:
+        table.add_row(
+            item["id"], item["event_id"] or "-", item["event_type"] or "-", item["reason"],
+            str(item["status_code"] or "-"), str(item["attempts"]), item["error"] or "",
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command("redeliver")
+def redeliver(
+    ctx: typer.Context,
+    subscription: Subscription,
+    ids: Annotated[list[str] | None, typer.Argument(help="Entry or event ids; none = all.")] = None,
+) -> None:
+    """Send dead letters back for delivery."""
+    path = f"/v1/subscriptions/{subscription}/dead-letters/redeliver"
+    done = api_client(ctx).request("POST", path, {"ids": ids or None}).json()["redelivered"]
+    out.print(f"{len(done)} dead letter(s) sent back for delivery")

@@ -1,0 +1,62 @@
+"""A slow subscriber does not delay a fast one; replay from a time delivers again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub.store import deliveries
+from tests.hub.delivery.harness import Deployment
+from tests.hub.delivery.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+async def test_slow_subscriber_does_not_delay_a_fast_one(hub_deployment: Deployment) -> None:
+    d = hub_deployment
+    slow, fast = await d.portal(), await d.portal()
+    await slow.control(mode="slow", delay_s=3.0)
+    d.subscribe("slow", slow, delivery={"max_in_flight": 1, "timeout_s": 10})
+    d.subscribe("fast", fast)
+    async with d.hub():
+        await d.publish(d.event("warm", 0))
+        await eventually(lambda: fast.has(1), timeout_s=20)  # both sinks are up
+        latencies = []
+        for n in range(5):
+            started = time.monotonic()
+            await d.publish(d.event("K", n))
+            await eventually(lambda n=n: fast.has(n + 2), timeout_s=10)
+            latencies.append(time.monotonic() - started)
+        assert len(await slow.event_ids()) <= 2  # the slow one is still far behind
+    assert max(latencies) < 1.0, latencies  # generous: typically a few ms on loopback
+
+
+async def test_replay_from_a_timestamp_delivers_again(hub_deployment: Deployment) -> None:
+    d = hub_deployment
+    portal = await d.portal()
+    sid = d.subscribe("replayed", portal).id
+    events = [d.event("K", n) for n in range(4)]
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    async with d.hub():
+        await d.publish(*events)
+        await eventually(lambda: portal.has(4), timeout_s=20)
+        with d.store.session() as session:
+            request_id = deliveries.request_replay(session, sid, before).id
+        await eventually(lambda: _state(d, request_id) == "done", timeout_s=20)
+        await eventually(lambda: _at_least(portal.pushes(), 8), timeout_s=20)
+    stats = await portal.stats()
+    assert stats["duplicates"] == 4  # the same webhook-ids again: receivers can de-duplicate
+    assert len([a for a in d.attempts(subscription_id=sid) if a.outcome == "delivered"]) == 8
+
+
+def _state(d: Deployment, request_id: int) -> str | None:
+    with d.store.session() as session:
+        request = deliveries.replay(session, request_id)
+        return None if request is None else request.state
+
+
+async def _at_least(count: Awaitable[int], wanted: int) -> bool:
+    return await count >= wanted
