@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from connectors.polling.config import SqlPollingConfig
 from schemas.errors import ConfigurationError, SourceError
@@ -36,12 +36,23 @@ class TableMissing(ConfigurationError):
     code = "table_missing"
 
 
+class SourceUrlUnusable(ConfigurationError):
+    """No engine can be built: an unknown dialect, a driver not installed, a malformed URL."""
+
+    code = "source_url_unusable"
+
+
 def open_engine(config: SqlPollingConfig) -> Engine:
     url = config.engine_url()
     connect_args: dict[str, object] = {}
     if url.get_backend_name() in {"postgresql", "mysql", "mariadb"}:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(url, pool_pre_ping=True, pool_size=2, connect_args=connect_args)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=2, connect_args=connect_args)
+    except ImportError as exc:
+        raise SourceUrlUnusable(f"the database driver for {config.url} is not installed: {exc}") from exc
+    except ArgumentError as exc:
+        raise SourceUrlUnusable(f"cannot use {config.url}: {describe(exc)}") from exc
 
 
 @contextmanager
@@ -61,4 +72,12 @@ def describe(exc: SQLAlchemyError) -> str:
     return f"{type(cause).__name__}: {lines[0]}"
 
 
-__all__ = ["SourceUnavailable", "SourceUnreachable", "TableMissing", "describe", "open_engine", "translated"]
+__all__ = [
+    "SourceUnavailable",
+    "SourceUnreachable",
+    "SourceUrlUnusable",
+    "TableMissing",
+    "describe",
+    "open_engine",
+    "translated",
+]

@@ -9,6 +9,7 @@ bumped on every update, and deletes as soft deletes (``deleted_at`` and ``update
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -31,7 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 
 from connectors.config import TableFeed
-from connectors.polling import SqlPollingConfig, TableColumns
+from connectors.context import SourceContext
+from connectors.polling import SqlPollingConfig, SqlPollingSource, TableColumns
+from tests.connectors.suite import Reader
 
 T = TypeVar("T")
 SAFETY_WINDOW_S = 0.2
@@ -47,7 +50,7 @@ def sqlalchemy_url(dsn: str) -> str:
         username=_text(params.get("user")),
         password=_text(params.get("password")),
         host=_text(params.get("host")),
-        port=int(params["port"]) if params.get("port") else None,
+        port=None if params.get("port") is None else int(str(params["port"])),
         database=_text(params.get("dbname")),
     )
     return url.render_as_string(hide_password=False)
@@ -126,18 +129,18 @@ class SqlItemsDatabase:
     async def insert_stamped(self, table: str, rows: list[dict[str, Any]], stamped: datetime) -> None:
         """Insert with a chosen stamp: a transaction that stamped its rows at ``stamped``."""
         values = [{**row, "created_at": stamped, "updated_at": stamped} for row in rows]
-        await self._execute(insert(self.table(table)), values)
+        await self.execute(insert(self.table(table)), values)
 
     async def update(self, table: str, item_id: int, values: dict[str, Any]) -> None:
         items = self.table(table)
-        await self._execute(
+        await self.execute(
             update(items).where(items.c.id == item_id).values(**values, updated_at=self.stamp())
         )
 
     async def delete(self, table: str, item_id: int) -> None:
         stamped = self.stamp()
         items = self.table(table)
-        await self._execute(
+        await self.execute(
             update(items).where(items.c.id == item_id).values(deleted_at=stamped, updated_at=stamped)
         )
 
@@ -174,7 +177,7 @@ class SqlItemsDatabase:
             }
             for event in events
         ]
-        await self._execute(insert(self.table(table)), rows)
+        await self.execute(insert(self.table(table)), rows)
 
     async def count(self, table: str, **where: Any) -> int:
         items = self.table(table)
@@ -187,7 +190,7 @@ class SqlItemsDatabase:
         with self.engine.connect() as conn:
             return list(conn.execute(query).mappings())
 
-    async def _execute(self, statement: Any, values: Any = None) -> None:
+    async def execute(self, statement: Any, values: Any = None) -> None:
         def work() -> None:
             with self.engine.begin() as conn:
                 conn.execute(statement, values) if values is not None else conn.execute(statement)
@@ -200,3 +203,24 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+async def open_reader(
+    config: SqlPollingConfig, position: str | None = None, stop: asyncio.Event | None = None
+) -> Reader:
+    """A started source for ``config`` resuming at ``position``, wrapped in the suite's reader."""
+    context = SourceContext(
+        connector=config.name,
+        position=position,
+        log=logging.getLogger(f"tests.connectors.polling.{config.name}"),
+        stop=stop or asyncio.Event(),
+    )
+    source = SqlPollingSource(config, context)
+    await source.start()
+    reader = Reader(source)
+    reader.committed = position
+    return reader
+
+
+def feed(table: str, key: list[str] | None = None) -> TableFeed:
+    return TableFeed(table=table, event_type="vn.gov.land.parcel.v1", key=key)
