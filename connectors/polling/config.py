@@ -9,6 +9,7 @@ its rows are cleaned up only once Kafka acknowledged them.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -102,6 +103,13 @@ class SqlPollingConfig(ConnectorConfigBase):
     def outbox_mark_column(self) -> str | None:
         """The column cleanup marks, or None when acknowledged outbox rows are deleted."""
         return self.outbox_published_column if self.outbox_cleanup == "mark" else None
+
+    def database_label(self) -> str:
+        """The database's name in events: the URL's database (a SQLite file's stem), never credentials."""
+        url = make_url(self.url)
+        if not url.database:
+            return self.name
+        return PurePath(url.database).stem if url.get_backend_name() == "sqlite" else url.database
 
     def engine_url(self) -> URL:
         """The URL to connect with: the only place the password is revealed."""

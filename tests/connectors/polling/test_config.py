@@ -69,3 +69,15 @@ def test_mark_cleanup_names_its_column() -> None:
     assert SqlPollingConfig.model_validate(document(outbox="land.parcels")).outbox_mark_column is None
     marking = SqlPollingConfig.model_validate(document(outbox="land.parcels", outbox_cleanup="mark"))
     assert marking.outbox_mark_column == "published_at"
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("mysql+pymysql://hub@db/land", "land"),
+        ("sqlite:////var/lib/hub/civil.sqlite", "civil"),
+        ("sqlite://", "land-db"),
+    ],
+)
+def test_events_name_the_database_not_the_url(url: str, label: str) -> None:
+    assert SqlPollingConfig.model_validate(document(url=url)).database_label() == label
