@@ -9,6 +9,7 @@
     dead-letter topic  hub.sub.<subscription-id>.dlq         hub.sub.hanoi-portal.dlq
     audit topic        hub.audit
     contract id        urn:vn-gov-hub:contract:<event type>:v<version>
+    event source       /connectors/<connector>/<schema>.<table>   (the CloudEvent ``source``)
 
 ``domain`` and ``entity`` are lower-case ASCII words joined by single hyphens (kebab case), so a
 name is a valid Kafka topic name, a valid CloudEvents ``type`` and a safe path segment at once,
@@ -131,6 +132,11 @@ def contract_id(event_type_name: str, version: int) -> str:
     return f"{CONTRACT_URN_PREFIX}{event_type_name}:v{version}"
 
 
+def source_uri(connector: str, table: str) -> str:
+    """The CloudEvent ``source`` of a connector's changes to one table (a URI reference)."""
+    return f"/connectors/{connector}/{table}"
+
+
 __all__ = [
     "AUDIT_TOPIC",
     "FeedName",
@@ -144,4 +150,5 @@ __all__ = [
     "parse_feed_topic",
     "quarantine_topic",
     "retry_topic",
+    "source_uri",
 ]
