@@ -132,15 +132,15 @@ class _Reader:
     """A cursor over one message's bytes; every read checks the bounds."""
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._at = 0
+        self.data = data
+        self.at = 0
 
     def unpack(self, fmt: str) -> tuple[int, ...]:
         size = struct.calcsize(fmt)
-        if self._at + size > len(self._data):
-            raise ProtocolError("pgoutput message truncated", details={"at": self._at})
-        values = struct.unpack_from(fmt, self._data, self._at)
-        self._at += size
+        if self.at + size > len(self.data):
+            raise ProtocolError("pgoutput message truncated", details={"at": self.at})
+        values = struct.unpack_from(fmt, self.data, self.at)
+        self.at += size
         return values
 
     def number(self, fmt: str) -> int:
@@ -150,34 +150,53 @@ class _Reader:
         return self.take(1).decode("ascii")
 
     def take(self, size: int) -> bytes:
-        if size < 0 or self._at + size > len(self._data):
-            raise ProtocolError("pgoutput message truncated", details={"at": self._at})
-        chunk = self._data[self._at : self._at + size]
-        self._at += size
+        if size < 0 or self.at + size > len(self.data):
+            raise ProtocolError("pgoutput message truncated", details={"at": self.at})
+        chunk = self.data[self.at : self.at + size]
+        self.at += size
         return chunk
 
     def string(self) -> str:
-        end = self._data.find(b"\0", self._at)
+        end = self.data.find(b"\0", self.at)
         if end < 0:
-            raise ProtocolError("unterminated string in pgoutput message", details={"at": self._at})
-        text = self._data[self._at : end].decode("utf-8")
-        self._at = end + 1
+            raise ProtocolError("unterminated string in pgoutput message", details={"at": self.at})
+        text = self.data[self.at : end].decode("utf-8")
+        self.at = end + 1
         return text
 
     def timestamp(self) -> datetime:
         return PG_EPOCH + timedelta(microseconds=self.number("!q"))
 
 
+_COUNT, _LENGTH = struct.Struct("!h"), struct.Struct("!i")
+_NULL, _UNCHANGED = Column(ColumnKind.NULL), Column(ColumnKind.UNCHANGED_TOAST)
+_VALUE_KINDS = {ord("t"): ColumnKind.TEXT, ord("b"): ColumnKind.BINARY}
+
+
 def _tuple(reader: _Reader) -> tuple[Column, ...]:
-    columns: list[Column] = []
-    for _ in range(reader.number("!h")):
-        kind = reader.byte()
-        if kind in ("t", "b"):
-            columns.append(Column(ColumnKind(kind), reader.take(reader.number("!i"))))
-        elif kind in ("n", "u"):
-            columns.append(Column(ColumnKind(kind)))
-        else:
-            raise ProtocolError(f"unknown tuple column kind {kind!r}")
+    """TupleData: the hot path of streaming, so it indexes the bytes directly."""
+    data, at = reader.data, reader.at
+    try:
+        (count,) = _COUNT.unpack_from(data, at)
+        at += 2
+        columns: list[Column] = []
+        for _ in range(count):
+            kind, at = data[at], at + 1
+            if kind in _VALUE_KINDS:
+                (size,), at = _LENGTH.unpack_from(data, at), at + 4
+                if size < 0 or at + size > len(data):
+                    raise ProtocolError("pgoutput tuple value truncated", details={"at": at})
+                columns.append(Column(_VALUE_KINDS[kind], data[at : at + size]))
+                at += size
+            elif kind == ord("n"):
+                columns.append(_NULL)
+            elif kind == ord("u"):
+                columns.append(_UNCHANGED)
+            else:
+                raise ProtocolError(f"unknown tuple column kind {chr(kind)!r}")
+    except (struct.error, IndexError) as exc:
+        raise ProtocolError("pgoutput tuple truncated", details={"at": at}) from exc
+    reader.at = at
     return tuple(columns)
 
 

@@ -9,6 +9,7 @@ did not send (unchanged TOAST) are reported by name and never given a value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,13 @@ class RowDecoder:
     def __init__(self, context: AdaptContext | None = None) -> None:
         self._transformer = Transformer(context)
         self._relations: dict[int, Relation] = {}
+        self._loaders: dict[int, list[Callable[[bytes], Any]]] = {}
 
     def remember(self, relation: Relation) -> None:
         self._relations[relation.oid] = relation
+        self._loaders[relation.oid] = [
+            self._transformer.get_loader(c.type_oid, pq.Format.TEXT).load for c in relation.columns
+        ]
 
     def relation(self, oid: int) -> Relation:
         try:
@@ -49,16 +54,14 @@ class RowDecoder:
             )
         values: dict[str, Any] = {}
         unchanged: list[str] = []
-        for meta, column in zip(relation.columns, columns, strict=True):
-            if column.kind is ColumnKind.UNCHANGED_TOAST:
-                unchanged.append(meta.name)
+        loaders = self._loaders[relation.oid]
+        for meta, column, load in zip(relation.columns, columns, loaders, strict=True):
+            if column.kind is ColumnKind.TEXT and column.data is not None:
+                values[meta.name] = load(column.data)
             elif column.kind is ColumnKind.NULL:
                 values[meta.name] = None
-            elif column.kind is ColumnKind.TEXT and column.data is not None:
-                values[meta.name] = self._load(meta.type_oid, column.data)
+            elif column.kind is ColumnKind.UNCHANGED_TOAST:
+                unchanged.append(meta.name)
             else:
                 raise ProtocolError(f"{relation.qualified_name}.{meta.name}: binary column not asked")
         return DecodedRow(values, tuple(unchanged))
-
-    def _load(self, type_oid: int, data: bytes) -> Any:
-        return self._transformer.get_loader(type_oid, pq.Format.TEXT).load(data)

@@ -227,9 +227,10 @@ class PostgresCdcSource:
         return Batch(changes, position)
 
     async def _advance_snapshot(self) -> None:
-        """Open the next chunk's window when none is open and the queue has room."""
-        progress = self._progress
-        if progress is None or self._window is not None or self._ready_changes >= self._config.batch_size:
+        """Open the next chunk's window when none is open and the queue has room for it
+        (at most about two chunks are held: one queued, one being read)."""
+        progress, room = self._progress, max(self._config.batch_size, self._config.chunk_size)
+        if progress is None or self._window is not None or self._ready_changes >= room:
             return
         if progress.done:
             self._progress = None
