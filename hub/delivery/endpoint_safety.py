@@ -185,13 +185,21 @@ class _AddressCache:
         self.entries[key] = (time.monotonic() + self.ttl_s, addresses)
 
 
+TransportFactory = Callable[[], httpx.AsyncBaseTransport]
+
+
+def _plain_transport() -> httpx.AsyncBaseTransport:
+    return httpx.AsyncHTTPTransport(trust_env=False)
+
+
 class SafeTransport(httpx.AsyncBaseTransport):
     """Checks every request's destination and connects to the checked address itself.
 
     The URL's host is swapped for the checked IP; the ``Host`` header keeps the name and TLS
     verifies the certificate for it (``sni_hostname``). Addresses are tried in order on connect
-    errors. Use one transport per subscription: pooled connections are keyed by address, so one
-    shared across hosts could reuse a connection verified for another name on the same IP.
+    errors. Each host name gets its own connection pool (from ``pools``): pools are keyed by
+    address, and a connection verified for one name must never carry a request for another
+    name that happens to resolve to the same address.
 
     Raises ``UnsafeEndpoint`` (permanent) for a refused address, ``httpx.ConnectError``
     (retriable) when the name does not resolve now.
@@ -203,22 +211,24 @@ class SafeTransport(httpx.AsyncBaseTransport):
         *,
         resolve: Resolver = system_resolve,
         dns_ttl_s: float = 30.0,
-        inner: httpx.AsyncBaseTransport | None = None,
+        pools: TransportFactory = _plain_transport,
     ) -> None:
         self._policy = policy
         self._resolve = resolve
         self._cache = _AddressCache(dns_ttl_s)
-        self._inner = inner or httpx.AsyncHTTPTransport(trust_env=False)
+        self._new_pool = pools
+        self._pools: dict[str, httpx.AsyncBaseTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = check_url(str(request.url), self._policy)
         addresses = await self._addresses(target, request)
+        pool = self._pools.get(target.host) or self._pools.setdefault(target.host, self._new_pool())
         for address in addresses[:-1]:
             try:
-                return await self._inner.handle_async_request(_pinned(request, target, address))
+                return await pool.handle_async_request(_pinned(request, target, address))
             except httpx.ConnectError:
                 continue
-        return await self._inner.handle_async_request(_pinned(request, target, addresses[-1]))
+        return await pool.handle_async_request(_pinned(request, target, addresses[-1]))
 
     async def _addresses(self, target: Target, request: httpx.Request) -> list[IPAddress]:
         key = (target.host, target.port)
@@ -233,7 +243,9 @@ class SafeTransport(httpx.AsyncBaseTransport):
         return addresses
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
 
 
 def _pinned(request: httpx.Request, target: Target, address: IPAddress) -> httpx.Request:
@@ -251,9 +263,11 @@ def _pinned(request: httpx.Request, target: Target, address: IPAddress) -> httpx
 
 def safe_client(policy: EndpointPolicy, *, timeout_s: float, max_connections: int = 16) -> httpx.AsyncClient:
     """The HTTP client for pushes: safe transport, no redirects, no proxies from the environment."""
-    inner = httpx.AsyncHTTPTransport(trust_env=False, limits=httpx.Limits(max_connections=max_connections))
+    limits = httpx.Limits(max_connections=max_connections)
     return httpx.AsyncClient(
-        transport=SafeTransport(policy, inner=inner),
+        transport=SafeTransport(
+            policy, pools=lambda: httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
+        ),
         headers={"Accept-Encoding": "identity"},  # so read_capped's raw bytes are the body
         follow_redirects=False,
         trust_env=False,
@@ -279,6 +293,7 @@ __all__ = [
     "Resolver",
     "SafeTransport",
     "Target",
+    "TransportFactory",
     "UnresolvableEndpoint",
     "check_address",
     "check_endpoint",

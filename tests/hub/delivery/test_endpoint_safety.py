@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
@@ -177,3 +185,55 @@ async def test_response_body_read_up_to_the_limit(base_url: str) -> None:
     async with safe_client(DEV, timeout_s=5) as client, client.stream("GET", f"{base_url}/big") as response:
         body = await read_capped(response, 1000)
     assert body == b"x" * 1000
+
+
+def _tls_files(tmp_path: Path) -> tuple[Path, Path, ssl.SSLContext]:
+    """A CA and a certificate for portal.test signed by it; and a client context trusting the CA."""
+    now = datetime.now(UTC)
+
+    def certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, signer: Any) -> Any:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+        )
+        if subject == "test-ca":
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-ca")])
+    ca = certificate("test-ca", ca_key, ca_name, ca_key)
+    leaf = certificate("portal.test", leaf_key, ca_name, ca_key)
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.create_default_context(cadata=ca.public_bytes(serialization.Encoding.PEM).decode())
+    return cert_file, key_file, context
+
+
+async def test_https_to_a_pinned_address_verifies_the_certificate_for_the_name(tmp_path: Path) -> None:
+    cert_file, key_file, trust = _tls_files(tmp_path)
+    tls = {"ssl_certfile": str(cert_file), "ssl_keyfile": str(key_file)}
+    async with serving(_app(), **tls) as base_url:
+        port = httpx.URL(base_url).port
+        dns = fake_dns({"portal.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+        policy = EndpointPolicy.from_entries(["portal.test", "other.test"])
+        transport = SafeTransport(policy, resolve=dns, pools=lambda: httpx.AsyncHTTPTransport(verify=trust))
+        async with httpx.AsyncClient(transport=transport) as client:
+            response = await client.get(f"https://portal.test:{port}/host")
+            assert response.text == f"portal.test:{port}"
+            with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|hostname"):
+                await client.get(f"https://other.test:{port}/host")

@@ -11,9 +11,11 @@ import uvicorn
 
 
 @asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Yield the base URL (``http://127.0.0.1:<port>``) while the server runs."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none")
+async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
+    """Yield the base URL (``http://127.0.0.1:<port>``, https with ``ssl_certfile``) while it runs."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none", **options
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -23,7 +25,8 @@ async def serving(app: Any) -> AsyncIterator[str]:
                     task.result()
                 await asyncio.sleep(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
+        scheme = "https" if "ssl_certfile" in options else "http"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
