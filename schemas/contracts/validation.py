@@ -1,0 +1,146 @@
+"""Check a change's rows against the feed's contract before it is produced.
+
+What a connector calls on every change: ``validate_change(event_type, payload)`` returns the
+contract id to put in the event's ``dataschema``, or raises ``ContractViolation`` whose
+``details`` list every failure (row, field, JSON pointer, the JSON Schema keyword that failed,
+the offending value truncated), which is what the connector puts on the quarantine topic.
+
+Which rows are checked follows the operation: the ``after`` image of a create, update or
+snapshot read must satisfy the whole contract; a ``before`` image only has to be right about the
+fields it carries, because PostgreSQL sends partial old images (only the key columns, under the
+default replica identity), except that a delete's ``before`` must carry the key fields, or
+nobody could tell which record went. A truncate has no rows.
+
+Rows are checked as they go on the wire (JSON values: dates as strings), using compiled
+``jsonschema`` validators cached per contract, with formats (``date``, ``date-time``) asserted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from schemas.contracts.json_schema import contract_schema
+from schemas.contracts.normal_form import check_schema
+from schemas.errors import ContractViolation
+from schemas.events import ChangePayload, Op
+from schemas.feeds import feed_for_event_type
+
+SHOWN_VALUE_CHARS = 40
+SHOWN_MESSAGE_CHARS = 200
+FULL_ROWS = {Op.CREATE: "after", Op.UPDATE: "after", Op.READ: "after"}
+
+
+class MissingRow(ContractViolation):
+    code = "missing_row"
+
+
+class ContractValidator:
+    """One contract, compiled once: a full validator and a partial one (no ``required``)."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        check_schema(schema)
+        self.contract_id: str | None = schema.get("$id")
+        self.key_fields: list[str] = list(schema.get("x-key-fields", []))
+        checker = FormatChecker()
+        self.full = Draft202012Validator(schema, format_checker=checker)
+        partial = {k: v for k, v in schema.items() if k != "required"}
+        self.partial = Draft202012Validator({**partial, "required": self.key_fields}, format_checker=checker)
+        self.any_subset = Draft202012Validator(partial, format_checker=checker)
+
+    def failures(self, payload: ChangePayload) -> list[dict[str, Any]]:
+        rows = payload.model_dump(mode="json", by_alias=True)
+        found: list[dict[str, Any]] = []
+        for side, validator, needed in self._checks(payload.op):
+            row = rows[side]
+            if row is None and needed:
+                found.append(_missing(side, payload.op))
+            elif row is not None and not validator.is_valid(row):
+                found += [_detail(side, error) for error in _errors(validator, row)]
+        return found
+
+    def _checks(self, op: Op) -> Iterator[tuple[str, Draft202012Validator, bool]]:
+        """(row, how to check it, whether it must be there) for each row ``op`` carries."""
+        if op in FULL_ROWS:
+            yield "after", self.full, True
+            yield "before", self.any_subset, False
+        elif op is Op.DELETE:
+            yield "before", self.partial, True
+
+
+@functools.lru_cache(maxsize=64)
+def for_feed(event_type: str) -> ContractValidator:
+    """The current contract of a built-in feed (``UnknownFeed`` if there is none)."""
+    return ContractValidator(contract_schema(feed_for_event_type(event_type)))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> ContractValidator:
+    return ContractValidator(json.loads(text))
+
+
+def compile_contract(schema: dict[str, Any]) -> ContractValidator:
+    """A validator for any contract document (e.g. one from the registry), cached by content."""
+    return _compiled(json.dumps(schema, sort_keys=True))
+
+
+def validate_change(
+    event_type: str, payload: ChangePayload, contract: dict[str, Any] | None = None
+) -> str | None:
+    """The contract id the payload satisfies; ``ContractViolation`` listing every failure if not.
+
+    ``contract`` defaults to the built-in feed's current contract for ``event_type``.
+    """
+    validator = for_feed(event_type) if contract is None else compile_contract(contract)
+    found = validator.failures(payload)
+    if found:
+        fields = ", ".join(f"{d['row']}.{d['field']} ({d['rule']})" for d in found[:10])
+        more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+        error = MissingRow if all(d["rule"] == "missing_row" for d in found) else ContractViolation
+        raise error(f"{event_type} contract violated: {fields}{more}", details=found)
+    return validator.contract_id
+
+
+def _errors(validator: Draft202012Validator, row: Any) -> list[ValidationError]:
+    return sorted(validator.iter_errors(row), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+
+
+def _missing(side: str, op: Op) -> dict[str, Any]:
+    return {"row": side, "field": "", "path": f"/{side}", "rule": "missing_row",
+            "message": f"a {op.name.lower()} needs its {side} row", "value": None}  # fmt: skip
+
+
+def _detail(side: str, error: ValidationError) -> dict[str, Any]:
+    parts, value = [str(part) for part in error.absolute_path], error.instance
+    if error.validator == "required" and isinstance(error.instance, dict):
+        parts.append(_named(error, error.validator_value))
+        value = None
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        parts.append(",".join(extra))
+        value = {name: error.instance[name] for name in extra}
+    return {
+        "row": side,
+        "field": ".".join(parts),
+        "path": "/" + "/".join([side, *parts]),
+        "rule": str(error.validator),
+        "message": _truncated(error.message, SHOWN_MESSAGE_CHARS),
+        "value": None
+        if value is None
+        else _truncated(json.dumps(value, ensure_ascii=False), SHOWN_VALUE_CHARS),
+    }
+
+
+def _named(error: ValidationError, required: Any) -> str:
+    """The one missing property a ``required`` error is about (jsonschema reports one each)."""
+    missing = [name for name in required if name not in error.instance]
+    return next((name for name in missing if repr(name) in error.message), ",".join(missing))
+
+
+def _truncated(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
