@@ -1,22 +1,21 @@
 """Contract checks before producing: what the publisher asks, and the built-in answer.
 
-``ContractCheck`` is the seam: given an event type and a row (as JSON values), return the id of
-the contract the row satisfies (the CloudEvent ``dataschema``) or raise ``ContractViolation``
-with the failing fields in ``details``. ``FeedRowContracts`` answers from the built-in feeds'
-row models (``schemas.feeds``), which are the single source of each feed's JSON Schema; an
-event type with no contract is itself a violation (``unknown_contract``), so nothing reaches a
-feed topic unchecked.
+``ContractCheck`` is the seam: given an event type and the change payload exactly as it will go
+on the wire, return the id of the contract it satisfies (the CloudEvent ``dataschema``) or raise
+``ContractViolation`` listing the failures in ``details``. ``BuiltinContracts`` answers from the
+built-in feeds' contracts (``schemas.contracts.validation``); the ``hub connect`` process adds
+the contracts registered through the API. An event type with no contract at all is itself a
+violation (``unknown_contract``), so nothing reaches a feed topic unchecked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import ValidationError
-
-from schemas.errors import ContractViolation, NotFound
-from schemas.feeds import feed_for_event_type
+from schemas.contracts.validation import validate_change
+from schemas.errors import ContractViolation
+from schemas.events import ChangePayload
+from schemas.feeds import UnknownFeed
 
 
 class UnknownContract(ContractViolation):
@@ -24,36 +23,17 @@ class UnknownContract(ContractViolation):
 
 
 class ContractCheck(Protocol):
-    def __call__(self, event_type: str, row: Mapping[str, Any]) -> str | None: ...
+    def __call__(self, event_type: str, payload: ChangePayload) -> str | None: ...
 
 
-class FeedRowContracts:
-    """Checks rows against the built-in feeds' row models (extra columns are violations)."""
+class BuiltinContracts:
+    """Checks payloads against the current contract of a built-in feed."""
 
-    def __call__(self, event_type: str, row: Mapping[str, Any]) -> str | None:
+    def __call__(self, event_type: str, payload: ChangePayload) -> str | None:
         try:
-            feed = feed_for_event_type(event_type)
-        except NotFound as exc:
+            return validate_change(event_type, payload)
+        except UnknownFeed as exc:
             raise UnknownContract(f"no contract for event type {event_type!r}") from exc
-        try:
-            feed.row_model.model_validate(dict(row))
-        except ValidationError as exc:
-            raise ContractViolation(
-                f"row breaks the contract of {event_type}", details=violation_details(exc)
-            ) from exc
-        return feed.dataschema
 
 
-def violation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field, message and rule of each failure; values are left out (they may be personal data)."""
-    return [
-        {
-            "field": ".".join(str(part) for part in err["loc"]),
-            "message": err["msg"],
-            "type": err["type"],
-        }
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
-
-
-__all__ = ["ContractCheck", "FeedRowContracts", "UnknownContract", "violation_details"]
+__all__ = ["BuiltinContracts", "ContractCheck", "UnknownContract"]

@@ -6,5 +6,7 @@ kinds register themselves from the tests and never appear here.
 
 from __future__ import annotations
 
-import connectors.postgres  # noqa: F401  # postgres_cdc
-import connectors.polling  # noqa: F401  # sql_polling
+from connectors import (  # noqa: F401  # imported for their registration
+    polling,  # sql_polling
+    postgres,  # postgres_cdc
+)

@@ -20,17 +20,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from opentelemetry.trace import SpanKind
-from pydantic_core import PydanticSerializationError, to_jsonable_python
+from pydantic_core import PydanticSerializationError
 
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
-from connectors.envelope import Envelope, row_of
+from connectors.envelope import Envelope
 from connectors.kafka import Ack, FeedProducer
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import Resolution, default_normaliser
 from schemas.errors import HubError, InvalidInput
-from schemas.events import ChangeEvent, Op
+from schemas.events import ChangeEvent
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
 from schemas.tracing import current_traceparent, messaging_attributes, tracer
@@ -113,9 +113,10 @@ class Publisher:
     def _checked(self, change: Change, event: ChangeEvent) -> ChangeEvent:
         """The event with its contract id and administrative units, or the reason it has none."""
         update: dict[str, Any] = {}
-        row = row_of(change)
-        if row is not None and change.op is not Op.DELETE:
-            update["dataschema"] = self.contracts(event.type, _jsonable(row))
+        try:
+            update["dataschema"] = self.contracts(event.type, event.data)
+        except PydanticSerializationError as exc:
+            raise UnserialisableRow(f"row values cannot be written as JSON: {exc}") from exc
         code = self.envelope.admin_unit_code(change)
         if code is not None:
             update["adminunit"], update["adminunitorig"] = self._admin_units(code)
@@ -146,15 +147,6 @@ def _encoded(event: ChangeEvent) -> KafkaMessage:
     if size > MAX_RECORD_BYTES:
         raise RecordTooLarge(f"event of {size} bytes exceeds the {MAX_RECORD_BYTES}-byte record limit")
     return message
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    """The row as JSON values (dates as ISO strings...), which is what contracts describe."""
-    try:
-        value: dict[str, Any] = to_jsonable_python(row)
-    except PydanticSerializationError as exc:
-        raise UnserialisableRow(f"row values cannot be written as JSON: {exc}") from exc
-    return value
 
 
 def quarantine_message(event: ChangeEvent, error: HubError) -> KafkaMessage:

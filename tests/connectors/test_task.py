@@ -8,7 +8,7 @@ resume, re-snapshot; a lost lease stops the task.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from connectors.status import TaskState
 from connectors.task import ConnectorTask
 from schemas import naming
 from schemas.errors import ContractViolation, SourceError
-from schemas.events import Op
+from schemas.events import ChangePayload, Op
 from tests.connectors.memory_source import (
     DATABASES,
     MemoryConfig,
@@ -42,8 +42,8 @@ TABLE = "public.items"
 class NoBadNames:
     """A small real contract: a row's name must not start with "bad"."""
 
-    def __call__(self, event_type: str, row: Mapping[str, Any]) -> str | None:
-        if str(row.get("name", "")).startswith("bad"):
+    def __call__(self, event_type: str, payload: ChangePayload) -> str | None:
+        if str((payload.after or {}).get("name", "")).startswith("bad"):
             raise ContractViolation(
                 "row breaks the contract", details=[{"field": "name", "message": "must not start with bad"}]
             )

@@ -102,6 +102,11 @@ def _memory_kind() -> Iterator[None]:
     DATABASES.pop("__install__", None)
 
 
+def stored_status(fleet: Fleet, name: str) -> dict[str, Any]:
+    with fleet.store.session() as session:
+        return stored.get(session, name).status or {}
+
+
 def runs(worker: Worker) -> set[str]:
     return {name for name, r in worker.running.items() if r.task.status.state is TaskState.RUNNING}
 
@@ -122,7 +127,9 @@ async def test_a_dead_workers_connectors_are_taken_over_from_committed_positions
     db = fleet.databases[name]
     await db.insert(TABLE, items(range(1, 4)))
     fleet.start("w1")
-    await eventually(lambda: db.commits[-1:] == ["000000000003.999999"], what="snapshot committed")
+    await eventually(
+        lambda: stored_status(fleet, name).get("events_published") == 3, what="snapshot reported"
+    )
     await fleet.kill("w1")
     await db.insert(TABLE, items(range(4, 6)))
     survivor = fleet.start("w2")
@@ -130,9 +137,11 @@ async def test_a_dead_workers_connectors_are_taken_over_from_committed_positions
     await eventually(lambda: db.commits[-1:] == ["000000000005.000000"], what="the new rows committed")
     records = await read_topic(fleet.bootstrap, fleet.topic(0), 5)
     assert sorted(int(r.event().subject) for r in records) == [1, 2, 3, 4, 5], "no replay of committed rows"
-    with fleet.store.session() as session:
-        status = stored.get(session, name).status or {}
-    assert status["worker"] == "w2" and status["events_published"] == 5
+    await eventually(
+        lambda: stored_status(fleet, name).get("events_published") == 5, what="counters carried on"
+    )
+    assert stored_status(fleet, name)["worker"] == "w2"
+    assert stored_status(fleet, name)["position"] == "000000000005.000000"
 
 
 async def test_operator_commands_reach_the_running_task(fleet: Fleet) -> None:
