@@ -1,14 +1,22 @@
-"""``/v1/subscriptions`` through the real app and store: CRUD, secrets shown once, bad input."""
+"""``/v1/subscriptions`` through the real app and store: CRUD, secrets shown once, bad input.
+
+One app (and store, migrated once) serves the whole module; each test starts with no
+subscription, so the many bad-input cases stay cheap.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete
 
+from hub.api import create_app
+from hub.settings import Settings
 from hub.store import subscriptions as rows
 from hub.store.base import Store
 from hub.subscriptions.secrets import generate_secret
@@ -33,6 +41,25 @@ def body(sub_id: str = "hanoi-civil-status", **changes: Any) -> dict[str, Any]:
 def store_of(app: FastAPI) -> Store:
     store: Store = app.state.store
     return store
+
+
+@pytest.fixture(scope="module")
+async def api_app(
+    base_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('subs') / 'hub.sqlite'}"  # private: tests empty it
+    app = create_app(base_settings.model_copy(update={"database_url": url}))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    with store_of(api_app).session() as session:
+        session.execute(delete(rows.SubscriptionRow))
+    transport = httpx.ASGITransport(app=api_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield client
 
 
 async def test_create_shows_the_secret_once(client: httpx.AsyncClient) -> None:
@@ -166,9 +193,10 @@ async def test_filters_by_owner(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_newly_registered_contract_can_be_subscribed_to(client: httpx.AsyncClient) -> None:
-    tax = body("tax-watch", feeds=["gov.tax.return.v1"])
-    assert (await client.post("/v1/subscriptions", json=tax)).json()["code"] == "unknown_feed"
+    customs = body("customs-watch", feeds=["gov.customs.declaration.v1"])
+    assert (await client.post("/v1/subscriptions", json=customs)).json()["code"] == "unknown_feed"
     schema = {"type": "object", "properties": {"id": {"type": "string"}}}
-    registered = await client.post("/v1/contracts/vn.gov.tax.return.v1/versions", json={"schema": schema})
+    subject = "/v1/contracts/vn.gov.customs.declaration.v1/versions"
+    registered = await client.post(subject, json={"schema": schema})
     assert registered.status_code == 201, registered.text
-    assert (await client.post("/v1/subscriptions", json=tax)).status_code == 201
+    assert (await client.post("/v1/subscriptions", json=customs)).status_code == 201
