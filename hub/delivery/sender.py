@@ -77,8 +77,8 @@ class Sender:
             raise EndpointUnreachable(f"{type(exc).__name__}: {exc}", latency_ms=_ms(started)) from exc
         except UnsafeEndpoint as exc:
             raise EndpointRefused(exc.message, latency_ms=_ms(started)) from exc
-        try:
-            excerpt = b"" if response.is_success else await read_capped(response, ERROR_BODY_BYTES)
+        try:  # read (a little of) every answer: a fully read response keeps its pooled connection
+            excerpt = await read_capped(response, ERROR_BODY_BYTES)
         except (httpx.HTTPError, httpx.StreamError):
             excerpt = b""  # the status decides; the excerpt only helps a human
         finally:
