@@ -97,7 +97,8 @@ def _against(new: Any, old: Any, version: int, mode: Mode) -> list[Incompatibili
         findings += compare(new, old, reader_is_new=True)
     if mode.forward:
         findings += compare(old, new, reader_is_new=False)
-    return [Incompatibility(f.path, f.rule, f.message, version) for f in findings]
+    unique = {(f.path, f.rule): f for f in reversed(findings)}  # FULL: one per field and rule
+    return [Incompatibility(f.path, f.rule, f.message, version) for f in reversed(unique.values())]
 
 
 __all__ = ["Incompatibility", "Mode", "check", "check_schema"]

