@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from hub.api import problems
 from hub.api.body_limit import BodyLimitMiddleware
+from hub.api.routers import connectors as connectors_api
 from hub.api.routers import contracts, health
 from hub.api.routers import deliveries as deliveries_api
 from hub.api.routers import subscriptions as subscriptions_api
@@ -37,6 +38,7 @@ V1_ROUTERS: list[APIRouter] = [
     contracts.router,
     subscriptions_api.router,
     deliveries_api.router,
+    connectors_api.router,
 ]
 
 

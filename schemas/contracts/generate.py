@@ -31,7 +31,10 @@ from schemas.feeds import FeedSpec, all_feeds
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "contracts"
 ASYNCAPI_FILE = "asyncapi.yaml"
-FEED_COMPATIBILITY = Mode.FULL_TRANSITIVE  # replays need BACKWARD, subscribers on old code FORWARD
+# Every event names its exact contract version (``dataschema``), so a consumer can always check
+# an event against the version it was written with; what must hold across versions is that the
+# newest contract reads every older event (replays, backfills): backward, against all versions.
+FEED_COMPATIBILITY = Mode.BACKWARD_TRANSITIVE
 _VERSION_FILE = re.compile(r"^v(?P<version>[1-9][0-9]*)\.schema\.json$")
 
 
