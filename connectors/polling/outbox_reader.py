@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, ColumnElement, Connection, RowMapping, delete, update
 
@@ -30,8 +31,9 @@ CLEANUP_CHUNK = 500
 
 
 class OutboxReader:
-    def __init__(self, polled: PolledTable, *, published: str | None) -> None:
+    def __init__(self, polled: PolledTable, *, published: str | None, zone: ZoneInfo) -> None:
         self.polled = polled
+        self.zone = zone  # of a published column without a time zone
         self.published = published  # None: rows are deleted once acknowledged
         self._batches: dict[int, list[Any]] = {}  # outbox batch number -> ids read in it
         self._in_flight: set[Any] = set()
@@ -88,7 +90,7 @@ class OutboxReader:
             return True
         now = datetime.now(UTC)
         aware = getattr(column.type, "timezone", False)
-        return now if aware else now.replace(tzinfo=None)
+        return now if aware else now.astimezone(self.zone).replace(tzinfo=None)
 
     def _unpublished_column(self) -> ColumnElement[Any] | None:
         return None if self.published is None else self.polled.table.c[self.published]

@@ -45,10 +45,15 @@ class SqlPollingSource:
         self._cursor = Cursor.decode(context.position) if context.position else Cursor()
         self._returned = self._cursor  # the cursor of the last batch handed out
         self._turn = 0
+        self._zone = ZoneInfo(config.timezone)
 
     async def start(self) -> None:
         self._engine = open_engine(self.config)
-        await asyncio.to_thread(self._prepare, self._engine)
+        try:
+            await asyncio.to_thread(self._prepare, self._engine)
+        except BaseException:
+            await self.stop()  # a failed start holds no connection
+            raise
         self._report()
 
     def _prepare(self, engine: Engine) -> None:
@@ -56,7 +61,7 @@ class SqlPollingSource:
             tables = reflect_all(conn, self.config)
         for polled in tables:
             if polled.name == self.config.outbox:
-                self._outbox = OutboxReader(polled, published=self.config.outbox_mark_column)
+                self._outbox = OutboxReader(polled, published=self.config.outbox_mark_column, zone=self._zone)
             else:
                 self._tables.append(self._table_reader(polled))
         self._cursor = self._current_cursor()
@@ -66,7 +71,7 @@ class SqlPollingSource:
         reader = TableReader(
             polled,
             progress or TableProgress(),
-            zone=ZoneInfo(self.config.timezone),
+            zone=self._zone,
             window_s=self.config.safety_window_s,
         )
         if progress is None or polled.name in self.context.snapshot_tables:

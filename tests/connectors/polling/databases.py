@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.types import TypeEngine
 
 from connectors.config import TableFeed
 from connectors.context import SourceContext
@@ -149,7 +150,7 @@ class SqlItemsDatabase:
 
     # -- outbox ---------------------------------------------------------------------------------
 
-    async def create_outbox_table(self, table: str, *, published: bool = False) -> None:
+    async def create_outbox_table(self, table: str, *, published: TypeEngine[Any] | None = None) -> None:
         columns = [
             Column("id", String(36), primary_key=True),
             Column("aggregate_type", String(64), nullable=False),
@@ -159,8 +160,8 @@ class SqlItemsDatabase:
             Column("created_at", DateTime(timezone=True), nullable=False),
             Column("traceparent", String(55)),
         ]
-        if published:
-            columns.append(Column("published_at", DateTime(timezone=True)))
+        if published is not None:
+            columns.append(Column("published_at", published))
         outbox = Table(table.split(".", 1)[1], self.metadata, *columns, schema=self._schema(table))
         await self.run(lambda: outbox.create(self.engine))
 
@@ -184,9 +185,9 @@ class SqlItemsDatabase:
         query = items.select().where(
             *(items.c[k].is_(v) if v is None else items.c[k] == v for k, v in where.items())
         )
-        return await self.run(lambda: len(self._fetch(query)))
+        return await self.run(lambda: len(self.fetch(query)))
 
-    def _fetch(self, query: Any) -> list[Any]:
+    def fetch(self, query: Any) -> list[Any]:
         with self.engine.connect() as conn:
             return list(conn.execute(query).mappings())
 

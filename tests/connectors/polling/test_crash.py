@@ -137,7 +137,7 @@ def committed(positions_file: Path) -> int | None:
 
 async def final_states(db: SqlItemsDatabase, table: str) -> dict[str, tuple[str, bool]]:
     items_table = db.table(table)
-    rows = await db.run(lambda: db._fetch(items_table.select()))
+    rows = await db.run(lambda: db.fetch(items_table.select()))
     assert len(rows) == ROWS
     return {str(row["id"]): (row["name"], row["deleted_at"] is not None) for row in rows}
 

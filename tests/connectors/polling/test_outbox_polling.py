@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Boolean, DateTime, insert
+from sqlalchemy.types import TypeEngine
 
 from connectors.outbox import MalformedOutboxRow
 from schemas.events import Op
@@ -20,7 +21,7 @@ def events(*ids: int) -> list[dict[str, Any]]:
     return [{"id": f"evt-{i}", "aggregate_id": f"HN-{i % 2}", "payload": {"seq": i}} for i in ids]
 
 
-async def outbox_table(db: SqlItemsDatabase, *, published: bool = False) -> str:
+async def outbox_table(db: SqlItemsDatabase, *, published: TypeEngine[Any] | None = None) -> str:
     table = f"{db.default_schema}.outbox"
     await db.create_outbox_table(table, published=published)
     return table
@@ -69,10 +70,13 @@ async def test_a_crash_before_commit_republishes_with_the_same_ids(
         await second.source.stop()
 
 
+@pytest.mark.parametrize(
+    "marker", [DateTime(timezone=True), DateTime(), Boolean()], ids=["aware", "naive", "flag"]
+)
 async def test_mark_cleanup_keeps_rows_and_never_rereads_them(
-    source_db: SqlItemsDatabase, unique: str
+    source_db: SqlItemsDatabase, unique: str, marker: TypeEngine[Any]
 ) -> None:
-    outbox = await outbox_table(source_db, published=True)
+    outbox = await outbox_table(source_db, published=marker)
     config = polling_config(source_db.url, unique, [feed(outbox)], outbox=outbox, outbox_cleanup="mark")
     await source_db.write_events(outbox, events(1, 2))
     first = await open_reader(config)
@@ -80,6 +84,9 @@ async def test_mark_cleanup_keeps_rows_and_never_rereads_them(
     await first.source.stop()
     assert await source_db.count(outbox, published_at=None) == 0
     assert await source_db.count(outbox) == 2
+    if isinstance(marker, DateTime):
+        marks = await source_db.run(lambda: source_db.fetch(source_db.table(outbox).select()))
+        assert all(abs(_age_s(row["published_at"])) < 60 for row in marks)
     await source_db.write_events(outbox, events(3))
     second = await open_reader(config, first.committed)
     try:
@@ -139,3 +146,9 @@ async def test_a_payload_that_is_no_json_object_stops_loudly(
         assert await source_db.count(outbox) == 1
     finally:
         await reader.source.stop()
+
+
+def _age_s(stamp: datetime) -> float:
+    """Seconds since ``stamp``; a naive one is UTC, the zone the test config uses."""
+    aware = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - aware).total_seconds()

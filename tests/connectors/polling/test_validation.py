@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
 
 from connectors import registry
-from schemas.errors import ConfigurationError
+from connectors.context import SourceContext
+from connectors.polling import SqlPollingSource
+from schemas.errors import ConfigurationError, SourceError
 from tests.connectors.polling.databases import SqlItemsDatabase, feed, polling_config
 
 pytestmark = pytest.mark.integration
@@ -91,3 +95,17 @@ async def test_an_updated_at_that_is_not_a_timestamp(source_db: SqlItemsDatabase
 async def _create(db: SqlItemsDatabase, *columns: Column[object]) -> None:
     table = Table("bare", MetaData(), *columns)
     await db.run(lambda: table.create(db.engine))
+
+
+async def test_a_failed_start_raises_the_reason_and_keeps_no_connection(
+    source_db: SqlItemsDatabase, unique: str
+) -> None:
+    source = SqlPollingSource(
+        polling_config(source_db.url, unique, [feed(f"{source_db.default_schema}.nowhere")]),
+        SourceContext(connector=unique, position=None, log=logging.getLogger(unique)),
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        await source.start()
+    assert caught.value.code == "table_missing"
+    with pytest.raises(SourceError):
+        await source.read()
