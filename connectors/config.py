@@ -14,6 +14,7 @@ wiping the stored password.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -26,6 +27,9 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 TABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$"
 COLUMN_PATTERN = r"^[A-Za-z_][A-Za-z0-9_$]*$"
 SECRET_MASK = "**********"  # noqa: S105  # what pydantic shows for a SecretStr; clients send it back
+
+_URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 Column = Annotated[str, Field(pattern=COLUMN_PATTERN, max_length=63)]
 
@@ -102,8 +106,13 @@ def stored_document(config: BaseModel) -> dict[str, Any]:
 
 
 def public_document(config: BaseModel) -> dict[str, Any]:
-    """The config as JSON with every secret masked: what the API returns and logs may print."""
-    return config.model_dump(mode="json", by_alias=True)
+    """The config as JSON with every secret masked: what the API returns and logs may print.
+
+    Besides ``SecretStr`` fields, a password written inside a connection string (a URI's
+    ``user:password@`` or libpq's ``password=...``) is masked too: a user's habit must not leak.
+    """
+    document: dict[str, Any] = _mask_embedded(config.model_dump(mode="json", by_alias=True))
+    return document
 
 
 def keep_masked_secrets(new: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,13 +120,30 @@ def keep_masked_secrets(new: Mapping[str, Any], stored: Mapping[str, Any]) -> di
     merged: dict[str, Any] = {}
     for name, value in new.items():
         old = stored.get(name)
-        if value == SECRET_MASK and old is not None:
+        if isinstance(value, str) and SECRET_MASK in value and _masks(old, value):
             merged[name] = old
         elif isinstance(value, Mapping) and isinstance(old, Mapping):
             merged[name] = keep_masked_secrets(value, old)
         else:
             merged[name] = value
     return merged
+
+
+def _masks(stored: Any, sent: str) -> bool:
+    """Whether ``sent`` is ``stored`` as the API showed it (wholly or partly masked)."""
+    return isinstance(stored, str) and (sent == SECRET_MASK or _mask_embedded(stored) == sent)
+
+
+def _mask_embedded(value: Any) -> Any:
+    if isinstance(value, str):
+        return _KEYWORD_PASSWORD.sub(
+            rf"\g<1>{SECRET_MASK}", _URI_PASSWORD.sub(rf"\g<1>{SECRET_MASK}@", value)
+        )
+    if isinstance(value, dict):
+        return {k: _mask_embedded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_embedded(v) for v in value]
+    return value
 
 
 def _reveal(value: Any) -> Any:

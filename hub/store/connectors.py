@@ -7,8 +7,8 @@ snapshot); ``connector_runtime`` by workers (the lease, the committed position, 
 ``connector_workers`` holds the workers' heartbeats, which is how each knows its fair share.
 
 The config document is stored with its secrets (a worker must connect with them): read it only
-through ``stored_document``/``StoredConnector.document`` and never return it; encryption at rest
-will wrap exactly ``_write_document`` and ``read_document``. Every function runs inside the
+through ``stored_document``/``StoredConnector.document`` and never return it; the column is
+encrypted at rest (``hub.access.crypto.EncryptedJSON``). Every function runs inside the
 caller's session, so a rejected request changes nothing.
 """
 
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connectors.config import ConnectorConfigBase, stored_document
+from hub.access.crypto import EncryptedJSON
 from hub.store.base import Base, utcnow
 from schemas.errors import Conflict, NotFound
 
@@ -40,7 +41,7 @@ class ConnectorRow(Base):
 
     name: Mapped[str] = mapped_column(String(63), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # Fernet, key from HUB_SECRET_KEY
     paused: Mapped[bool] = mapped_column(default=False)
     generation: Mapped[int] = mapped_column(default=1)
     restart_seq: Mapped[int] = mapped_column(default=0)
@@ -94,12 +95,12 @@ class StoredConnector:
 
 
 def _write_document(row: ConnectorRow, config: ConnectorConfigBase) -> None:
-    """THE way a config reaches the store (encryption at rest will live here)."""
+    """THE way a config reaches the store (encrypted by the column type)."""
     row.config = stored_document(config)
 
 
 def read_document(row: ConnectorRow) -> dict[str, Any]:
-    """THE way a config leaves the store (decryption will live here)."""
+    """THE way a config leaves the store (decrypted by the column type)."""
     return dict(row.config)
 
 
@@ -144,6 +145,11 @@ def insert(session: Session, config: ConnectorConfigBase) -> StoredConnector:
 
 def get(session: Session, name: str) -> StoredConnector:
     return _stored(_row(session, name), session.get(ConnectorRuntimeRow, name))
+
+
+def find(session: Session, name: str) -> StoredConnector | None:
+    row = session.get(ConnectorRow, name)
+    return None if row is None else _stored(row, session.get(ConnectorRuntimeRow, name))
 
 
 def list_all(session: Session) -> list[StoredConnector]:
@@ -208,6 +214,7 @@ __all__ = [
     "ConnectorWorkerRow",
     "StoredConnector",
     "delete_connector",
+    "find",
     "get",
     "insert",
     "list_all",
