@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from hub.cli import connectors as connectors_cli
 from hub.cli import contracts
 from hub.cli import deliveries as deliveries_cli
 from hub.cli import subscriptions as subscriptions_cli
@@ -54,6 +55,8 @@ def serve_api() -> None:
 
 # Sub-commands, one line per area (keep `hub --help` in this order).
 app.add_typer(contracts.app, name="contracts")
+app.add_typer(connectors_cli.app, name="connectors")
+app.command("connect")(connectors_cli.connect)
 app.add_typer(subscriptions_cli.app, name="subscriptions")
 app.command("receiver")(receiver_command)
 app.command("run")(deliveries_cli.run_hub)

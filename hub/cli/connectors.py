@@ -1,0 +1,178 @@
+"""``hub connectors`` (register and control connectors through the API) and ``hub connect``.
+
+``apply -f connector.yaml`` is declarative: each YAML document is one connector config, created
+or replaced under its ``name``. Write secrets as ``${ENV_VAR}``: they are read from the
+environment when the file is applied, so the file itself can live in version control.
+
+``hub connect`` is the worker process that runs the registered connectors until SIGINT or
+SIGTERM; start as many as needed, they share the connectors (see ``connectors.worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hub.cli.context import api_client
+from hub.settings import get_settings
+from schemas.errors import InvalidInput
+
+app = typer.Typer(help="Connectors: capture ministry databases into the feeds.", no_args_is_help=True)
+out = Console(highlight=False, soft_wrap=True)
+
+ConfigFile = Annotated[
+    Path,
+    typer.Option("--file", "-f", exists=True, dir_okay=False, help="YAML file, one document per connector."),
+]
+Name = Annotated[str, typer.Argument(help="Connector name.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+PATH = "/v1/connectors"
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class InvalidConnectorFile(InvalidInput):
+    code = "invalid_file"
+
+
+def read_configs(file: Path) -> list[dict[str, Any]]:
+    """The YAML documents of ``file``, each a mapping with a ``name``, ``${VAR}`` expanded."""
+    try:
+        documents = [doc for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise InvalidConnectorFile(f"{file} is not valid YAML: {exc}") from exc
+    if not documents:
+        raise InvalidConnectorFile(f"{file} holds no connector")
+    for doc in documents:
+        if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+            raise InvalidConnectorFile(f"{file}: each document must be a mapping with a 'name'")
+    return [_expanded(doc, file) for doc in documents]
+
+
+def _expanded(value: Any, file: Path) -> Any:
+    if isinstance(value, str):
+        return _ENV_REFERENCE.sub(lambda match: _env(match.group(1), file), value)
+    if isinstance(value, dict):
+        return {key: _expanded(item, file) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_expanded(item, file) for item in value]
+    return value
+
+
+def _env(name: str, file: Path) -> str:
+    if name not in os.environ:
+        raise InvalidConnectorFile(f"{file} refers to ${{{name}}}, which is not set in the environment")
+    return os.environ[name]
+
+
+@app.command("apply")
+def apply(ctx: typer.Context, file: ConfigFile) -> None:
+    """Create or replace the connectors declared in a YAML file (checked against the source first)."""
+    client = api_client(ctx)
+    for config in read_configs(file):
+        response = client.request("PUT", f"{PATH}/{config['name']}", config)
+        verb = "created" if response.status_code == 201 else "updated"
+        out.print(f"{verb} {escape(config['name'])}")
+
+
+@app.command("list")
+def list_connectors(ctx: typer.Context) -> None:
+    """Every connector with its kind, state and the worker running it."""
+    table = Table("name", "kind", "state", "worker", "feeds")
+    for item in api_client(ctx).get(PATH):
+        state = "paused" if item["paused"] and item["state"] == "unassigned" else item["state"]
+        feeds = ", ".join(feed["event_type"] for feed in item["config"].get("feeds", []))
+        table.add_row(item["name"], item["kind"], state, item["worker"] or "-", feeds)
+    out.print(table)
+
+
+@app.command("status")
+def status(ctx: typer.Context, name: Name) -> None:
+    """State, last error, position, lag and counters of one connector."""
+    found = api_client(ctx).get(f"{PATH}/{name}/status")
+    for line in status_lines(found):
+        out.print(escape(line))
+
+
+def status_lines(found: dict[str, Any]) -> list[str]:
+    error = found.get("last_error")
+    lag = found.get("lag_seconds")
+    return [
+        f"{found['name']}: {found['state']}" + (" (paused)" if found["paused"] else ""),
+        f"  worker:     {found.get('worker') or '-'}    phase: {found.get('phase') or '-'}",
+        f"  position:   {found.get('position') or '-'}",
+        f"  lag:        {found.get('lag_changes') if found.get('lag_changes') is not None else '?'} changes, "
+        + (f"{lag:.3f} s" if lag is not None else "? s"),
+        f"  published:  {found['events_published']}    quarantined: {found['events_quarantined']}"
+        f"    restarts: {found['restarts']}",
+        f"  last error: [{error['code']}] {error['message']} at {error['at']}"
+        if error
+        else "  last error: -",
+    ]
+
+
+def _command(ctx: typer.Context, name: str, action: str, body: Any = None) -> None:
+    api_client(ctx).request("POST", f"{PATH}/{name}/{action}", body)
+    out.print(f"{action} requested for {escape(name)} (applied by its worker within seconds)")
+
+
+@app.command("pause")
+def pause(ctx: typer.Context, name: Name) -> None:
+    """Stop capturing (the source position stays; nothing is lost)."""
+    _command(ctx, name, "pause")
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, name: Name) -> None:
+    """Capture again from the committed position."""
+    _command(ctx, name, "resume")
+
+
+@app.command("restart")
+def restart(ctx: typer.Context, name: Name) -> None:
+    """Restart the connector's task now (also leaves a failed state)."""
+    _command(ctx, name, "restart")
+
+
+@app.command("snapshot")
+def snapshot(
+    ctx: typer.Context,
+    name: Name,
+    tables: Annotated[list[str], typer.Option("--table", "-t", help='"schema.table"; repeat for more.')],
+) -> None:
+    """Read chosen tables again in full (published as snapshot reads)."""
+    _command(ctx, name, "snapshot", {"tables": tables})
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
+    """Delete a connector (its worker stops it; what it published stays on the feeds)."""
+    if not yes:
+        typer.confirm(f"Delete connector {name}?", abort=True)
+    api_client(ctx).request("DELETE", f"{PATH}/{name}")
+    out.print(f"deleted {escape(name)}")
+
+
+def connect(
+    worker_id: Annotated[str | None, typer.Option(help="Worker name [default: host-pid].")] = None,
+    heartbeat_s: Annotated[float, typer.Option(help="Seconds between heartbeats.")] = 2.0,
+    lease_s: Annotated[float, typer.Option(help="Seconds before a silent worker's connectors move.")] = 15.0,
+) -> None:
+    """Run the registered connectors until SIGINT or SIGTERM (start several to share them)."""
+    from hub.cli.deliveries import _until_signalled  # the same SIGINT/SIGTERM handling as `hub run`
+    from hub.connect import build_worker
+    from hub.telemetry import setup_logging, setup_tracing
+
+    settings = get_settings()
+    setup_logging()
+    setup_tracing("hub-connect", settings)
+    worker = build_worker(settings, worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_s)
+    asyncio.run(_until_signalled(worker.run))
