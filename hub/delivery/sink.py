@@ -244,17 +244,18 @@ class Sink:
             raise BusError(f"sink {self.subscription.id} {lane.name} read failed: {exc}") from exc
         return [Record.of(m) for messages in batch.values() for m in messages]
 
-    def _decode(self, record: Record) -> ChangeEvent | str:
+    async def _take(self, lane: _Lane, record: Record) -> ChangeEvent | None:
+        """Track the record and decode its event; an undecodable one is dead-lettered (None)."""
+        lane.tracker.track(record.tp, record.offset)
         try:
             return from_kafka(record.key, record.value, list(record.event_headers()))
         except (InvalidInput, ValueError) as exc:
-            return str(exc)
+            await self._dead_letter_raw(lane, record, str(exc))
+            return None
 
     async def _accept_feed(self, lane: _Lane, record: Record) -> None:
-        lane.tracker.track(record.tp, record.offset)
-        event = self._decode(record)
-        if isinstance(event, str):
-            await self._dead_letter_raw(lane, record, event)
+        event = await self._take(lane, record)
+        if event is None:
             return
         decision = decide(event, self.subscription, self.ctx.units, topic=record.topic)
         self.ctx.log.filtered(self.subscription.id, record.topic, matched=decision.matched)
@@ -266,10 +267,8 @@ class Sink:
         self.scheduler.submit(Job(record, event, origin, due=now, scheduled_at=now))
 
     async def _accept_retry(self, lane: _Lane, record: Record) -> None:
-        lane.tracker.track(record.tp, record.offset)
-        event = self._decode(record)
-        if isinstance(event, str):
-            await self._dead_letter_raw(lane, record, event)
+        event = await self._take(lane, record)
+        if event is None:
             return
         marks = retry.read_marks(record)
         job = Job(
