@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
-from tests.connectors.polling.databases import SqlItemsDatabase, sqlalchemy_url
+from connectors.polling import SqlPollingConfig
+from tests.connectors.polling.databases import SqlItemsDatabase, open_reader, sqlalchemy_url
+from tests.connectors.suite import Reader
 
 DIALECTS = ("sqlite", "postgresql")
 
@@ -25,3 +29,26 @@ async def source_db(source_url: str) -> AsyncIterator[SqlItemsDatabase]:
     db = SqlItemsDatabase(source_url)
     yield db
     await db.close()
+
+
+class OpenSource(Protocol):
+    async def __call__(
+        self, config: SqlPollingConfig, position: str | None = None, stop: asyncio.Event | None = None
+    ) -> Reader: ...
+
+
+@pytest.fixture
+async def open_source() -> AsyncIterator[OpenSource]:
+    """Opens started sources (``databases.open_reader``); stops every one after the test."""
+    opened: list[Reader] = []
+
+    async def open_one(
+        config: SqlPollingConfig, position: str | None = None, stop: asyncio.Event | None = None
+    ) -> Reader:
+        reader = await open_reader(config, position, stop)
+        opened.append(reader)
+        return reader
+
+    yield open_one
+    for reader in opened:
+        await reader.source.stop()
