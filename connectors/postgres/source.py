@@ -72,7 +72,8 @@ class PostgresCdcSource:
         self._changes: ChangeStream | None = None
         self._specs: dict[str, TableSpec] = {}
         self._progress: SnapshotProgress | None = None
-        self._window: Window | None = None
+        self._window: Window | None = None  # the chunk between its watermarks
+        self._closing: Window | None = None  # high watermark seen, its commit not yet
         self._ready: deque[Change | ResumePoint] = deque()
         self._ready_changes = 0
         self._meter = SnapshotMeter()
@@ -164,7 +165,7 @@ class PostgresCdcSource:
                 await self._advance_snapshot()
                 if self._pull():
                     continue
-                if self._ready_changes or time.monotonic() >= deadline or self._context.stop.is_set():
+                if self._batch_ready() or time.monotonic() >= deadline or self._context.stop.is_set():
                     break
                 self._stream.heartbeat()
                 remaining = deadline - time.monotonic()
@@ -174,6 +175,12 @@ class PostgresCdcSource:
             raise await self._diagnose(broken) from broken
         return self._take_batch()
 
+    def _batch_ready(self) -> bool:
+        """Changes to hand out, and not in the middle of a transaction: its commit (the only
+        position the slot can be confirmed at) is on its way, so wait for it."""
+        assert self._changes is not None
+        return self._ready_changes > 0 and not self._changes.in_transaction
+
     def _pull(self) -> bool:
         assert self._stream is not None and self._changes is not None
         frames = self._stream.poll(self._config.batch_size)
@@ -182,7 +189,7 @@ class PostgresCdcSource:
                 if isinstance(event, Change):
                     self._queue_change(event)
                 elif isinstance(event, TxEnd):
-                    self._ready.append(ResumePoint(event.end_lsn, self._progress))
+                    self._on_tx_end(event)
                 else:
                     self._on_watermark(event)
         return bool(frames)
@@ -203,13 +210,20 @@ class PostgresCdcSource:
         if mark.mark == "low":
             window.opened = True
             return
-        self._window = None
-        for row in window.rows():
-            self._queue_change(row)
-        assert self._progress is not None
-        self._progress = window.next_progress(self._progress)
-        self._meter.add(len(window.chunk.rows))
-        self._report()
+        self._window, self._closing = None, window
+
+    def _on_tx_end(self, end: TxEnd) -> None:
+        """A transaction's end; the high watermark's own one releases the chunk's rows, so rows
+        and the position that covers them always reach the queue together."""
+        window, self._closing = self._closing, None
+        if window is not None:
+            for row in window.rows():
+                self._queue_change(row)
+            assert self._progress is not None
+            self._progress = window.next_progress(self._progress)
+            self._meter.add(len(window.chunk.rows))
+            self._report()
+        self._ready.append(ResumePoint(end.end_lsn, self._progress))
 
     def _take_batch(self) -> Batch:
         changes: list[Change] = []
@@ -230,7 +244,8 @@ class PostgresCdcSource:
         """Open the next chunk's window when none is open and the queue has room for it
         (at most about two chunks are held: one queued, one being read)."""
         progress, room = self._progress, max(self._config.batch_size, self._config.chunk_size)
-        if progress is None or self._window is not None or self._ready_changes >= room:
+        busy = self._window is not None or self._closing is not None
+        if progress is None or busy or self._ready_changes >= room:
             return
         if progress.done:
             self._progress = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Protocol
 
 import psycopg
@@ -14,6 +14,7 @@ import pytest
 from connectors.config import TableFeed
 from connectors.context import SourceContext
 from connectors.postgres import PostgresCdcConfig, PostgresCdcSource
+from connectors.postgres.lsn import parse_lsn
 from connectors.source import Change
 from tests.connectors.suite import Reader
 
@@ -42,6 +43,25 @@ async def read_snapshot_to_the_end(reader: Reader, timeout_s: float = 15) -> lis
         assert time.monotonic() < deadline, "the snapshot did not finish in time"
         got += await reader.quiet(reads=1)
     return got + await reader.quiet()
+
+
+def slot_lsns(db: Db, slot: str) -> tuple[int, int]:
+    row = db.execute(
+        "SELECT confirmed_flush_lsn::text, restart_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
+        (slot,),
+    ).fetchone()
+    assert row is not None
+    return parse_lsn(row[0]), parse_lsn(row[1])
+
+
+async def read_until(reader: Reader, condition: Callable[[], bool], timeout_s: float = 10) -> bool:
+    """Keep reading (and committing) until ``condition`` holds or the timeout passes."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await reader.quiet(reads=1)
+    return True
 
 
 @pytest.fixture

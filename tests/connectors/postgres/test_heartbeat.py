@@ -8,19 +8,9 @@ import time
 import pytest
 
 from connectors.postgres.lsn import parse_lsn
-from tests.connectors.postgres.conftest import Db, Opener
-from tests.connectors.suite import Reader
+from tests.connectors.postgres.conftest import Db, Opener, read_until, slot_lsns
 
 pytestmark = pytest.mark.integration
-
-
-def slot_lsns(db: Db, slot: str) -> tuple[int, int]:
-    row = db.execute(
-        "SELECT confirmed_flush_lsn::text, restart_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
-        (slot,),
-    ).fetchone()
-    assert row is not None
-    return parse_lsn(row[0]), parse_lsn(row[1])
 
 
 def write_unrelated_wal(db: Db) -> int:
@@ -30,16 +20,6 @@ def write_unrelated_wal(db: Db) -> int:
         db.execute("INSERT INTO noise (filler) SELECT repeat('n', 100) FROM generate_series(1, 500)")
     (end,) = db.execute("SELECT pg_current_wal_lsn()::text").fetchone() or ("",)
     return parse_lsn(end)
-
-
-async def read_until(reader: Reader, condition: object, timeout_s: float = 10) -> bool:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        assert await reader.quiet(reads=1) == []
-    return bool(condition())
 
 
 async def test_idle_slot_moves_past_wal_written_elsewhere(db: Db, open_source: Opener, unique: str) -> None:

@@ -10,7 +10,7 @@ from connectors.postgres import PostgresCdcSource
 from connectors.postgres.lsn import parse_lsn
 from connectors.source import Change
 from schemas.events import Op
-from tests.connectors.postgres.conftest import Db, Opener, read_snapshot_to_the_end
+from tests.connectors.postgres.conftest import Db, Opener, read_snapshot_to_the_end, read_until, slot_lsns
 
 pytestmark = pytest.mark.integration
 
@@ -72,12 +72,8 @@ async def test_the_slot_advances_while_a_snapshot_runs(db: Db, open_source: Open
     assert isinstance(source, PostgresCdcSource)
     progress = source.snapshot_progress
     assert progress is not None and progress["rows"] >= 15 and progress["rows_per_s"] > 0
-    await reader.quiet(reads=1)  # sends standby status
-    (confirmed,) = db.execute(
-        "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s", (f"s_{unique}",)
-    ).fetchone() or (None,)
-    assert confirmed is not None
-    assert parse_lsn(confirmed) >= parse_lsn(reader.committed.split(" ")[0])
+    committed = parse_lsn(reader.committed.split(" ")[0])
+    assert await read_until(reader, lambda: slot_lsns(db, f"s_{unique}")[0] >= committed)
 
 
 async def test_a_table_without_rows_finishes_at_once(db: Db, open_source: Opener) -> None:
