@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,17 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP endpoint for traces; unset = nothing exported."
     )
-    secret_key: str | None = Field(
-        default=None, description="Fernet key encrypting secrets at rest; unset = dev key in state_dir."
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting secrets at rest, comma-separated, the first encrypting; "
+        "unset = dev key in state_dir.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token the CLI sends to the API (hub_...)."
+    )
+    auth_enabled: bool = Field(
+        default=True,
+        description="Require tokens on /v1 and grants at delivery; false only in tests of other areas.",
     )
     api_url: str = Field(
         default="http://127.0.0.1:8600", description="Where the CLI reaches the control-plane API."

@@ -17,8 +17,10 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.api import problems
+from hub.access import crypto
+from hub.api import auth, problems
 from hub.api.body_limit import BodyLimitMiddleware
+from hub.api.routers import access as access_api
 from hub.api.routers import connectors as connectors_api
 from hub.api.routers import contracts, health
 from hub.api.routers import deliveries as deliveries_api
@@ -38,6 +40,7 @@ V1_ROUTERS: list[APIRouter] = [
     contracts.router,
     subscriptions_api.router,
     deliveries_api.router,
+    *access_api.routers,
     connectors_api.router,
 ]
 
@@ -54,8 +57,10 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
+    crypto.install(crypto.SecretBox.from_settings(settings))
+    v1 = auth.v1_dependencies(settings)  # bearer token + route-level authorisation
     for router in V1_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX, responses=problems.COMMON_PROBLEMS)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.COMMON_PROBLEMS, dependencies=v1)
     return app
 
 

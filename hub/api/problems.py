@@ -57,8 +57,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": "Problem (RFC 9457)", "content": content} for status in statuses}
 
 
-# Every /v1 route can answer these; routers document their own 404/409 with problem_responses.
-COMMON_PROBLEMS = problem_responses(413, 422, 500)
+# Every /v1 route can answer these (401/403 from hub.api.auth); routers document their own
+# 404/409 with problem_responses.
+COMMON_PROBLEMS = problem_responses(401, 403, 413, 422, 500)
 
 
 def problem_response(error: HubError, headers: Mapping[str, str] | None = None) -> Response:
@@ -97,7 +98,8 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _hub_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HubError)
-    return problem_response(exc)
+    challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None  # RFC 6750
+    return problem_response(exc, headers=challenge)
 
 
 async def _request_validation(_request: Request, exc: Exception) -> Response:

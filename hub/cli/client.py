@@ -35,9 +35,14 @@ class ApiUnreachable(HubError):
 class ApiClient:
     """Sends JSON requests to ``base_url`` and returns responses that are known to be 2xx."""
 
-    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, token: str | None = None, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = base_url
-        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=DEFAULT_TIMEOUT_S)
+        headers = {"Authorization": f"Bearer {token}"} if token else None  # HUB_API_TOKEN
+        self._http = httpx.Client(
+            base_url=base_url, transport=transport, timeout=DEFAULT_TIMEOUT_S, headers=headers
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -4,8 +4,8 @@ The declaration is kept as one JSON document (``spec``), so adding an optional f
 model needs no migration; what the runtime queries on (state, owner) are columns. Every change of
 spec or state bumps ``generation``, which is how a running sink notices it must reload.
 
-Secrets are read only through ``signing_secrets`` and written only through ``write_secrets``:
-encryption at rest (access-control work) will wrap exactly these two functions. All functions
+Secrets are read only through ``signing_secrets`` and written only through ``write_secrets``;
+their columns are encrypted at rest (``hub.access.crypto.EncryptedText``). All functions
 run inside the caller's session, so a rejected request changes nothing.
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hub.access.crypto import EncryptedText
 from hub.store.base import Base, utcnow
 from hub.subscriptions.model import Subscription, SubscriptionBase, SubscriptionState
 from hub.subscriptions.secrets import SigningSecrets
@@ -43,8 +44,8 @@ class SubscriptionRow(Base):
     generation: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    secret_current: Mapped[str] = mapped_column(String(200))
-    secret_previous: Mapped[str | None] = mapped_column(String(200))
+    secret_current: Mapped[str] = mapped_column(EncryptedText())  # Fernet, key from HUB_SECRET_KEY
+    secret_previous: Mapped[str | None] = mapped_column(EncryptedText())
     secret_previous_expires_at: Mapped[datetime | None] = mapped_column()
 
     def to_model(self) -> Subscription:
@@ -137,7 +138,7 @@ def delete(session: Session, subscription_id: str) -> None:
 
 
 def signing_secrets(session: Session, subscription_id: str) -> SigningSecrets:
-    """THE way to read a subscription's secrets (decryption will live here)."""
+    """THE way to read a subscription's secrets (decrypted by the column type)."""
     row = _row(session, subscription_id)
     return SigningSecrets(row.secret_current, row.secret_previous, row.secret_previous_expires_at)
 
@@ -145,7 +146,7 @@ def signing_secrets(session: Session, subscription_id: str) -> SigningSecrets:
 def write_secrets(
     session: Session, subscription_id: str, secrets: SigningSecrets, *, row: SubscriptionRow | None = None
 ) -> None:
-    """THE way to store a subscription's secrets (encryption will live here)."""
+    """THE way to store a subscription's secrets (encrypted by the column type)."""
     row = row or _row(session, subscription_id, for_update=True)
     row.secret_current = secrets.current
     row.secret_previous = secrets.previous

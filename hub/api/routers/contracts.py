@@ -16,6 +16,10 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.access import audit
+from hub.access.policy import authorize
+from hub.access.resources import contract_resource
+from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
@@ -154,11 +158,20 @@ def list_subjects(store: StoreDep, settings: SettingsDep) -> Items[SubjectOut]:
     responses=REGISTER_RESPONSES,
 )
 def register(
-    subject: Subject, body: SchemaBody, response: Response, store: StoreDep, settings: SettingsDep
+    subject: Subject,
+    body: SchemaBody,
+    response: Response,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> VersionOut:
     """Register a schema as the subject's next version (200 if it is already live)."""
+    authorize(principal, "write", contract_resource(subject))
     with _registry(store, settings) as registry:
         registration = registry.register(subject, body.schema_)
+        if registration.created:
+            audit.record(registry.session, principal, "contract.register", "contract", subject,
+                         after=VersionSummary.model_validate(registration.version))  # fmt: skip
     if not registration.created:
         response.status_code = status.HTTP_200_OK
     return _out(registration.version)
@@ -201,13 +214,25 @@ def get_config(subject: Subject, store: StoreDep, settings: SettingsDep) -> Conf
 
 
 @router.put("/{subject}/config")
-def set_config(subject: Subject, body: ConfigBody, store: StoreDep, settings: SettingsDep) -> Config:
+def set_config(
+    subject: Subject, body: ConfigBody, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+) -> Config:
+    authorize(principal, "write", contract_resource(subject))
     with _registry(store, settings) as registry:
-        return Config(compatibility=registry.set_mode(subject, body.compatibility))
+        before = Config(compatibility=registry.mode(subject))
+        after = Config(compatibility=registry.set_mode(subject, body.compatibility))
+        audit.record(registry.session, principal, "contract.set_config", "contract", subject,
+                     before=before, after=after)  # fmt: skip
+        return after
 
 
 @router.delete("/{subject}")
-def delete_subject(subject: Subject, store: StoreDep, settings: SettingsDep) -> Deleted:
+def delete_subject(
+    subject: Subject, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+) -> Deleted:
     """Soft delete: the versions stop being served and checked against; numbers are not reused."""
+    authorize(principal, "write", contract_resource(subject))
     with _registry(store, settings) as registry:
-        return Deleted(subject=subject, deleted_versions=registry.delete(subject))
+        deleted = Deleted(subject=subject, deleted_versions=registry.delete(subject))
+        audit.record(registry.session, principal, "contract.delete", "contract", subject, after=deleted)
+        return deleted

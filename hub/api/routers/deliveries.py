@@ -18,19 +18,22 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.access import audit
+from hub.access.resources import check_delivery_query, check_subscription
+from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery import bus, dead_letter
 from hub.delivery.dead_letter import DeadLetter
 from hub.store import deliveries
 from hub.store import subscriptions as stored
-from hub.store.base import Store
 from hub.subscriptions.model import SLUG
 from schemas.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["deliveries"])
 
 SubscriptionId = Annotated[str, Path(pattern=SLUG.pattern, description="e.g. hanoi-civil-status")]
+ReplayId = Annotated[int, Path(ge=1, le=2**62)]  # larger would overflow the store's integer
 
 
 class Attempt(BaseModel):
@@ -111,7 +114,10 @@ def list_deliveries(
     status: Annotated[str | None, Query(max_length=20, description="outcome or HTTP status code")] = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    *,
+    principal: PrincipalDep,
 ) -> AttemptPage:
+    check_delivery_query(store, principal, subscription)
     outcome, status_code = _status_filter(status)
     query = deliveries.AttemptQuery(subscription, event_id, outcome, status_code, before_id, limit)
     with store.session() as session:
@@ -120,22 +126,25 @@ def list_deliveries(
     return AttemptPage(items=items, next_before_id=following)
 
 
-def _require_subscription(store: Store, subscription_id: str) -> None:
-    with store.session() as session:
-        stored.get(session, subscription_id)  # raises subscription_not_found
-
-
 @router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)
-def request_replay(subscription_id: SubscriptionId, body: ReplayBody, store: StoreDep) -> Replay:
+def request_replay(
+    subscription_id: SubscriptionId, body: ReplayBody, store: StoreDep, principal: PrincipalDep
+) -> Replay:
     if body.from_time.tzinfo is None:
         raise InvalidInput("'from' needs a time zone (e.g. 2025-07-01T00:00:00+07:00)")
+    check_subscription(store, principal, "replay", subscription_id, kind="delivery")
     with store.session() as session:
         stored.get(session, subscription_id)
-        return Replay.model_validate(deliveries.request_replay(session, subscription_id, body.from_time))
+        made = Replay.model_validate(deliveries.request_replay(session, subscription_id, body.from_time))
+        audit.record(session, principal, "subscription.replay", "subscription", subscription_id, after=made)
+        return made
 
 
 @router.get("/subscriptions/{subscription_id}/replays/{request_id}")
-def get_replay(subscription_id: SubscriptionId, request_id: int, store: StoreDep) -> Replay:
+def get_replay(
+    subscription_id: SubscriptionId, request_id: ReplayId, store: StoreDep, principal: PrincipalDep
+) -> Replay:
+    check_subscription(store, principal, "read", subscription_id, kind="delivery")
     with store.session() as session:
         found = deliveries.replay(session, request_id)
         if found is None or found.subscription_id != subscription_id:
@@ -145,18 +154,27 @@ def get_replay(subscription_id: SubscriptionId, request_id: int, store: StoreDep
 
 @router.get("/subscriptions/{subscription_id}/dead-letters")
 async def list_dead_letters(
-    subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep
+    subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
 ) -> DeadLetterPage:
-    await asyncio.to_thread(_require_subscription, store, subscription_id)
+    await asyncio.to_thread(check_subscription, store, principal, "read", subscription_id, "delivery")
     items = await dead_letter.list_dead_letters(bus.bootstrap_servers(settings), subscription_id)
     return DeadLetterPage(items=items)
 
 
 @router.post("/subscriptions/{subscription_id}/dead-letters/redeliver")
 async def redeliver(
-    subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep, body: RedeliverBody | None = None
+    subscription_id: SubscriptionId,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    auditor: AuditorDep,
+    body: RedeliverBody | None = None,
 ) -> Redelivered:
-    await asyncio.to_thread(_require_subscription, store, subscription_id)
+    await asyncio.to_thread(check_subscription, store, principal, "replay", subscription_id, "delivery")
     select = None if body is None or body.ids is None else set(body.ids)
     done = await dead_letter.redeliver(bus.bootstrap_servers(settings), subscription_id, select=select)
+    entry = {"redelivered": [item.id for item in done]}
+    await asyncio.to_thread(
+        auditor.record, "subscription.redeliver", "subscription", subscription_id, after=entry
+    )
     return Redelivered(redelivered=done)

@@ -8,6 +8,7 @@ refusal (``unsafe_endpoint``, ``unresolvable_endpoint``, ``unknown_feed``, ``unk
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -15,9 +16,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field
 
+from hub.access.policy import allows
+from hub.access.resources import check_subscription, check_subscription_write, subscription_resource
+from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery.endpoint_safety import EndpointPolicy
+from hub.store.subscriptions import SubscriptionNotFound
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
 from schemas.admin_units import default_normaliser
@@ -59,48 +64,101 @@ class RotatedOut(BaseModel):
     previous_expires_at: datetime | None
 
 
+def _existing(service: SubscriptionService, subscription_id: str) -> Subscription | None:
+    try:
+        return service.get(subscription_id)
+    except SubscriptionNotFound:
+        return None
+
+
 def _issued(issued: Issued) -> IssuedOut:
     return IssuedOut(subscription=issued.subscription, secret=issued.secret)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_subscription(spec: SubscriptionSpec, service: ServiceDep) -> IssuedOut:
-    return _issued(await service.create(spec))
+async def create_subscription(
+    spec: SubscriptionSpec, service: ServiceDep, principal: PrincipalDep, auditor: AuditorDep
+) -> IssuedOut:
+    spec = await asyncio.to_thread(
+        check_subscription_write, service.store, principal, spec, default_normaliser()
+    )
+    issued = await service.create(spec)
+    await asyncio.to_thread(
+        auditor.record, "subscription.create", "subscription", spec.id, after=issued.subscription
+    )
+    return _issued(issued)
 
 
 @router.get("")
 def list_subscriptions(
-    service: ServiceDep, owner: str | None = None, state: SubscriptionState | None = None
+    service: ServiceDep,
+    principal: PrincipalDep,
+    owner: str | None = None,
+    state: SubscriptionState | None = None,
 ) -> list[Subscription]:
-    return service.list(owner=owner, state=state)
+    found = service.list(owner=owner, state=state)
+    return [sub for sub in found if allows(principal, "read", subscription_resource(sub))]
 
 
 @router.get("/{subscription_id}")
-def get_subscription(subscription_id: SubscriptionId, service: ServiceDep) -> Subscription:
+def get_subscription(
+    subscription_id: SubscriptionId, service: ServiceDep, principal: PrincipalDep
+) -> Subscription:
+    check_subscription(service.store, principal, "read", subscription_id)
     return service.get(subscription_id)
 
 
 @router.put("/{subscription_id}")
 async def put_subscription(
-    subscription_id: SubscriptionId, spec: SubscriptionSpec, service: ServiceDep, response: Response
+    subscription_id: SubscriptionId,
+    spec: SubscriptionSpec,
+    service: ServiceDep,
+    response: Response,
+    principal: PrincipalDep,
+    auditor: AuditorDep,
 ) -> IssuedOut:
     if spec.id != subscription_id:
         raise InvalidInput(
             f"body id {spec.id!r} differs from the path's {subscription_id!r}", code="id_mismatch"
         )
+    spec = await asyncio.to_thread(
+        check_subscription_write, service.store, principal, spec, default_normaliser()
+    )
+    before = await asyncio.to_thread(_existing, service, spec.id)
     issued = await service.apply(spec)
+    await asyncio.to_thread(
+        auditor.record,
+        "subscription.apply",
+        "subscription",
+        spec.id,
+        before=before,
+        after=issued.subscription,
+    )
     response.status_code = status.HTTP_201_CREATED if issued.created else status.HTTP_200_OK
     return _issued(issued)
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_subscription(subscription_id: SubscriptionId, service: ServiceDep) -> None:
+def delete_subscription(
+    subscription_id: SubscriptionId, service: ServiceDep, principal: PrincipalDep, auditor: AuditorDep
+) -> None:
+    check_subscription(service.store, principal, "write", subscription_id)
+    before = service.get(subscription_id)
     service.delete(subscription_id)
+    auditor.record("subscription.delete", "subscription", subscription_id, before=before)
 
 
 @router.post("/{subscription_id}/secret/rotate")
-def rotate_secret(subscription_id: SubscriptionId, body: RotateBody, service: ServiceDep) -> RotatedOut:
+def rotate_secret(
+    subscription_id: SubscriptionId,
+    body: RotateBody,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    auditor: AuditorDep,
+) -> RotatedOut:
+    check_subscription(service.store, principal, "write", subscription_id)
     issued = service.rotate(subscription_id, secret=body.secret, overlap_s=body.overlap_s)
+    auditor.record("subscription.rotate_secret", "subscription", subscription_id, after=issued.subscription)
     assert issued.secret is not None
     return RotatedOut(
         secret=issued.secret, previous_expires_at=issued.subscription.secret_previous_expires_at

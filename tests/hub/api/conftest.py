@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from hub.api import create_app
 from hub.settings import Settings
+from tests.hub.access.auth import admin_token, bearer
 from tests.hub.store.pg_url import sqlalchemy_url
 
 
@@ -39,5 +40,6 @@ async def api_app(api_settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=api_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    admin = bearer(admin_token(api_app.state.store))  # the API requires a token (hub.api.auth)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
         yield client

@@ -20,6 +20,7 @@ from hub.settings import Settings
 from hub.store import subscriptions as rows
 from hub.store.base import Store
 from hub.subscriptions.secrets import generate_secret
+from tests.hub.access.auth import admin_token, bearer
 
 PUBLIC = "https://93.184.216.34/hook"  # a public address literal: no DNS needed
 
@@ -58,7 +59,8 @@ async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     with store_of(api_app).session() as session:
         session.execute(delete(rows.SubscriptionRow))
     transport = httpx.ASGITransport(app=api_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    admin = bearer(admin_token(store_of(api_app)))  # the API requires a token (hub.api.auth)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
         yield client
 
 

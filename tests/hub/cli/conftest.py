@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from hub.api import create_app
 from hub.cli.main import app
 from hub.settings import Settings
+from tests.hub.access.auth import admin_token_for_url
 
 STARTUP_TIMEOUT_S = 15.0
 
@@ -46,9 +47,9 @@ def api_url(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
-def hub(api_url: str) -> Hub:
-    """Run ``hub <args>`` against the test server: ``hub("contracts", "list")``."""
-    runner = CliRunner()
+def hub(api_url: str, settings: Settings) -> Hub:
+    """Run ``hub <args>`` against the test server: ``hub("contracts", "list")``, as the admin."""
+    runner = CliRunner(env={"HUB_API_TOKEN": admin_token_for_url(settings.store_url())})
 
     def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(app, ["--api-url", api_url, *args], input=input)
