@@ -99,16 +99,27 @@ class SqlPollingSource:
         return await asyncio.to_thread(self._poll_sync, engine)
 
     def _poll_sync(self, engine: Engine) -> list[Change]:
-        with translated("polling the source"), engine.connect() as conn:
-            changes = self._poll_tables(conn)
-            if self._outbox is not None:
-                batch = self._cursor.outbox_batch + 1
-                found = self._outbox.poll(conn, self.config.batch_size - len(changes), batch)
-                if found:
-                    self._cursor = Cursor(self._cursor.tables, batch)
-                changes += found
+        """One poll of every table and the outbox; on failure no reader has moved (all or nothing)."""
+        progress = [reader.progress for reader in self._tables]
+        try:
+            with translated("polling the source"), engine.connect() as conn:
+                changes = self._poll_tables(conn)
+                changes += self._poll_outbox(conn, self.config.batch_size - len(changes))
+        except BaseException:
+            for reader, before in zip(self._tables, progress, strict=True):
+                reader.progress = before
+            raise
         self._cursor = self._current_cursor()
         return changes
+
+    def _poll_outbox(self, conn: Connection, budget: int) -> list[Change]:
+        if self._outbox is None:
+            return []
+        batch = self._cursor.outbox_batch + 1
+        found = self._outbox.poll(conn, budget, batch)
+        if found:
+            self._cursor = Cursor(self._cursor.tables, batch)
+        return found
 
     def _poll_tables(self, conn: Connection) -> list[Change]:
         changes: list[Change] = []

@@ -125,17 +125,27 @@ async def test_outbox_and_tables_in_one_connector(
         await reader.source.stop()
 
 
-async def test_a_payload_that_is_no_json_object_stops_loudly(
+async def test_a_payload_that_is_no_json_object_stops_the_read_and_moves_nothing(
     source_db: SqlItemsDatabase, unique: str, open_source: OpenSource
 ) -> None:
     outbox = await outbox_table(source_db)
+    table = f"{source_db.default_schema}.items"
+    await source_db.create_items_table(table)
+    await source_db.insert(table, items(range(1, 3)))
     await source_db.write_events(
         outbox, [{"id": "evt-1", "aggregate_id": "HN-1", "payload": "not an object"}]
     )
-    reader = await open_source(polling_config(source_db.url, unique, [feed(outbox)], outbox=outbox))
+    config = polling_config(
+        source_db.url, unique, [feed(table), feed(outbox)], outbox=outbox, safety_window_s=0
+    )
+    reader = await open_source(config)
     with pytest.raises(MalformedOutboxRow):
         await reader.source.read()
-    assert await source_db.count(outbox) == 1
+    assert await source_db.count(outbox) == 1  # neither published nor dropped
+    outbox_rows = source_db.table(outbox)
+    await source_db.execute(outbox_rows.update().values(payload={"fixed": True}))
+    got = await reader.take(3)  # the same source: the failed read had moved no watermark
+    assert sorted(c.event_id or str(c.key["id"]) for c in got) == ["1", "2", "evt-1"]
 
 
 def _age_s(stamp: datetime) -> float:
