@@ -22,6 +22,7 @@ class Record:
     headers: dict[str, bytes]
     partition: int
     offset: int
+    timestamp_ms: int = 0
 
     def event(self) -> ChangeEvent:
         return from_kafka(self.key, self.value, list(self.headers.items()))
@@ -32,6 +33,15 @@ class Record:
 
 async def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 20.0) -> list[Record]:
     """At least ``count`` records of ``topic`` from its start (all partitions), or a failed assertion."""
+    records = await collect(bootstrap, topic, lambda got: len(got) >= count, timeout_s)
+    assert len(records) >= count, f"{topic}: {len(records)} of {count} records within {timeout_s}s"
+    return records
+
+
+async def collect(
+    bootstrap: str, topic: str, enough: Callable[[list[Record]], bool], timeout_s: float = 20.0
+) -> list[Record]:
+    """Records of ``topic`` from its start until ``enough(records)`` or the timeout (then as many as came)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -44,15 +54,15 @@ async def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 
     records: list[Record] = []
     deadline = time.monotonic() + timeout_s
     try:
-        while len(records) < count and time.monotonic() < deadline:
+        while not enough(records) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for messages in batch.values():
                 records += [
-                    Record(m.key, m.value or b"", dict(m.headers), m.partition, m.offset) for m in messages
+                    Record(m.key, m.value or b"", dict(m.headers), m.partition, m.offset, m.timestamp)
+                    for m in messages
                 ]
     finally:
         await consumer.stop()
-    assert len(records) >= count, f"{topic}: {len(records)} of {count} records within {timeout_s}s"
     return records
 
 
