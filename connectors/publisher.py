@@ -15,11 +15,13 @@ connector goes on with the next change: one bad row never stops a feed.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic_core import PydanticSerializationError
 
 from connectors.config import ConnectorConfigBase
@@ -33,7 +35,7 @@ from schemas.errors import HubError, InvalidInput
 from schemas.events import ChangeEvent
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
-from schemas.tracing import current_traceparent, messaging_attributes, tracer
+from schemas.tracing import capture_attributes, context_from, messaging_attributes, traceparent_of, tracer
 
 QUARANTINE_CODE_HEADER = "quarantine-code"
 QUARANTINE_REASON_HEADER = "quarantine-reason"
@@ -65,6 +67,7 @@ class _Record:
     topic: str
     message: KafkaMessage
     quarantined: bool
+    span: Span  # ``send <topic>``: ends when Kafka acknowledges the record
 
 
 class Publisher:
@@ -78,6 +81,7 @@ class Publisher:
         admin_units: AdminUnitResolver | None = None,
     ) -> None:
         self.envelope = Envelope(config)
+        self.kind = config.kind
         self.producer = producer
         self.contracts = contracts
         self.admin_units = admin_units or default_normaliser()
@@ -88,27 +92,51 @@ class Publisher:
 
     async def publish(self, changes: Sequence[Change]) -> Outcome:
         records = [self.record(change) for change in changes]
-        await self.producer.ensure_topics(
-            self._with_quarantine({r.topic for r in records if not r.quarantined})
-        )
-        acks: list[Ack] = [await self.producer.send(r.topic, r.message) for r in records]
-        await self.producer.acknowledged(acks)
+        acks: list[Ack] = []
+        try:
+            await self.producer.ensure_topics(
+                self._with_quarantine({r.topic for r in records if not r.quarantined})
+            )
+            acks += [await self.producer.send(r.topic, r.message) for r in records]
+            await self.producer.acknowledged(acks)
+        finally:
+            _end_send_spans(records, acks)
         quarantined = sum(r.quarantined for r in records)
         return Outcome(published=len(records) - quarantined, quarantined=quarantined)
 
     def record(self, change: Change) -> _Record:
-        """The record for one change: on its feed topic, or on the quarantine topic with why."""
+        """The record for one change: on its feed topic, or on the quarantine topic with why.
+
+        Two spans start the change's trace (under the application's own, for an outbox row that
+        carries one): ``capture <table>``, from the source commit when known, and its child
+        ``send <topic>``, whose context the event carries to the hub and to the subscribers.
+        """
         topic = self.envelope.topic(change)
-        with tracer().start_as_current_span(f"send {topic}", kind=SpanKind.PRODUCER) as span:
-            event = self.envelope.build(change, traceparent=current_traceparent())
-            span.set_attributes(messaging_attributes("send", topic, event_id=event.id, key=event.subject))
-            try:
-                return _Record(topic, _encoded(self._checked(change, event)), quarantined=False)
-            except InvalidInput as exc:
-                span.set_attribute("error.type", exc.code)
-                return _Record(
-                    naming.quarantine_topic(topic), quarantine_message(event, exc), quarantined=True
-                )
+        with self._capture_span(change):
+            span = tracer().start_span(f"send {topic}", kind=SpanKind.PRODUCER)
+        event = self.envelope.build(change, traceparent=traceparent_of(span))
+        try:
+            found = _Record(topic, _encoded(self._checked(change, event)), quarantined=False, span=span)
+        except InvalidInput as exc:
+            span.set_attribute("error.type", exc.code)
+            found = _Record(
+                naming.quarantine_topic(topic), quarantine_message(event, exc), quarantined=True, span=span
+            )
+        span.set_attributes(messaging_attributes("send", found.topic, event_id=event.id, key=event.subject))
+        return found
+
+    def _capture_span(self, change: Change) -> AbstractContextManager[Span]:
+        attributes = capture_attributes(
+            self.kind, self.envelope.connector, change.table, change.op.name.lower(), change.position,
+            change.commit_time,
+        )  # fmt: skip
+        return tracer().start_as_current_span(
+            f"capture {change.table}",
+            context=context_from(change.traceparent),
+            kind=SpanKind.INTERNAL,
+            start_time=_capture_start_ns(change),
+            attributes=attributes,
+        )
 
     def _checked(self, change: Change, event: ChangeEvent) -> ChangeEvent:
         """The event with its contract id and administrative units, or the reason it has none."""
@@ -136,6 +164,32 @@ class Publisher:
 
     def _with_quarantine(self, topics: Sequence[str] | set[str]) -> list[str]:
         return [name for topic in topics for name in (topic, naming.quarantine_topic(topic))]
+
+
+def _capture_start_ns(change: Change) -> int | None:
+    """The commit time, so the capture span shows how long the change waited to be captured.
+
+    Snapshot rows were committed long before anyone asked; their span starts now.
+    """
+    if change.commit_time is None or change.snapshot:
+        return None
+    return min(int(change.commit_time.timestamp() * 1e9), time.time_ns())
+
+
+def _end_send_spans(records: Sequence[_Record], acks: Sequence[Ack]) -> None:
+    """End each ``send`` span with the Kafka address the broker gave, or the reason it did not."""
+    for index, record in enumerate(records):
+        ack = acks[index] if index < len(acks) else None
+        if ack is not None and ack.done() and not ack.cancelled() and ack.exception() is None:
+            metadata = ack.result()
+            record.span.set_attributes(
+                messaging_attributes(
+                    "send", record.topic, partition=metadata.partition, offset=metadata.offset
+                )
+            )
+        else:
+            record.span.set_status(Status(StatusCode.ERROR, "not acknowledged by Kafka"))
+        record.span.end()
 
 
 def _encoded(event: ChangeEvent) -> KafkaMessage:

@@ -54,6 +54,8 @@ class TaskStatus:
     last_error: ErrorInfo | None = None
     events_published: int = 0
     events_quarantined: int = 0
+    events_snapshot: int = 0  # snapshot rows published: the snapshot's progress
+    errors: int = 0  # failures of the task, retriable or not
     lag_changes: int | None = None
     lag_seconds: float | None = None
     restarts: int = 0
@@ -78,6 +80,8 @@ class TaskStatus:
         return cls(
             events_published=int(stored.get("events_published") or 0),
             events_quarantined=int(stored.get("events_quarantined") or 0),
+            events_snapshot=int(stored.get("events_snapshot") or 0),
+            errors=int(stored.get("errors") or 0),
             restarts=int(stored.get("restarts") or 0),
             position=stored.get("position"),
         )

@@ -154,6 +154,7 @@ class ConnectorTask:
 
     def _failed(self, error: BaseException) -> None:
         self.status.last_error = ErrorInfo.of(error, utcnow())
+        self.status.errors += 1
         self.log.warning(
             "connector %s failed: [%s] %s",
             self.name,
@@ -224,6 +225,7 @@ class ConnectorTask:
             outcome = await publisher.publish(batch.changes)  # returns once Kafka acknowledged all
             self.status.events_published += outcome.published
             self.status.events_quarantined += outcome.quarantined
+            self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
         if batch.position is not None:
             await self.positions.save(self.name, batch.position)
             await source.commit(batch.position)

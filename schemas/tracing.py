@@ -9,6 +9,9 @@ here, in one place, so every span of one kind looks the same.
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.util.types import AttributeValue
@@ -23,6 +26,13 @@ def tracer() -> trace.Tracer:
 def current_traceparent() -> str | None:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C ``traceparent`` naming ``span`` (which need not be the current span)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
     return carrier.get("traceparent")
 
 
@@ -59,13 +69,62 @@ def messaging_attributes(
     return attrs
 
 
-def http_client_attributes(
-    url: str, *, status: int | None = None, attempt: int | None = None
+DB_SYSTEMS = {"postgres_cdc": "postgresql"}  # connector kind -> db.system.name; others: other_sql
+
+
+def capture_attributes(
+    kind: str,
+    connector: str,
+    table: str,
+    operation: str,
+    position: str,
+    commit_time: datetime | None,
 ) -> dict[str, AttributeValue]:
-    """Webhook push span attributes per the HTTP client semantic conventions."""
-    attrs: dict[str, AttributeValue] = {"http.request.method": "POST", "url.full": url}
+    """A connector's capture of one change: database semantic conventions plus the source position."""
+    attrs: dict[str, AttributeValue] = {
+        "db.system.name": DB_SYSTEMS.get(kind, "other_sql"),
+        "db.collection.name": table,
+        "db.operation.name": operation,
+        "hub.connector": connector,
+        "hub.source.position": position,
+    }
+    if commit_time is not None:
+        attrs["hub.source.commit_time"] = commit_time.isoformat()
+    return attrs
+
+
+def routing_attributes(subscription_id: str, reason: str) -> dict[str, AttributeValue]:
+    """A subscription's routing decision (the event and its Kafka address: ``messaging_attributes``)."""
+    return {"hub.subscription.id": subscription_id, "hub.route.reason": reason}
+
+
+def http_client_attributes(
+    url: str, *, status: int | None = None, attempt: int | None = None, subscription_id: str | None = None
+) -> dict[str, AttributeValue]:
+    """Webhook push span attributes per the HTTP client semantic conventions (``url.full`` redacted)."""
+    parts = urlsplit(url)
+    attrs: dict[str, AttributeValue] = {
+        "http.request.method": "POST",
+        "url.full": redacted_url(url),
+        "server.address": parts.hostname or "",
+        "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+    }
+    if subscription_id is not None:
+        attrs["hub.subscription.id"] = subscription_id
     if status is not None:
         attrs["http.response.status_code"] = status
     if attempt is not None:
         attrs["http.request.resend_count"] = attempt - 1
     return attrs
+
+
+def redacted_url(url: str) -> str:
+    """The URL without credentials or query values (webhook URLs sometimes carry tokens there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    if parts.username or parts.password:
+        netloc = f"REDACTED:REDACTED@{netloc}"
+    query = urlencode([(key, "REDACTED") for key, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.delivery.job import Job
-from hub.store import deliveries
+from hub.observability import metrics
+from hub.observability.route_log import RoutedEvents
+from hub.store import deliveries, routed_events
 from hub.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class DeliveryLog:
         self._counts: Counter[tuple[str, str, bool]] = Counter()
         self._lock = asyncio.Lock()
         self.dropped = 0
+        self.routes = RoutedEvents()  # the events sinks read, for the trace (``routes.seen``)
 
     def attempt(
         self,
@@ -50,6 +53,11 @@ class DeliveryLog:
     ) -> None:
         if len(self._attempts) == self._attempts.maxlen:
             self.dropped += 1
+            metrics.log_dropped()
+        source = job.event.data.source
+        metrics.observe_attempt(
+            subscription_id, outcome, latency_ms=latency_ms, committed_at=source.commit_time or job.event.time
+        )
         self._attempts.append(
             {
                 "subscription_id": subscription_id,
@@ -72,20 +80,23 @@ class DeliveryLog:
 
     def filtered(self, subscription_id: str, topic: str, *, matched: bool) -> None:
         self._counts[(subscription_id, topic, matched)] += 1
+        metrics.observe_decision(subscription_id, matched)
 
     async def flush(self) -> None:
         async with self._lock:
             rows = list(self._attempts)
             counts = self._take_counts()
+            events = self.routes.take()
             self._attempts.clear()
-            if not rows and not counts:
+            if not rows and not counts and not events:
                 return
             try:
-                await asyncio.to_thread(self._write, rows, counts)
+                await asyncio.to_thread(self._write, rows, counts, events)
             except SQLAlchemyError:
                 log.exception("delivery log write failed; %d entries kept for the next flush", len(rows))
                 self._attempts.extendleft(reversed(rows))
                 self._restore_counts(counts)
+                self.routes.restore(events)
 
     async def run(self, interval_s: float = 0.5) -> None:
         while True:
@@ -105,8 +116,14 @@ class DeliveryLog:
             self._counts[(subscription_id, topic, True)] += matched
             self._counts[(subscription_id, topic, False)] += filtered_out
 
-    def _write(self, rows: list[dict[str, Any]], counts: dict[tuple[str, str], tuple[int, int]]) -> None:
+    def _write(
+        self,
+        rows: list[dict[str, Any]],
+        counts: dict[tuple[str, str], tuple[int, int]],
+        events: list[dict[str, Any]],
+    ) -> None:
         with self._store.session() as session:
+            routed_events.add(session, events)
             deliveries.add_attempts(session, rows)
             deliveries.add_filter_counts(session, counts)
 
