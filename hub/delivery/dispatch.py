@@ -148,10 +148,12 @@ class Dispatcher:
             job.attempts += 1
         parent = context_from(push.traceparent)
         with tracer().start_as_current_span(
-            f"deliver {self.subscription.id}",
+            "POST",  # HTTP client spans are named by their method (semantic conventions)
             context=parent,
             kind=trace.SpanKind.CLIENT,
-            attributes=http_client_attributes(self.sender.url, attempt=jobs[0].attempts),
+            attributes=http_client_attributes(
+                self.sender.url, attempt=jobs[0].attempts, subscription_id=self.subscription.id
+            ),
         ) as span:
             traced = Push(
                 push.msg_id, push.body, push.content_type, current_traceparent() or push.traceparent
@@ -161,6 +163,8 @@ class Dispatcher:
             except DeliveryError as exc:
                 attempt.error = exc
                 span.set_attribute("error.type", exc.code)
+                if isinstance(exc, PushError) and exc.status_code is not None:
+                    span.set_attribute("http.response.status_code", exc.status_code)
                 raise
             span.set_attribute("http.response.status_code", attempt.result.status_code)
             return attempt.result

@@ -41,6 +41,7 @@ from hub.delivery.parking import RetryKeys
 from hub.delivery.scheduler import Scheduler
 from hub.delivery.sender import Sender
 from hub.delivery.tracker import OffsetTracker
+from hub.observability import metrics, spans
 from hub.routing import AdminUnitIndex, decide
 from hub.subscriptions.model import Subscription
 from schemas.errors import BusError, InvalidInput
@@ -183,6 +184,7 @@ class Sink:
                 raise task.exception()  # type: ignore[misc]
 
     async def _shutdown(self, *lanes: _Lane) -> None:
+        metrics.forget_subscription(self.subscription.id)
         with contextlib.suppress(Exception):
             await self.ctx.log.flush()
         for lane in lanes:
@@ -195,6 +197,7 @@ class Sink:
         while True:
             await asyncio.sleep(self.ctx.commit_interval_s)
             await self.commit()
+            await metrics.measure_consumer_lag(self.subscription.id, self._lanes["feed"].consumer)
 
     async def commit(self) -> None:
         await self.ctx.log.flush()
@@ -257,7 +260,12 @@ class Sink:
         event = await self._take(lane, record)
         if event is None:
             return
+        self.ctx.log.routes.seen(record, event)
+        started_ns = time.time_ns()
         decision = decide(event, self.subscription, self.ctx.units, topic=record.topic)
+        spans.routed(
+            self.subscription.id, feed_group(self.subscription.id), record, event, decision, started_ns
+        )
         self.ctx.log.filtered(self.subscription.id, record.topic, matched=decision.matched)
         if not decision.matched:
             lane.tracker.resolve(record.tp, record.offset)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from importlib.metadata import version
+from typing import Any
 
+from aiokafka.errors import KafkaError
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -112,6 +114,24 @@ def set_consumer_lag(subscription_id: str, records: int) -> None:
     CONSUMER_LAG.labels(subscription_id).set(records)
 
 
+async def measure_consumer_lag(subscription_id: str, consumer: Any) -> None:
+    """Records between what ``consumer`` (an aiokafka consumer) read and each partition's end.
+
+    Only partitions it has fetched from count (their end is known from the last fetch, so this
+    asks the broker nothing); a partition revoked meanwhile is skipped.
+    """
+    behind = 0
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is None:
+            continue
+        try:
+            behind += max(end - await consumer.position(tp), 0)
+        except KafkaError:
+            continue
+    CONSUMER_LAG.labels(subscription_id).set(behind)
+
+
 def log_dropped(count: int = 1) -> None:
     LOG_DROPPED.inc(count)
 
@@ -126,6 +146,7 @@ __all__ = [
     "REGISTRY",
     "forget_subscription",
     "log_dropped",
+    "measure_consumer_lag",
     "observe_attempt",
     "observe_decision",
     "set_consumer_lag",
