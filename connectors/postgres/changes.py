@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from connectors.postgres.errors import TableRenamed
 from connectors.postgres.lsn import format_lsn
 from connectors.postgres.pgoutput import (
     Begin,
@@ -89,6 +90,7 @@ class ChangeStream:
             self._tx = _Transaction(message.final_lsn, message.xid, message.commit_time, 0, replayed)
             return []
         if isinstance(message, Relation):
+            self._check_not_renamed(message)
             self.rows.remember(message)
             return []
         if self._tx is not None and self._tx.replayed:
@@ -103,6 +105,16 @@ class ChangeStream:
         if isinstance(message, Insert | Update | Delete | Truncate):
             return list(self._row_change(message))
         return []  # Type and Origin carry nothing the hub needs
+
+    def _check_not_renamed(self, relation: Relation) -> None:
+        """A captured table under a new name would otherwise be skipped without a word."""
+        for spec in self.tables.values():
+            if spec.oid == relation.oid and spec.name != relation.qualified_name:
+                raise TableRenamed(
+                    f"captured table {spec.name} is now {relation.qualified_name}; "
+                    "update the connector's feeds",
+                    details={"table": spec.name, "now": relation.qualified_name},
+                )
 
     @property
     def in_transaction(self) -> bool:

@@ -7,6 +7,7 @@
     │                             after its last position are gone, so the source stops (never
     │                             skips silently) until an operator asks for a re-snapshot
     ├── ReplicationStreamBroken   the stream connection failed; a restart resumes losslessly
+    ├── TableRenamed              a captured table changed its name: its feed must follow
     └── (pgoutput.ProtocolError)  bytes we do not understand
     ConfigurationError            codes: wal_level_not_logical, no_replication_privilege,
                                   table_missing, no_primary_key, replica_identity_insufficient,
@@ -26,3 +27,8 @@ class SlotLost(SourceError):
 class ReplicationStreamBroken(SourceError):
     code = "replication_stream_broken"
     retriable = True
+
+
+class TableRenamed(SourceError):
+    code = "table_renamed"
+    retriable = False

@@ -109,8 +109,7 @@ async def ensure_publication(conn: AsyncConnection[tuple[Any, ...]], name: str, 
         "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = %s", (name,)
     )
     published = {str(r[0]) for r in await cursor.fetchall()}
-    missing = [t if "." in t else f"public.{t}" for t in tables]
-    missing = [t for t in missing if t not in published]
+    missing = [t for t in tables if t not in published]  # names are "schema.table"
     if missing:
         await conn.execute(
             sql.SQL("ALTER PUBLICATION {} ADD TABLE {}").format(

@@ -33,6 +33,7 @@ class TableSpec:
     columns: tuple[str, ...]
     replica_identity: str  # d(efault), f(ull), i(ndex), n(othing)
     primary_key: tuple[str, ...]
+    oid: int = 0  # pg_class oid: how a renamed table is recognised in the stream
 
     @property
     def full_identity(self) -> bool:
@@ -47,7 +48,7 @@ def qualified(table: str) -> str:
 
 
 _COLUMNS = """
-SELECT c.relreplident,
+SELECT c.relreplident, c.oid::int8,
   ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0
         AND NOT attisdropped ORDER BY attnum),
   ARRAY(SELECT a.attname::text FROM pg_index i JOIN pg_attribute a
@@ -72,15 +73,16 @@ async def inspect_table(
     row = await cursor.fetchone()
     if row is None or row[0] is None:
         raise ConfigurationError(f"table {name} does not exist", code="table_missing")
-    identity, columns, primary, index_identity = (
+    identity, oid, columns, primary, index_identity = (
         str(row[0]),
-        tuple(row[1]),
+        int(row[1]),
         tuple(row[2]),
         tuple(row[3]),
+        tuple(row[4]),
     )
     chosen = _choose_key(name, key, primary, columns, policy)
     _check_identity(name, chosen, identity, primary, index_identity, columns)
-    return TableSpec(name, chosen, columns, identity, primary)
+    return TableSpec(name, chosen, columns, identity, primary, oid)
 
 
 def _choose_key(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.postgres.errors import TableRenamed
 from connectors.source import Change
 from schemas.events import Op
 from tests.connectors.postgres.conftest import Db, Opener
@@ -105,3 +106,16 @@ async def test_unchanged_toast_is_flagged_never_published_as_data(db: Db, open_s
     assert created.after is not None and created.after["scan"] == "s" * 20000
     assert updated.after == {"id": 1, "status": "signed"}
     assert updated.unchanged_toast == ("scan",)
+
+
+async def test_a_renamed_table_stops_the_source_instead_of_going_silent(db: Db, open_source: Opener) -> None:
+    db.execute("CREATE TABLE parcel (id int PRIMARY KEY)")
+    reader = await open_source("public.parcel", snapshot_mode="never")
+    db.execute("INSERT INTO parcel VALUES (1)")
+    await reader.take(1)
+    db.execute("ALTER TABLE parcel RENAME TO land_parcel")
+    db.execute("INSERT INTO land_parcel VALUES (2)")
+    with pytest.raises(TableRenamed) as raised:
+        await reader.take(1)
+    assert raised.value.code == "table_renamed" and not raised.value.retriable
+    assert raised.value.details == {"table": "public.parcel", "now": "public.land_parcel"}
