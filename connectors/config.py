@@ -51,7 +51,10 @@ class TableFeed(BaseModel):
     @field_validator("event_type")
     @classmethod
     def _event_type_is_a_feed_name(cls, value: str) -> str:
-        naming.parse_event_type(value)  # raises InvalidName naming the rule
+        try:
+            naming.parse_event_type(value)
+        except naming.InvalidName as exc:  # a field error, so the config error names the feed
+            raise ValueError(exc.message) from exc
         return value
 
     @property

@@ -10,6 +10,7 @@ source has no commit time.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,12 @@ class UnroutableChange(ConfigurationError):
     """A change of a table no feed lists and without an event type of its own: a source bug."""
 
     code = "unroutable_change"
+
+
+@functools.lru_cache(maxsize=1024)
+def topic_of(event_type: str) -> str:
+    """Parsed once per event type: it is asked for every change of a bulk snapshot."""
+    return naming.parse_event_type(event_type).topic
 
 
 def record_key(change: Change) -> str:
@@ -61,7 +68,7 @@ class Envelope:
         return feed.event_type
 
     def topic(self, change: Change) -> str:
-        return naming.parse_event_type(self.event_type(change)).topic
+        return topic_of(self.event_type(change))
 
     def admin_unit_code(self, change: Change) -> str | None:
         feed = self.feed_of(change)
