@@ -8,8 +8,10 @@ or repeated runs share them; ``make down`` (and ``.ci/run``) stops them.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -61,10 +63,32 @@ def pg_database(postgres_dsn: str, unique: str) -> Iterator[str]:
             "SELECT slot_name FROM pg_replication_slots WHERE database = %s", (name,)
         ).fetchall()
         for (slot,) in slots:
-            conn.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                         "WHERE slot_name = %s AND active_pid IS NOT NULL", (slot,))  # fmt: skip
-            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            drop_slot(conn, slot)
         conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def drop_slot(conn: psycopg.Connection[Any], slot: str, timeout_s: float = 15.0) -> None:
+    """Drop a replication slot, first ending the walsender still holding it.
+
+    ``pg_terminate_backend`` only signals; the slot stays active until that backend is gone,
+    so keep asking until the drop succeeds.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        conn.execute(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+            "WHERE slot_name = %s AND active_pid IS NOT NULL",
+            (slot,),
+        )
+        try:
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            return
+        except psycopg.errors.UndefinedObject:
+            return
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture
