@@ -24,8 +24,10 @@ from hub.access.policy import Action, Resource, allows, authorize
 from hub.access.principals import Principal
 from hub.routing import AdminUnitIndex
 from hub.store import access as rows
+from hub.store import connectors as stored_connectors
 from hub.store import subscriptions as stored
 from hub.store.base import Store, utcnow
+from hub.store.connectors import StoredConnector
 from hub.subscriptions.model import SubscriptionBase, SubscriptionSpec
 from schemas import naming
 
@@ -52,6 +54,18 @@ def connector_document_resource(document: dict[str, Any]) -> Resource:
     feeds = document.get("feeds")
     types = [f.get("event_type") for f in feeds if isinstance(f, dict)] if isinstance(feeds, list) else []
     return connector_resource(str(document.get("name", "")), [t for t in types if isinstance(t, str)])
+
+
+def stored_connector_resource(item: StoredConnector) -> Resource:
+    feeds = item.document.get("feeds") or []
+    return connector_resource(item.name, [f.get("event_type", "") for f in feeds if isinstance(f, dict)])
+
+
+def check_connector(store: Store, principal: Principal, action: Action, name: str) -> None:
+    """Authorize ``action`` on a stored connector (``connector_not_found`` if none)."""
+    with store.session() as session:
+        item = stored_connectors.get(session, name)
+    authorize(principal, action, stored_connector_resource(item))
 
 
 def subscription_resource(sub: SubscriptionBase, kind: str = "subscription") -> Resource:
@@ -99,11 +113,13 @@ def check_subscription_write(
 
 
 __all__ = [
+    "check_connector",
     "check_delivery_query",
     "check_subscription",
     "check_subscription_write",
     "connector_document_resource",
     "connector_resource",
     "contract_resource",
+    "stored_connector_resource",
     "subscription_resource",
 ]

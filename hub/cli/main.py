@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from hub.cli import access as access_cli
 from hub.cli import connectors as connectors_cli
 from hub.cli import contracts
 from hub.cli import deliveries as deliveries_cli
@@ -61,3 +62,8 @@ app.add_typer(subscriptions_cli.app, name="subscriptions")
 app.command("receiver")(receiver_command)
 app.command("run")(deliveries_cli.run_hub)
 app.add_typer(deliveries_cli.app, name="deliveries")
+app.add_typer(access_cli.admin_app, name="admin")
+app.add_typer(access_cli.orgs_app, name="orgs")
+app.add_typer(access_cli.tokens_app, name="tokens")
+app.add_typer(access_cli.grants_app, name="grants")
+app.add_typer(access_cli.audit_app, name="audit")

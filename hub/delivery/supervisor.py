@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from hub.access import admission
 from hub.delivery import bus, replay
 from hub.delivery.endpoint_safety import EndpointPolicy, safe_client
 from hub.delivery.health import Health, Transition
@@ -51,10 +52,11 @@ ClientFactory = Callable[[Subscription], httpx.AsyncClient]
 class Wanted:
     subscription: Subscription
     secrets: SigningSecrets
+    headers: admission.Headers = ()  # the grants it runs under (hub.access.admission)
 
     @property
-    def fingerprint(self) -> tuple[str, SigningSecrets]:
-        return (self.subscription.spec().model_dump_json(), self.secrets)
+    def fingerprint(self) -> tuple[str, SigningSecrets, admission.Headers]:
+        return (self.subscription.spec().model_dump_json(), self.secrets, self.headers)
 
 
 @dataclass
@@ -126,7 +128,13 @@ class Supervisor:
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
         with self.store.session() as session:
             subs = stored.list_all(session, states=RUNNABLE)
-            wanted = {s.id: Wanted(s, stored.signing_secrets(session, s.id)) for s in subs}
+            admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
+            wanted = {
+                a.subscription.id: Wanted(
+                    a.subscription, stored.signing_secrets(session, a.subscription.id), a.headers
+                )
+                for a in admitted
+            }
             return wanted, deliveries.pending_replays(session)
 
     def _may_start(self, sid: str) -> bool:
@@ -139,7 +147,9 @@ class Supervisor:
         health = self._health.setdefault(sub.id, Health(sub.unhealthy_after_s, sub.disable_after_s))
         health.unhealthy_after_s, health.disable_after_s = sub.unhealthy_after_s, sub.disable_after_s
         health.state = "unhealthy" if sub.state == "unhealthy" else health.state
-        sender = Sender(sub.endpoint_url, self._client(sub), wanted.secrets)
+        client = self._client(sub)
+        client.headers.update(dict(wanted.headers))
+        sender = Sender(sub.endpoint_url, client, wanted.secrets)
         sink = Sink(sub, sender, health, self.sink_context)
         task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id}")
         self._running[sub.id] = _Running(wanted, sink, task)

@@ -23,6 +23,10 @@ from pydantic import BaseModel, Field
 
 from connectors import registry
 from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
+from hub.access.audit import Auditor
+from hub.access.policy import allows, authorize
+from hub.access.resources import check_connector, connector_document_resource, stored_connector_resource
+from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
 from hub.store import connectors as stored
@@ -166,72 +170,115 @@ def _in_session(store: Store, action: Any, *args: Any) -> stored.StoredConnector
         return result
 
 
+def _commanded(auditor: Auditor, command: str, out: ConnectorOut) -> ConnectorOut:
+    auditor.record(f"connector.{command}", "connector", out.name, after=out)
+    return out
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_connector(document: ConfigBody, store: StoreDep) -> ConnectorOut:
+async def create_connector(
+    document: ConfigBody, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> ConnectorOut:
+    authorize(principal, "write", connector_document_resource(document))
     name = document.get("name")
     if isinstance(name, str) and _find(store, name) is not None:  # before the slow live checks
         raise stored.ConnectorExists(f"connector {name!r} already exists")
     config = await _checked(document, store)
-    return _out(_in_session(store, stored.insert, config))
+    created = _out(_in_session(store, stored.insert, config))
+    await asyncio.to_thread(auditor.record, "connector.create", "connector", created.name, after=created)
+    return created
 
 
 @router.get("")
-def list_connectors(store: StoreDep) -> list[ConnectorOut]:
+def list_connectors(store: StoreDep, principal: PrincipalDep) -> list[ConnectorOut]:
     with store.session() as session:
-        return [_out(item) for item in stored.list_all(session)]
+        found = stored.list_all(session)
+    return [_out(item) for item in found if allows(principal, "read", stored_connector_resource(item))]
 
 
 @router.get("/{name}")
-def get_connector(name: ConnectorName, store: StoreDep) -> ConnectorOut:
+def get_connector(name: ConnectorName, store: StoreDep, principal: PrincipalDep) -> ConnectorOut:
+    check_connector(store, principal, "read", name)
     return _out(_in_session(store, stored.get, name))
 
 
 @router.put("/{name}")
 async def put_connector(
-    name: ConnectorName, document: ConfigBody, store: StoreDep, response: Response
+    name: ConnectorName,
+    document: ConfigBody,
+    store: StoreDep,
+    response: Response,
+    principal: PrincipalDep,
+    auditor: AuditorDep,
 ) -> ConnectorOut:
     """Create (201) or replace (200); masked secrets sent back keep their stored values."""
     if document.setdefault("name", name) != name:
         raise InvalidInput(
             f"body name {document['name']!r} differs from the path's {name!r}", code="name_mismatch"
         )
+    authorize(principal, "write", connector_document_resource(document))
     existing = _find(store, name)
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
-        return _out(_in_session(store, stored.insert, await _checked(document, store)))
+        created = _out(_in_session(store, stored.insert, await _checked(document, store)))
+        await asyncio.to_thread(auditor.record, "connector.create", "connector", name, after=created)
+        return created
+    authorize(principal, "write", stored_connector_resource(existing))
     config = await _checked(keep_masked_secrets(document, existing.document), store)
-    return _out(_in_session(store, stored.replace, config))
+    replaced = _out(_in_session(store, stored.replace, config))
+    await asyncio.to_thread(
+        auditor.record, "connector.replace", "connector", name, before=_out(existing), after=replaced
+    )
+    return replaced
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_connector(name: ConnectorName, store: StoreDep) -> None:
+def delete_connector(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> None:
+    check_connector(store, principal, "write", name)
     with store.session() as session:
+        before = _out(stored.get(session, name))
         stored.delete_connector(session, name)
+    auditor.record("connector.delete", "connector", name, before=before)
 
 
 @router.get("/{name}/status")
-def connector_status(name: ConnectorName, store: StoreDep) -> StatusOut:
+def connector_status(name: ConnectorName, store: StoreDep, principal: PrincipalDep) -> StatusOut:
+    check_connector(store, principal, "read", name)
     return _status_out(_in_session(store, stored.get, name))
 
 
 @router.post("/{name}/pause", status_code=status.HTTP_202_ACCEPTED)
-def pause_connector(name: ConnectorName, store: StoreDep) -> ConnectorOut:
-    return _out(_in_session(store, stored.set_paused, name, True))
+def pause_connector(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> ConnectorOut:
+    check_connector(store, principal, "write", name)
+    return _commanded(auditor, "pause", _out(_in_session(store, stored.set_paused, name, True)))
 
 
 @router.post("/{name}/resume", status_code=status.HTTP_202_ACCEPTED)
-def resume_connector(name: ConnectorName, store: StoreDep) -> ConnectorOut:
-    return _out(_in_session(store, stored.set_paused, name, False))
+def resume_connector(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> ConnectorOut:
+    check_connector(store, principal, "write", name)
+    return _commanded(auditor, "resume", _out(_in_session(store, stored.set_paused, name, False)))
 
 
 @router.post("/{name}/restart", status_code=status.HTTP_202_ACCEPTED)
-def restart_connector(name: ConnectorName, store: StoreDep) -> ConnectorOut:
-    return _out(_in_session(store, stored.request_restart, name))
+def restart_connector(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> ConnectorOut:
+    check_connector(store, principal, "write", name)
+    return _commanded(auditor, "restart", _out(_in_session(store, stored.request_restart, name)))
 
 
 @router.post("/{name}/snapshot", status_code=status.HTTP_202_ACCEPTED)
-def snapshot_tables(name: ConnectorName, body: SnapshotBody, store: StoreDep) -> ConnectorOut:
+def snapshot_tables(
+    name: ConnectorName, body: SnapshotBody, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> ConnectorOut:
     """Re-snapshot chosen tables (after a restore, or to backfill a new subscriber)."""
+    check_connector(store, principal, "write", name)
     with store.session() as session:
         tables = {feed["table"] for feed in stored.get(session, name).document.get("feeds", [])}
         unknown = sorted(set(body.tables) - tables)
@@ -241,4 +288,5 @@ def snapshot_tables(name: ConnectorName, body: SnapshotBody, store: StoreDep) ->
                 code="unknown_table",
                 details={"tables": sorted(tables)},
             )
-        return _out(stored.request_snapshot(session, name, body.tables))
+        requested = _out(stored.request_snapshot(session, name, body.tables))
+    return _commanded(auditor, "snapshot", requested)
