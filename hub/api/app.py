@@ -24,7 +24,10 @@ from hub.api.routers import access as access_api
 from hub.api.routers import connectors as connectors_api
 from hub.api.routers import contracts, health
 from hub.api.routers import deliveries as deliveries_api
+from hub.api.routers import metrics as metrics_api
+from hub.api.routers import status as status_api
 from hub.api.routers import subscriptions as subscriptions_api
+from hub.api.routers import trace as trace_api
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -42,6 +45,8 @@ V1_ROUTERS: list[APIRouter] = [
     deliveries_api.router,
     *access_api.routers,
     connectors_api.router,
+    trace_api.router,
+    status_api.router,
 ]
 
 
@@ -57,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
+    app.include_router(metrics_api.router)
     crypto.install(crypto.SecretBox.from_settings(settings))
     v1 = auth.v1_dependencies(settings)  # bearer token + route-level authorisation
     for router in V1_ROUTERS:

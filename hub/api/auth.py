@@ -40,6 +40,8 @@ KIND_OF_TAG = {
     "connectors": "connector",
     "subscriptions": "subscription",
     "deliveries": "delivery",
+    "trace": "delivery",  # an event's path is its deliveries' story
+    "status": "delivery",  # the overview; its handler narrows it to what the caller may read
     "orgs": "organisation",
     "tokens": "token",
     "grants": "grant",

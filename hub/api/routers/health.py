@@ -1,29 +1,25 @@
 """Liveness and readiness probes, outside ``/v1`` because orchestrators call them, not clients.
 
-``/healthz`` answers as long as the process serves requests; ``/readyz`` also proves the store
-answers, so a pod whose database is unreachable leaves the load balancer instead of failing
-every request.
+``/healthz`` answers as long as the process serves requests. ``/readyz`` also proves that both
+dependencies answer, the store and the Kafka broker (each probe bounded in time, run side by
+side), so a pod that cannot reach either leaves the load balancer instead of failing every
+request; the 503 problem names the one that failed (``store_unavailable`` /
+``broker_unavailable``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from hub.api.dependencies import StoreDep
-from schemas.errors import HubError
+from hub.api.dependencies import SettingsDep, StoreDep
+from hub.api.problems import problem_responses
+from hub.observability.readiness import check_broker, check_store
 
 router = APIRouter(tags=["health"])
-
-
-class StoreUnavailable(HubError):
-    code = "store_unavailable"
-    status = 503
-    retriable = True
 
 
 class Health(BaseModel):
@@ -35,11 +31,12 @@ async def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz")
-def readyz(store: StoreDep) -> Health:
-    try:
-        with store.session() as session:
-            session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        raise StoreUnavailable("the control-plane store does not answer") from exc
+@router.get("/readyz", responses=problem_responses(503))
+async def readyz(store: StoreDep, settings: SettingsDep) -> Health:
+    store_probe, broker_probe = await asyncio.gather(
+        check_store(store), check_broker(settings), return_exceptions=True
+    )
+    for failed in (store_probe, broker_probe):
+        if isinstance(failed, BaseException):
+            raise failed
     return Health()

@@ -1,0 +1,87 @@
+"""Traces without a tracing backend: the path of one event, or of every event of one record.
+
+- ``GET /v1/events/{event_id}/trace``: source position and commit time, the Kafka address,
+  each interested subscription's filter decision, every push attempt (status, latency,
+  outcome), dead-lettering and redelivery, as one ordered timeline (``hops``).
+- ``GET /v1/records/{feed}/{key}/trace?limit=``: the same for each event of the record, in log
+  order; ``feed`` is the event type (``vn.gov.civil-status.birth.v1``) or its topic.
+
+Assembled from the store and read back from Kafka by ``hub.observability.trace_lookup``.
+Operators see every subscription; a subscriber sees only its own organisation's, and an event
+none of them was interested in is ``event_not_found`` to it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from hub.access.policy import Resource, allows
+from hub.access.principals import Principal
+from hub.api.auth import PrincipalDep
+from hub.api.dependencies import SettingsDep, StoreDep
+from hub.api.problems import problem_responses
+from hub.observability.trace_lookup import EventNotFound, TraceLookup, Visible
+from hub.observability.trace_model import EventTrace, RecordTrace
+from hub.settings import Settings
+from hub.store.base import Store
+from schemas import naming
+from schemas.admin_units import default_normaliser
+
+router = APIRouter(tags=["trace"])
+
+EventId = Annotated[str, Path(min_length=1, max_length=200, description="the CloudEvent id")]
+Feed = Annotated[
+    str, Path(max_length=249, description="event type (vn.gov.<domain>.<entity>.vN) or feed topic")
+]
+RecordKey = Annotated[
+    str, Path(min_length=1, max_length=500, description="the record key (CloudEvent subject)")
+]
+
+
+def _lookup(store: Store, settings: Settings) -> TraceLookup:
+    return TraceLookup(store, settings, default_normaliser())
+
+
+def _visible_to(principal: Principal) -> Visible:
+    def visible(subscription_id: str, owner: str | None) -> bool:
+        return allows(principal, "read", Resource("delivery", id=subscription_id, owner=owner))
+
+    return visible
+
+
+def _sees_all(principal: Principal) -> bool:
+    return allows(principal, "read", Resource("delivery", id="*"))
+
+
+def feed_topic(feed: str) -> str:
+    """The topic of a feed named either way (``invalid_name`` otherwise)."""
+    if feed.startswith(naming.EVENT_TYPE_PREFIX):
+        return naming.parse_event_type(feed).topic
+    return naming.parse_feed_topic(feed).topic
+
+
+@router.get("/events/{event_id}/trace", responses=problem_responses(404))
+async def event_trace(
+    event_id: EventId, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+) -> EventTrace:
+    found = await _lookup(store, settings).event(event_id, _visible_to(principal))
+    if not found.subscriptions and not _sees_all(principal):
+        raise EventNotFound(f"no hub process has routed an event {event_id!r}")
+    return found
+
+
+@router.get("/records/{feed}/{key:path}/trace", responses=problem_responses(404))
+async def record_trace(
+    feed: Feed,
+    key: RecordKey,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="at most this many of the newest events")] = 20,
+) -> RecordTrace:
+    found = await _lookup(store, settings).record(feed_topic(feed), key, limit, _visible_to(principal))
+    if _sees_all(principal):
+        return found
+    return found.model_copy(update={"events": [event for event in found.events if event.subscriptions]})

@@ -1,0 +1,163 @@
+"""The ops overview behind ``hub status`` (pure: ``status_lookup`` gathers the facts).
+
+One document answers "is anything wrong, and where": every connector (state, lag, errors,
+freshness of its report), every subscription (state, consumer lag, recent failure rate,
+unresolved dead letters, last delivery), and ``problems``, the list of what needs a human,
+worst first. Thresholds are named constants so the screen and the alerts can agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+from hub.observability.connector_view import ConnectorHealth
+from hub.subscriptions.model import Subscription
+
+CONNECTOR_LAG_WARN_S = 60.0
+STATUS_STALE_S = 30.0  # workers report every 2 s; a lease lasts 15 s
+FAILURE_RATE_WARN = 0.2
+FAILURE_RATE_MIN_ATTEMPTS = 5
+CONSUMER_LAG_WARN = 10_000
+BAD_CONNECTOR_STATES = frozenset({"failed", "restarting", "unassigned"})
+FAILED_OUTCOMES = frozenset({"retrying", "dead_lettered", "disabled"})
+
+
+@dataclass(frozen=True)
+class RecentAttempts:
+    """A subscription's push attempts within the window (parked events are not attempts)."""
+
+    attempts: int = 0
+    failures: int = 0
+    last_delivered_at: datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def failure_rate(self) -> float | None:
+        return self.failures / self.attempts if self.attempts else None
+
+
+class ConnectorLine(BaseModel):
+    name: str
+    kind: str
+    state: str
+    phase: str | None
+    worker: str | None
+    events_published: int
+    events_quarantined: int
+    errors: int
+    lag_seconds: float | None
+    lag_changes: int | None
+    status_age_s: float | None
+    last_error: str | None
+    healthy: bool
+
+
+class SubscriptionLine(BaseModel):
+    id: str
+    owner: str | None
+    state: str
+    status_reason: str | None
+    endpoint_host: str
+    consumer_lag: int | None = Field(description="feed records not yet resolved; null if Kafka did not say")
+    attempts_recent: int
+    failures_recent: int
+    failure_rate: float | None
+    dead_letters: int | None = Field(description="unresolved dead letters; null if Kafka did not say")
+    last_delivered_at: datetime | None
+    last_error: str | None
+    healthy: bool
+
+
+class Overview(BaseModel):
+    generated_at: datetime
+    window_s: float = Field(description="how far back the recent attempts go")
+    broker: str = Field(description='"ok", or why Kafka-derived figures are missing')
+    connectors: list[ConnectorLine]
+    subscriptions: list[SubscriptionLine]
+    problems: list[str] = Field(description="what needs attention, worst first")
+
+
+def connector_line(c: ConnectorHealth) -> tuple[ConnectorLine, list[str]]:
+    problems = []
+    if c.state in BAD_CONNECTOR_STATES:
+        problems.append(f"connector {c.name} is {c.state}" + (f": {c.last_error}" if c.last_error else ""))
+    if c.state != "unassigned" and c.status_age_s is not None and c.status_age_s > STATUS_STALE_S:
+        problems.append(f"connector {c.name}: no report from its worker for {c.status_age_s:.0f} s")
+    if c.lag_seconds is not None and c.lag_seconds > CONNECTOR_LAG_WARN_S:
+        problems.append(f"connector {c.name} lags {c.lag_seconds:.0f} s behind its source")
+    line = ConnectorLine(
+        name=c.name, kind=c.kind, state=c.state, phase=c.phase, worker=c.worker,
+        events_published=c.events_published, events_quarantined=c.events_quarantined, errors=c.errors,
+        lag_seconds=c.lag_seconds, lag_changes=c.lag_changes, status_age_s=c.status_age_s,
+        last_error=c.last_error, healthy=not problems,
+    )  # fmt: skip
+    return line, problems
+
+
+def subscription_line(
+    sub: Subscription, recent: RecentAttempts, lag: int | None, dead: int | None
+) -> tuple[SubscriptionLine, list[str]]:
+    problems = []
+    if sub.state in ("unhealthy", "disabled"):
+        problems.append(f"subscription {sub.id} is {sub.state}: {sub.status_reason or 'no reason given'}")
+    rate = recent.failure_rate
+    if rate is not None and recent.attempts >= FAILURE_RATE_MIN_ATTEMPTS and rate > FAILURE_RATE_WARN:
+        problems.append(f"subscription {sub.id}: {rate:.0%} of {recent.attempts} recent attempts failed")
+    if dead:
+        problems.append(f"subscription {sub.id}: {dead} dead letter(s) waiting")
+    if lag is not None and lag > CONSUMER_LAG_WARN:
+        problems.append(f"subscription {sub.id}: {lag} records behind")
+    line = SubscriptionLine(
+        id=sub.id, owner=sub.owner, state=sub.state, status_reason=sub.status_reason,
+        endpoint_host=urlsplit(sub.endpoint_url).hostname or "?", consumer_lag=lag,
+        attempts_recent=recent.attempts, failures_recent=recent.failures, failure_rate=rate,
+        dead_letters=dead, last_delivered_at=recent.last_delivered_at, last_error=recent.last_error,
+        healthy=not problems,
+    )  # fmt: skip
+    return line, problems
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What ``status_lookup`` gathered; Kafka-derived maps are None when Kafka did not answer."""
+
+    connectors: Sequence[ConnectorHealth]
+    subscriptions: Sequence[Subscription]
+    recent: dict[str, RecentAttempts]
+    lag: dict[str, int] | None
+    dead_letters: dict[str, int] | None
+    broker: str
+    window_s: float
+    now: datetime
+
+
+def overview(facts: Facts) -> Overview:
+    connectors, subscriptions, problems = [], [], []
+    if facts.broker != "ok":
+        problems.append(f"Kafka: {facts.broker}")
+    for c in facts.connectors:
+        line, found = connector_line(c)
+        connectors.append(line)
+        problems += found
+    for sub in facts.subscriptions:
+        lag = facts.lag.get(sub.id) if facts.lag is not None else None
+        dead = facts.dead_letters.get(sub.id) if facts.dead_letters is not None else None
+        sub_line, found = subscription_line(sub, facts.recent.get(sub.id, RecentAttempts()), lag, dead)
+        subscriptions.append(sub_line)
+        problems += found
+    return Overview(
+        generated_at=facts.now,
+        window_s=facts.window_s,
+        broker=facts.broker,
+        connectors=connectors,
+        subscriptions=subscriptions,
+        problems=problems,
+    )
+
+
+__all__ = ["ConnectorLine", "Facts", "Overview", "RecentAttempts", "SubscriptionLine", "overview"]

@@ -1,0 +1,177 @@
+"""Gathering the facts of a trace (store, then Kafka) and handing them to ``trace_view``.
+
+The store says where the event is and what the hub did with it; Kafka gives the event back (to
+replay each filter) and each subscription's committed offset (to tell "filtered out" from "not
+reached yet"). When Kafka cannot answer, the trace is still returned from the store alone, with
+a warning and the undecided subscriptions marked ``unknown``. An event the hub never routed
+(no sink read it yet, or it was quarantined by its connector) is ``event_not_found``.
+
+``visible`` narrows a trace to the subscriptions the caller may read (by id and owner).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import TopicPartition
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.delivery import bus
+from hub.delivery.job import Record
+from hub.delivery.sink import feed_group
+from hub.observability import kafka_reads
+from hub.observability.kafka_reads import Address
+from hub.observability.route_log import routed_row
+from hub.observability.trace_model import EventTrace, RecordTrace
+from hub.observability.trace_view import EventFacts, event_trace
+from hub.routing import AdminUnitIndex
+from hub.settings import Settings
+from hub.store import routed_events
+from hub.store import subscriptions as stored_subscriptions
+from hub.store.base import Store
+from hub.store.deliveries import DeliveryAttempt
+from hub.store.routed_events import RoutedEvent
+from hub.subscriptions.model import Subscription
+from schemas.errors import HubError, NotFound
+from schemas.events import ChangeEvent
+
+Visible = Callable[[str, str | None], bool]  # (subscription id, owner) -> may the caller see it
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+
+
+def everyone(_subscription_id: str, _owner: str | None) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class _Stored:
+    routed: list[RoutedEvent]
+    attempts: list[DeliveryAttempt]
+    subscriptions: list[Subscription]
+    truncated: bool = False
+
+
+@dataclass
+class TraceLookup:
+    store: Store
+    settings: Settings
+    units: AdminUnitIndex
+
+    async def event(self, event_id: str, visible: Visible = everyone) -> EventTrace:
+        stored = await asyncio.to_thread(self._stored_event, event_id)
+        facts = await self._facts(stored, visible)
+        if not facts:
+            raise EventNotFound(f"no hub process has routed an event {event_id!r}")
+        return event_trace(facts[0], _visible_subscriptions(stored, visible), self.units)
+
+    async def record(
+        self, topic: str, record_key: str, limit: int, visible: Visible = everyone
+    ) -> RecordTrace:
+        stored = await asyncio.to_thread(self._stored_record, topic, record_key, limit)
+        subscriptions = _visible_subscriptions(stored, visible)
+        facts = await self._facts(stored, visible)
+        events = [event_trace(item, subscriptions, self.units) for item in facts]
+        return RecordTrace(topic=topic, record_key=record_key, events=events, truncated=stored.truncated)
+
+    # -- the store --------------------------------------------------------------------------------
+
+    def _stored_event(self, event_id: str) -> _Stored:
+        with self.store.session() as session:
+            routed = routed_events.get(session, event_id)
+            attempts = _attempts(session, [event_id])
+            subscriptions = stored_subscriptions.list_all(session)
+        return _Stored([routed] if routed else [], attempts, subscriptions)
+
+    def _stored_record(self, topic: str, record_key: str, limit: int) -> _Stored:
+        with self.store.session() as session:
+            routed = routed_events.of_record(session, topic, record_key, limit + 1)
+            attempts = _attempts(session, [row.event_id for row in routed])
+            subscriptions = stored_subscriptions.list_all(session)
+        return _Stored(routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit)
+
+    # -- Kafka ------------------------------------------------------------------------------------
+
+    async def _facts(self, stored: _Stored, visible: Visible) -> list[EventFacts]:
+        owners = {sub.id: sub.owner for sub in stored.subscriptions}
+        attempts = [a for a in stored.attempts if visible(a.subscription_id, owners.get(a.subscription_id))]
+        routed = stored.routed or _from_attempts(attempts)
+        if not routed:
+            return []
+        groups = {sub.id: feed_group(sub.id) for sub in _visible_subscriptions(stored, visible)}
+        warnings: list[str] = []
+        try:
+            events, committed = await self._read_kafka(routed, list(groups.values()))
+        except HubError as exc:
+            warnings.append(f"Kafka did not answer ({exc.code}): filter decisions could not be replayed")
+            events, committed = {}, {}
+        facts = []
+        for row in (_completed(row, events) for row in routed):
+            tp = TopicPartition(row.topic, row.partition)
+            found = events.get(_address(row))
+            facts.append(
+                EventFacts(
+                    routed=row,
+                    attempts=[a for a in attempts if a.event_id == row.event_id],
+                    event=found[1] if found else None,
+                    committed={sid: committed.get(group, {}).get(tp) for sid, group in groups.items()},
+                    warnings=warnings,
+                )
+            )
+        return facts
+
+    async def _read_kafka(
+        self, routed: list[RoutedEvent], groups: list[str]
+    ) -> tuple[dict[Address, tuple[Record, ChangeEvent]], dict[str, dict[TopicPartition, int]]]:
+        bootstrap = bus.bootstrap_servers(self.settings)
+        events = await kafka_reads.read_events(bootstrap, [_address(row) for row in routed])
+        tps = {TopicPartition(row.topic, row.partition) for row in routed}
+        return events, await kafka_reads.committed_offsets(bootstrap, groups, tps)
+
+
+def _attempts(session: Session, event_ids: Sequence[str]) -> list[DeliveryAttempt]:
+    if not event_ids:
+        return []
+    query = (
+        select(DeliveryAttempt).where(DeliveryAttempt.event_id.in_(event_ids)).order_by(DeliveryAttempt.id)
+    )
+    return list(session.scalars(query))
+
+
+def _visible_subscriptions(stored: _Stored, visible: Visible) -> list[Subscription]:
+    return [sub for sub in stored.subscriptions if visible(sub.id, sub.owner)]
+
+
+def _address(row: RoutedEvent) -> Address:
+    return (row.topic, row.partition, row.offset)
+
+
+def _from_attempts(attempts: Sequence[DeliveryAttempt]) -> list[RoutedEvent]:
+    """An event logged before its routed row was (the row was lost): its address from the log."""
+    first = next(iter(attempts), None)
+    if first is None:
+        return []
+    return [
+        RoutedEvent(
+            event_id=first.event_id, event_type="", record_key=first.record_key or "", topic=first.topic,
+            partition=first.partition, offset=first.offset, snapshot=False, first_routed_at=first.started_at,
+        )
+    ]  # fmt: skip
+
+
+def _completed(row: RoutedEvent, events: dict[Address, tuple[Record, ChangeEvent]]) -> RoutedEvent:
+    """A row rebuilt from the log gets its source facts from the event read back, when there is one."""
+    found = events.get(_address(row))
+    if row.event_type or found is None:
+        return row
+    record, event = found
+    return RoutedEvent(**routed_row(record, event, datetime.now(UTC)))
+
+
+__all__ = ["EventNotFound", "TraceLookup", "Visible", "everyone"]

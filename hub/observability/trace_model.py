@@ -1,0 +1,93 @@
+"""The trace document: an event's path from the source commit to every subscriber, as the API returns it.
+
+``hops`` is the timeline, in order: the source commit and the publish on Kafka first (causal
+order, whatever the clocks of the database and the connector say), then every hop the hub saw,
+by time: routed (a subscription's filter matched), each push attempt with its HTTP status and
+latency, parked behind an earlier event of the key, dead-lettered, redelivered.
+``subscriptions`` holds each interested subscription's decision (matched, filtered out with the
+reason, or not reached yet) and where its delivery stands; filtered-out decisions are not hops,
+so a feed read by 35 provinces does not drown the timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+HopKind = Literal["committed", "published", "routed", "attempt", "parked", "dead_lettered", "redelivered"]
+DecisionKind = Literal["matched", "filtered_out", "not_reached", "unknown"]
+PathOutcome = Literal[
+    "delivered", "retrying", "dead_lettered", "parked", "disabled", "pending", "filtered_out", "unknown"
+]
+
+
+class SourcePoint(BaseModel):
+    connector: str | None
+    table: str | None
+    position: str | None = Field(description="LSN for PostgreSQL CDC, watermark for polling sources")
+    txid: str | None
+    commit_time: datetime | None
+    snapshot: bool
+
+
+class KafkaPoint(BaseModel):
+    topic: str
+    partition: int
+    offset: int
+    published_at: datetime | None = Field(description="the record's Kafka timestamp (producer time)")
+
+
+class Hop(BaseModel):
+    kind: HopKind
+    at: datetime | None
+    subscription_id: str | None = None
+    attempt: int | None = None
+    status_code: int | None = None
+    latency_ms: float | None = None
+    outcome: str | None = None
+    detail: str | None = None
+
+
+class SubscriptionPath(BaseModel):
+    subscription_id: str
+    decision: DecisionKind
+    reason: str
+    outcome: PathOutcome
+    attempts: int = 0
+    delivered_at: datetime | None = None
+
+
+class EventTrace(BaseModel):
+    event_id: str
+    event_type: str
+    record_key: str
+    trace_id: str | None = Field(description="the W3C trace id, to open the trace in a tracing backend")
+    source: SourcePoint
+    kafka: KafkaPoint
+    subscriptions: list[SubscriptionPath]
+    hops: list[Hop]
+    warnings: list[str] = Field(
+        default_factory=list, description="what could not be looked up (e.g. Kafka unreachable)"
+    )
+
+
+class RecordTrace(BaseModel):
+    topic: str
+    record_key: str
+    events: list[EventTrace] = Field(description="the record's events in log order")
+    truncated: bool = Field(description="older events exist beyond the limit")
+
+
+__all__ = [
+    "DecisionKind",
+    "EventTrace",
+    "Hop",
+    "HopKind",
+    "KafkaPoint",
+    "PathOutcome",
+    "RecordTrace",
+    "SourcePoint",
+    "SubscriptionPath",
+]
