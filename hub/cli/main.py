@@ -15,7 +15,10 @@ from hub.cli import access as access_cli
 from hub.cli import connectors as connectors_cli
 from hub.cli import contracts
 from hub.cli import deliveries as deliveries_cli
+from hub.cli import dev as dev_cli
+from hub.cli import status as status_cli
 from hub.cli import subscriptions as subscriptions_cli
+from hub.cli import trace as trace_cli
 from hub.cli.context import CliState
 from hub.cli.errors import ReportingGroup
 from hub.portal.serve import receiver as receiver_command
@@ -67,3 +70,6 @@ app.add_typer(access_cli.orgs_app, name="orgs")
 app.add_typer(access_cli.tokens_app, name="tokens")
 app.add_typer(access_cli.grants_app, name="grants")
 app.add_typer(access_cli.audit_app, name="audit")
+app.command("trace")(trace_cli.trace)
+app.command("status")(status_cli.status)
+app.command("dev")(dev_cli.dev)
