@@ -10,7 +10,7 @@ create their own resources, so cases do not depend on each other's order.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
+from tests.hub.access.leaks import no_secret_in_logs
 from tests.hub.access.world import World, build_world
 
 PUBLIC = "https://93.184.216.34/hook"
@@ -181,6 +182,12 @@ CASES = [
     Case("civil", "audit", "GET", "/v1/audit", 403, "role_missing"),
     Case("hue", "audit", "GET", "/v1/audit", 403, "role_missing"),
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    with no_secret_in_logs(caplog):
+        yield
 
 
 @pytest.fixture(scope="module")
