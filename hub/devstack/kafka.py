@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from hub.devstack.process import ServiceState, alive, live_state, pick_ports, spawn, tail, terminate
+from hub.devstack.process import ServiceState, child_exited, live_state, pick_ports, spawn, tail, terminate
 from hub.settings import REPO_ROOT, Settings
 from schemas.errors import LocalServiceError
 
@@ -133,7 +133,7 @@ async def wait_ready(bootstrap: str, state: ServiceState, log: Path) -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refusals are expected here
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        if not alive(state):
+        if child_exited(state.pid):
             raise LocalServiceError(f"Kafka exited during start-up; last log lines:\n{tail(log)}")
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         try:

@@ -47,6 +47,20 @@ def alive(state: ServiceState) -> bool:
     return state.marker in cmdline(state.pid)
 
 
+def child_exited(pid: int) -> bool:
+    """Whether a process *we* spawned has exited (and reap it if so).
+
+    Right after ``posix_spawn`` the child's ``/proc/<pid>/cmdline`` can read empty for a few
+    milliseconds while exec completes, so a freshly started service must be watched through
+    ``waitpid``, not through its command line.
+    """
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return not Path(f"/proc/{pid}").exists()
+    return done == pid
+
+
 def live_state(path: Path) -> ServiceState | None:
     """The recorded state if its process is alive; removes a stale record."""
     state = ServiceState.load(path)

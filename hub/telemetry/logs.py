@@ -75,4 +75,5 @@ def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    for chatty in ("aiokafka", "httpx", "httpcore"):  # one line per request/rebalance is noise
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

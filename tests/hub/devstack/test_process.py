@@ -44,3 +44,17 @@ def test_missing_java_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(LocalServiceError, match="Java is not installed"):
         kafka.java()
+
+
+def test_a_spawned_child_is_watched_through_waitpid(tmp_path: Path) -> None:
+    import sys
+    import time
+
+    from hub.devstack.process import child_exited, spawn
+
+    pid = spawn([sys.executable, "-c", "import time; time.sleep(0.3)"], tmp_path / "out.log", {})
+    assert not child_exited(pid)  # even while exec is still settling
+    deadline = time.monotonic() + 10
+    while not child_exited(pid):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
