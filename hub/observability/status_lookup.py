@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.delivery import bus, dead_letter
-from hub.delivery.feeds import FEED_TOPIC, topic_pattern
+from hub.delivery.feeds import topic_pattern
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.connector_view import ConnectorHealth, connector_health
@@ -126,16 +126,16 @@ async def consumer_lag(bootstrap: str, subscriptions: Sequence[Subscription]) ->
     """Per subscription, feed records its group has not committed past (from the start if never)."""
     if not subscriptions:
         return {}
-    feed_partitions = await bus.partitions(bootstrap, pattern=rf"^{FEED_TOPIC}$")
-    bounds = await kafka_reads.partition_bounds(bootstrap, feed_partitions)
+    wanted = {sub.id: re.compile(topic_pattern(sub.feeds)) for sub in subscriptions}
+    read = "|".join(f"(?:{pattern.pattern})" for pattern in wanted.values())
+    bounds = await kafka_reads.partition_bounds(bootstrap, await bus.partitions(bootstrap, pattern=read))
     groups = {sub.id: feed_group(sub.id) for sub in subscriptions}
     committed = await kafka_reads.committed_offsets(bootstrap, list(groups.values()))
     lag = {}
-    for sub in subscriptions:
-        wanted = re.compile(topic_pattern(sub.feeds))
-        offsets = committed.get(groups[sub.id], {})
-        lag[sub.id] = sum(
-            end - offsets.get(tp, start) for tp, (start, end) in bounds.items() if wanted.match(tp.topic)
+    for sid, pattern in wanted.items():
+        offsets = committed.get(groups[sid], {})
+        lag[sid] = sum(
+            end - offsets.get(tp, start) for tp, (start, end) in bounds.items() if pattern.match(tp.topic)
         )
     return lag
 

@@ -1,0 +1,89 @@
+"""The overview gathered from a real store and broker: consumer lag, dead letters, recent failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hub.delivery import bus
+from hub.delivery.sink import feed_group
+from hub.observability.status_lookup import StatusLookup
+from hub.settings import Settings
+from hub.store import deliveries, migrate
+from hub.store import subscriptions as stored
+from hub.store.base import Store
+from hub.subscriptions.model import SubscriptionSpec
+from hub.subscriptions.secrets import SigningSecrets, generate_secret
+from schemas.naming import dlq_topic
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    migrate.upgrade(url)
+    made = Store(url)
+    yield made
+    made.engine.dispose()
+
+
+def attempt(sid: str, n: int, outcome: str, ago_s: float) -> dict[str, object]:
+    return {
+        "subscription_id": sid, "event_id": f"ev-{n}", "record_key": "K", "topic": "t", "partition": 0,
+        "offset": n, "attempt": 1, "stage": 0, "scheduled_at": None,
+        "started_at": datetime.now(UTC) - timedelta(seconds=ago_s), "status_code": 500, "latency_ms": 1.0,
+        "outcome": outcome, "error_code": None if outcome == "delivered" else "push_failed", "error": None,
+    }  # fmt: skip
+
+
+async def test_lag_dead_letters_and_recent_failures(
+    settings: Settings, store: Store, kafka_bootstrap: str, unique: str
+) -> None:
+    sid, topic = f"st-{unique}", f"gov.t{unique}.birth.v1"
+    with store.session() as session:
+        spec = SubscriptionSpec.model_validate(
+            {"id": sid, "endpoint_url": "https://cong.example.vn/hook", "feeds": [f"vn.gov.t{unique}.*"]}
+        )
+        stored.insert(session, spec, SigningSecrets(generate_secret()))
+        outcomes = [("retrying", 3600), ("retrying", 30), ("delivered", 20), ("dead_lettered", 10)]
+        deliveries.add_attempts(
+            session, [attempt(sid, n, outcome, ago) for n, (outcome, ago) in enumerate(outcomes)]
+        )
+    await bus.ensure_topics(kafka_bootstrap, [topic], partitions=1)
+    producer = bus.producer(kafka_bootstrap)
+    await producer.start()
+    try:
+        for n in range(5):
+            await producer.send_and_wait(topic, b"{}", key=str(n).encode())
+        await producer.send_and_wait(
+            dlq_topic(sid), b"{}", key=b"K", headers=[("hub-dlq-reason", b"push_rejected")]
+        )
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=feed_group(sid), enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        await consumer.commit({TopicPartition(topic, 0): 2})
+    finally:
+        await consumer.stop()
+
+    lookup = StatusLookup(
+        store, settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap}), window_s=600
+    )
+    found = await lookup.overview()
+    (line,) = found.subscriptions
+    assert found.broker == "ok"
+    assert (line.consumer_lag, line.dead_letters) == (3, 1)
+    assert (line.attempts_recent, line.failures_recent, line.last_error) == (3, 2, "push_failed")
+    assert f"subscription {sid}: 1 dead letter(s) waiting" in found.problems
+
+    hidden = await lookup.overview(subscription_visible=lambda _sid, _owner: False)
+    assert hidden.subscriptions == []
