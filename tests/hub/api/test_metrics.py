@@ -1,0 +1,115 @@
+"""``/metrics`` (Prometheus text, no token needed, store families included) and ``/readyz``."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
+
+from connectors import registry
+from connectors.status import TaskState, TaskStatus
+from hub.api import create_app
+from hub.settings import Settings
+from hub.store import connectors as stored_connectors
+from hub.store import subscriptions as stored
+from hub.store.base import Store
+from hub.store.connector_runtime import SqlControlPlane
+from hub.subscriptions.model import SubscriptionSpec
+from hub.subscriptions.secrets import SigningSecrets, generate_secret
+
+pytestmark = pytest.mark.integration
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def values(body: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+
+
+async def test_metrics_need_no_token_and_read_connectors_and_subscriptions_from_the_store(
+    api_app: FastAPI, unique: str
+) -> None:
+    store: Store = api_app.state.store
+    name, sid = f"hotich-{unique}", f"sick-{unique}"
+    config = registry.parse_config({
+        "name": name, "kind": "sql_polling", "url": "sqlite:///nowhere.db",
+        "feeds": [{"table": "main.birth", "event_type": "vn.gov.civil-status.birth.v1"}],
+    })  # fmt: skip
+    with store.session() as session:
+        stored_connectors.insert(session, config)
+        spec = SubscriptionSpec.model_validate(
+            {"id": sid, "endpoint_url": "https://cong.example.vn/hook", "feeds": ["vn.gov.civil-status.*"]}
+        )
+        stored.insert(session, spec, SigningSecrets(generate_secret()))
+        stored.set_state(session, sid, "unhealthy", "failing for 300 s")
+    worker = SqlControlPlane(store, f"w-{unique}")
+    assert name in await worker.claim(100)
+    status = TaskStatus(state=TaskState.RUNNING, phase="snapshot", events_published=42, events_snapshot=40)
+    await worker.report({name: status.document()})
+
+    transport = httpx.ASGITransport(app=api_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as anonymous:
+        response = await anonymous.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+    found = values(response.text)
+    assert (
+        found[("hub_connector_events_total", frozenset({("connector", name), ("result", "published")}))] == 42
+    )
+    assert found[("hub_connector_snapshot_events_total", frozenset({("connector", name)}))] == 40
+    assert found[("hub_connector_snapshotting", frozenset({("connector", name)}))] == 1
+    assert found[("hub_connector_state", frozenset({("connector", name), ("state", "running")}))] == 1
+    assert found[("hub_subscription_state", frozenset({("subscription", sid), ("state", "unhealthy")}))] == 1
+    assert found[("hub_subscription_state", frozenset({("subscription", sid), ("state", "active")}))] == 0
+    assert found[("hub_store_up", frozenset())] == 1
+    assert any(name == "process_resident_memory_bytes" for name, _ in found)
+    assert re.search(r'^hub_build_info\{version="[^"]+"\} 1\.0$', response.text, re.MULTILINE)
+
+
+@pytest.fixture
+async def away(api_settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """An app whose broker address answers nothing, and (``store_away`` marked) its store neither."""
+    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{closed_port()}"}))
+    async with app.router.lifespan_context(app):
+        if getattr(request, "param", "") == "store_away":
+            app.state.store.engine.dispose()
+            app.state.store = Store(
+                f"postgresql+psycopg://hub@127.0.0.1:{closed_port()}/hub?connect_timeout=2"
+            )
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+        app.state.store.engine.dispose()
+
+
+@pytest.mark.parametrize("away", ["store_away"], indirect=True)
+async def test_a_store_that_does_not_answer_is_a_metric_not_a_failed_scrape(away: httpx.AsyncClient) -> None:
+    response = await away.get("/metrics")
+    assert response.status_code == 200
+    assert values(response.text)[("hub_store_up", frozenset())] == 0
+    ready = await away.get("/readyz")
+    assert (ready.status_code, ready.json()["code"]) == (503, "store_unavailable")
+
+
+async def test_readiness_names_the_dependency_that_failed(
+    client: httpx.AsyncClient, away: httpx.AsyncClient
+) -> None:
+    assert (await client.get("/readyz")).json() == {"status": "ok"}
+    response = await away.get("/readyz")
+    assert (response.status_code, response.json()["code"]) == (503, "broker_unavailable")
+    assert "127.0.0.1" in response.json()["title"]
