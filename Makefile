@@ -44,7 +44,7 @@ dev: install
 	@$(BIN)/hub dev
 
 bench: install
-	@$(BIN)/python -m bench
+	@$(BIN)/python -m tests.bench $(ARGS)
 
 clean: down
 	rm -rf .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

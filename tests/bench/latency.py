@@ -1,0 +1,196 @@
+"""Benchmark: real-time latency, from a commit in PostgreSQL to the event on its topic, and on to
+the portal.
+
+Commit -> Kafka: the ``postgres_cdc`` connector task runs on a parcel table; K single-row
+transactions are committed, one every ``latency_interval_s``; an event's latency is the moment
+a consumer fetched it minus its commit time (``ce_time``: PostgreSQL's commit timestamp).
+Baseline: the broker's own round trip, the same records re-sent by a bare idempotent producer
+(``acks=all``, no linger) at the same pace; latency = fetched - sent.
+
+Commit -> portal: the hub (delivery supervisor, one subscription, one event per request) pushes
+the feed to the reference receiver, run as its own process as a portal would be; latency = the
+receiver's ``received_at`` minus the commit time. Baseline: a bare relay over the same hops
+minus PostgreSQL and the hub: each record of the round trip above POSTed, signed, to the same
+receiver the moment it is fetched; latency = received_at - sent.
+
+Everything but the receiver shares one event loop, as connector and hub would not in
+production: the numbers are an upper bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from aiokafka import AIOKafkaProducer
+
+from connectors import kafka
+from connectors.positions import MemoryPositions
+from connectors.status import TaskState
+from connectors.task import ConnectorTask
+from hub.delivery import signing
+from hub.settings import Settings
+from schemas.events import http_codec
+from schemas.events.kafka_codec import from_kafka
+from tests.bench import parcels
+from tests.bench.arrivals import Arrival, percentiles, watching
+from tests.bench.report import Measurement, latency
+from tests.bench.sizes import Sizes
+from tests.connectors import land_parcels
+from tests.hub.delivery.bench_throughput import receiver_process
+from tests.hub.delivery.harness import Deployment, Portal, deployment
+
+WAIT_S = 60.0
+SENT = "bench-sent"
+RELAY = "relay-"
+Latencies = list[float]
+
+
+async def run(
+    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str
+) -> list[Measurement]:
+    with parcels.fresh_database(admin_dsn) as dsn, tempfile.TemporaryDirectory() as tmp:
+        configured = settings.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'hub.sqlite'}"})
+        async with deployment(configured, bootstrap, f"{run_id}l") as d:
+            with receiver_process() as portal:
+                return await _measure(d, portal, dsn, sizes)
+
+
+async def _measure(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> list[Measurement]:
+    config = parcels.cdc_config(dsn, d.domain, event_type=d.event_type, snapshot_mode="never")
+    task = ConnectorTask(
+        config, bootstrap=d.bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract
+    )
+    task.start()
+    try:
+        await _until(lambda: task.status.state == TaskState.RUNNING, "the connector to run")
+        captured, records = await _capture(d, dsn, sizes)
+        round_trips, relayed = await _bare(d.bootstrap, portal, records, sizes, f"bench.{d.domain}.rtt")
+        delivered = await _deliver(d, portal, dsn, sizes)
+    finally:
+        await task.stop()
+    return _report(sizes.latency_commits, captured, round_trips, delivered, relayed)
+
+
+def _report(k: int, captured: Latencies, round_trips: Latencies, delivered: Latencies,
+            relayed: Latencies) -> list[Measurement]:  # fmt: skip
+    ours, bare = percentiles(captured), percentiles(round_trips)
+    hub, relay = percentiles(delivered), percentiles(relayed)
+    return [
+        *(latency("latency", f"commit -> Kafka {q} ({k} tx)", ours[q], bare[q], "raw produce -> consume")
+          for q in ("p50", "p95", "p99")),
+        *(latency("latency", f"commit -> portal {q} ({k} tx)", hub[q], relay[q], "Kafka hop + signed POST")
+          for q in ("p50", "p95")),
+    ]  # fmt: skip
+
+
+async def _capture(d: Deployment, dsn: str, sizes: Sizes) -> tuple[Latencies, list[Arrival]]:
+    """Latencies of parcels 1..K, committed one by one, as fetched from the feed topic."""
+    k = sizes.latency_commits
+    async with watching(d.bootstrap, d.topic) as watch:
+        await _commit_paced(dsn, range(1, k + 1), sizes.latency_interval_s)
+        await watch.wait_for(k, WAIT_S)
+    return [(a.at - a.header_time("ce_time")) * 1000 for a in watch.arrivals], watch.arrivals
+
+
+async def _commit_paced(dsn: str, numbers: Iterable[int], interval_s: float) -> None:
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+        for number in numbers:
+            await conn.execute(land_parcels.INSERT, parcels.parcel(number))
+            await asyncio.sleep(interval_s)
+
+
+async def _bare(
+    bootstrap: str, portal: Portal, records: Sequence[Arrival], sizes: Sizes, topic: str
+) -> tuple[Latencies, Latencies]:
+    """The broker round trip of the same records, and the same with a signed POST after it."""
+    await kafka.create_topics(bootstrap, [topic])
+    sent: dict[str, float] = {}
+
+    async def relay(arrival: Arrival) -> None:
+        event = from_kafka(arrival.key, arrival.value, list(arrival.headers.items()))
+        msg_id, body = f"{RELAY}{event.id}", http_codec.encode(event)
+        headers = signing.webhook_headers([portal.secret], msg_id, int(time.time()), body)
+        sent[msg_id] = arrival.header_time(SENT)
+        response = await portal.http.post(
+            portal.hook, content=body, headers={**headers, "content-type": http_codec.STRUCTURED}
+        )
+        response.raise_for_status()
+
+    async with watching(bootstrap, topic, relay) as watch:
+        await _send_paced(bootstrap, topic, records, sizes.latency_interval_s)
+        await watch.wait_for(len(records), WAIT_S)
+    round_trips = [(a.at - a.header_time(SENT)) * 1000 for a in watch.arrivals]
+    pushes = await _pushes(portal, lambda found: len(_relayed(found)) >= len(records))
+    return round_trips, [(at - sent[msg_id]) * 1000 for msg_id, at in _relayed(pushes).items()]
+
+
+async def _send_paced(bootstrap: str, topic: str, records: Sequence[Arrival], interval_s: float) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for record in records:
+            headers = [*record.headers.items(), (SENT, repr(time.time()).encode())]
+            await producer.send(topic, record.value, key=record.key, headers=headers)
+            await asyncio.sleep(interval_s)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _deliver(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> Latencies:
+    """Parcels K+1..2K committed once the hub has delivered the first K (so it is warm)."""
+    k = sizes.latency_commits
+    d.subscribe("latency", portal)
+    async with d.hub():
+        await _pushes(portal, lambda found: len(_delivered(found, first=1)) >= k)
+        await _commit_paced(dsn, range(k + 1, 2 * k + 1), sizes.latency_interval_s)
+        pushes = await _pushes(portal, lambda found: len(_delivered(found, first=k + 1)) >= k)
+    return [(at - committed) * 1000 for at, committed in _delivered(pushes, first=k + 1).values()]
+
+
+def _relayed(pushes: list[dict[str, Any]]) -> dict[str, float]:
+    """Relay webhook id -> when the receiver got it."""
+    return {p["webhook_id"]: _epoch(p["received_at"]) for p in pushes if p["webhook_id"].startswith(RELAY)}
+
+
+def _delivered(pushes: list[dict[str, Any]], first: int) -> dict[int, tuple[float, float]]:
+    """Parcel number (from ``first``) -> (received, committed), for the hub's own pushes."""
+    found = {}
+    for push in pushes:
+        if push["webhook_id"].startswith(RELAY):
+            continue
+        for event in push["events"]:
+            number = int(event["subject"].rsplit(":", 1)[1])
+            if number >= first:
+                found[number] = (_epoch(push["received_at"]), _epoch(event["time"]))
+    return found
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+async def _pushes(portal: Portal, enough: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+    async with asyncio.timeout(WAIT_S):
+        while not enough(found := await portal.received()):  # noqa: ASYNC110  # another process
+            await asyncio.sleep(0.2)
+    return found
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    try:
+        async with asyncio.timeout(WAIT_S):
+            while not condition():  # noqa: ASYNC110  # the task's status is plain state
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise TimeoutError(f"waited {WAIT_S:g}s for {what}") from None
+
+
+__all__ = ["run"]

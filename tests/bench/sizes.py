@@ -1,0 +1,34 @@
+"""How much each benchmark does: large enough to be steady, small enough that the whole of
+``make bench`` stays within about three minutes on two cores (``--quick``: well under one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    capture_rows: int  # committed changes streamed, then the same table snapshotted
+    publish_changes: int
+    publish_batch: int  # changes per Publisher.publish call (the task's default batch size)
+    latency_commits: int  # single-row transactions, one every latency_interval_s
+    latency_interval_s: float
+    single_events: int  # delivered one per request
+    batch_events: int  # delivered in batches of batch_max_events
+    batch_max_events: int
+    max_in_flight: int
+    routed_events: int
+
+
+FULL = Sizes(
+    capture_rows=50_000, publish_changes=20_000, publish_batch=500, latency_commits=300,
+    latency_interval_s=0.02, single_events=2_000, batch_events=10_000, batch_max_events=100,
+    max_in_flight=8, routed_events=20_000,
+)  # fmt: skip
+QUICK = Sizes(
+    capture_rows=5_000, publish_changes=2_000, publish_batch=500, latency_commits=60,
+    latency_interval_s=0.02, single_events=400, batch_events=2_000, batch_max_events=100,
+    max_in_flight=8, routed_events=4_000,
+)  # fmt: skip
+
+__all__ = ["FULL", "QUICK", "Sizes"]
