@@ -38,6 +38,15 @@ def producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
 
 
+async def start(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    """Start a client; when the broker cannot be reached, close it (no leaked connections) and raise."""
+    try:
+        await client.start()
+    except KafkaError as exc:
+        await client.stop()
+        raise BusError(f"cannot connect to Kafka: {exc}") from exc
+
+
 def group_consumer(bootstrap: str, group: str, **options: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -98,4 +107,12 @@ async def partitions(
     )
 
 
-__all__ = ["bootstrap_servers", "ensure_topics", "group_consumer", "partitions", "producer", "reader"]
+__all__ = [
+    "bootstrap_servers",
+    "ensure_topics",
+    "group_consumer",
+    "partitions",
+    "producer",
+    "reader",
+    "start",
+]

@@ -90,7 +90,7 @@ class Supervisor:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
         bootstrap = bus.bootstrap_servers(self.settings)
         producer = bus.producer(bootstrap)
-        await producer.start()
+        await bus.start(producer)
         delivery_log = DeliveryLog(self.store)
         self.sink_context = SinkContext(bootstrap, producer, delivery_log, self.units, self._change_state)
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))

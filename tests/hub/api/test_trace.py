@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -18,54 +16,25 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from hub.api import create_app
-from hub.delivery import bus
 from hub.delivery.sink import feed_group
 from hub.settings import Settings
-from hub.store import deliveries, routed_events
 from hub.store import subscriptions as stored
 from hub.store.base import Store
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
-from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
-from schemas.events.kafka_codec import to_kafka
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.access.world import World, build_world
+from tests.hub.observability.recorded import birth, publish, record_routed
 
 pytestmark = pytest.mark.integration
 
 KEY = "22/0001"  # a key with a slash still makes one path segment of the record route
 QUANG_NINH = "22"
-TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-COMMIT = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def api_settings(settings: Settings, kafka_bootstrap: str) -> Settings:
     return settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap})
-
-
-def event(unique: str) -> ChangeEvent:
-    source = SourceInfo(
-        connector="hotich", database="hotich", schema="public", table="birth", position="0/AB12",
-        commit_time=COMMIT,
-    )  # fmt: skip
-    return ChangeEvent(
-        id=f"ev-{unique}", source="/connectors/hotich/public.birth", type=f"vn.gov.t{unique}.birth.v1",
-        subject=KEY, adminunit=QUANG_NINH, traceparent=TRACEPARENT,
-        data=ChangePayload(op=Op.CREATE, after={"id": KEY}, source=source),
-    )  # fmt: skip
-
-
-async def _publish(bootstrap: str, topic: str, sent: ChangeEvent) -> tuple[int, datetime]:
-    await bus.ensure_topics(bootstrap, [topic], partitions=1)
-    producer = bus.producer(bootstrap)
-    await producer.start()
-    try:
-        message = to_kafka(sent)
-        meta = await producer.send_and_wait(topic, message.value, key=message.key, headers=message.headers)
-    finally:
-        await producer.stop()
-    return meta.offset, datetime.fromtimestamp(meta.timestamp / 1000, UTC)
 
 
 async def _commit(bootstrap: str, group: str, tp: TopicPartition, offset: int) -> None:
@@ -87,36 +56,20 @@ def _subscribe(store: Store, sid: str, owner: str | None, feeds: list[str], unit
         stored.insert(session, spec, SigningSecrets(generate_secret()))
 
 
-def _attempt(sent: ChangeEvent, sid: str, topic: str, offset: int, at: datetime) -> dict[str, Any]:
-    return {
-        "subscription_id": sid, "event_id": sent.id, "record_key": KEY, "topic": topic, "partition": 0,
-        "offset": offset, "attempt": 1, "stage": 0, "scheduled_at": at, "started_at": at, "status_code": 200,
-        "latency_ms": 4.2, "outcome": "delivered", "error_code": None, "error": None,
-    }  # fmt: skip
-
-
 @pytest.fixture
 async def world(api_app: FastAPI, kafka_bootstrap: str, unique: str) -> World:
     """Quảng Ninh's subscription got the event; an operators' one filtered it out; Huế reads another feed."""
     store: Store = api_app.state.store
     made = build_world(store)
-    sent = event(unique)
+    sent = birth(unique, KEY, QUANG_NINH)
     topic = f"gov.t{unique}.birth.v1"
-    offset, published = await _publish(kafka_bootstrap, topic, sent)
+    offset, published = await publish(kafka_bootstrap, topic, sent)
     feed = [sent.type]
     _subscribe(store, f"qn-{unique}", made.codes["quang_ninh"], feed, [QUANG_NINH])
     _subscribe(store, f"far-{unique}", None, feed, ["79"])
     _subscribe(store, f"hue-{unique}", made.codes["hue"], [f"vn.gov.t{unique}.death.v1"], ["46"])
     await _commit(kafka_bootstrap, feed_group(f"far-{unique}"), TopicPartition(topic, 0), offset + 1)
-    routed = {
-        "event_id": sent.id, "event_type": sent.type, "record_key": KEY, "topic": topic, "partition": 0,
-        "offset": offset, "published_at": published, "connector": "hotich", "source_table": "public.birth",
-        "position": "0/AB12", "txid": None, "commit_time": COMMIT, "snapshot": False,
-        "traceparent": sent.traceparent, "first_routed_at": published,
-    }  # fmt: skip
-    with store.session() as session:
-        routed_events.add(session, [routed])
-        deliveries.add_attempts(session, [_attempt(sent, f"qn-{unique}", topic, offset, published)])
+    record_routed(store, sent, topic, offset, published, [f"qn-{unique}"])
     return made
 
 
