@@ -33,7 +33,8 @@ from schemas.errors import InvalidInput, NotFound
 router = APIRouter(tags=["deliveries"])
 
 SubscriptionId = Annotated[str, Path(pattern=SLUG.pattern, description="e.g. hanoi-civil-status")]
-ReplayId = Annotated[int, Path(ge=1, le=2**62)]  # larger would overflow the store's integer
+MAX_ID = 2**62  # larger ids would overflow the store's integer (a 500 instead of a 422)
+ReplayId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Attempt(BaseModel):
@@ -98,7 +99,7 @@ def _status_filter(value: str | None) -> tuple[deliveries.Outcome | None, int | 
     """(outcome, HTTP status) from the one ``status`` parameter."""
     if value is None:
         return None, None
-    if value.isdigit():
+    if value.isdigit() and len(value) <= 3:  # an HTTP status; longer would overflow the store's integer
         return None, int(value)
     for outcome in deliveries.OUTCOMES:
         if value == outcome:
@@ -112,7 +113,7 @@ def list_deliveries(
     subscription: Annotated[str | None, Query(max_length=63)] = None,
     event_id: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(max_length=20, description="outcome or HTTP status code")] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     *,
     principal: PrincipalDep,
