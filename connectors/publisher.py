@@ -15,6 +15,7 @@ connector goes on with the next change: one bad row never stops a feed.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -35,8 +36,16 @@ from schemas.errors import HubError, InvalidInput
 from schemas.events import ChangeEvent
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
-from schemas.tracing import capture_attributes, context_from, messaging_attributes, traceparent_of, tracer
+from schemas.tracing import (
+    capture_attributes,
+    context_from,
+    messaging_attributes,
+    trace_id_of,
+    traceparent_of,
+    tracer,
+)
 
+log = logging.getLogger(__name__)
 QUARANTINE_CODE_HEADER = "quarantine-code"
 QUARANTINE_REASON_HEADER = "quarantine-reason"
 MAX_RECORD_BYTES = 900_000  # under the producer's and the broker's 1 MiB defaults, with headroom
@@ -119,6 +128,11 @@ class Publisher:
             found = _Record(topic, _encoded(self._checked(change, event)), quarantined=False, span=span)
         except InvalidInput as exc:
             span.set_attribute("error.type", exc.code)
+            log.warning(
+                "change %s of %s quarantined: [%s] %s", event.id, change.table, exc.code, exc.message,
+                extra={"event_id": event.id, "connector": self.envelope.connector,
+                       "trace_id": trace_id_of(event.traceparent)},
+            )  # fmt: skip
             found = _Record(
                 naming.quarantine_topic(topic), quarantine_message(event, exc), quarantined=True, span=span
             )

@@ -36,6 +36,12 @@ def traceparent_of(span: trace.Span) -> str | None:
     return carrier.get("traceparent")
 
 
+def trace_id_of(traceparent: str | None) -> str | None:
+    """The 32-hex trace id a ``traceparent`` carries (for logs and look-ups), or None."""
+    parts = (traceparent or "").split("-")
+    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
+
+
 def context_from(traceparent: str | None) -> Context | None:
     if not traceparent:
         return None

@@ -13,6 +13,7 @@ With ``ordering: key``, a feed job whose key has events in retry is parked behin
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -32,9 +33,10 @@ from hub.delivery.sender import Delivered, Push, Sender
 from hub.store.deliveries import Outcome
 from hub.subscriptions.model import Subscription
 from schemas.errors import DeliveryError
-from schemas.events import http_codec
-from schemas.tracing import context_from, current_traceparent, http_client_attributes, tracer
+from schemas.events import ChangeEvent, http_codec
+from schemas.tracing import context_from, current_traceparent, http_client_attributes, trace_id_of, tracer
 
+log = logging.getLogger(__name__)
 BATCH_NAMESPACE = uuid.UUID("2b0c8f5e-7a43-5d0e-b1f6-3c9a4d2e8f71")
 
 
@@ -57,6 +59,11 @@ class _Try:
     started_at: float
     error: PushError | DeliveryError | None = None
     result: Delivered | None = None
+
+
+def event_fields(event: ChangeEvent, subscription_id: str) -> dict[str, str | None]:
+    """What a log line about one event's delivery carries (see ``hub.telemetry.logs``)."""
+    return {"event_id": event.id, "subscription": subscription_id, "trace_id": trace_id_of(event.traceparent)}
 
 
 def batch_id(jobs: Sequence[Job]) -> str:
@@ -208,6 +215,11 @@ class Dispatcher:
         status = getattr(error, "status_code", None)
         for job in jobs:
             self._log(job, last, "dead_lettered")
+            log.warning(
+                "event %s dead-lettered for %s after %d attempt(s): [%s] %s",
+                job.event.id, self.subscription.id, job.attempts, error.code, error.message,
+                extra=event_fields(job.event, self.subscription.id),
+            )  # fmt: skip
             await self.outlet.to_dead_letters(job, error.code, error.message, status)
             if job.from_retry:
                 self.keys.discard(job)

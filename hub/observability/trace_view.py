@@ -36,6 +36,7 @@ from hub.store.deliveries import DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionBase
 from schemas.events import ChangeEvent
+from schemas.tracing import trace_id_of
 
 HOP_RANK = {"routed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
 ATTEMPT_OUTCOMES: dict[str, PathOutcome] = {
@@ -58,11 +59,6 @@ class EventFacts:
     warnings: list[str] = field(default_factory=list)
 
 
-def trace_id(traceparent: str | None) -> str | None:
-    parts = (traceparent or "").split("-")
-    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
-
-
 def event_trace(
     facts: EventFacts, subscriptions: Iterable[SubscriptionBase], units: AdminUnitIndex
 ) -> EventTrace:
@@ -80,7 +76,7 @@ def event_trace(
         event_id=routed.event_id,
         event_type=routed.event_type,
         record_key=routed.record_key,
-        trace_id=trace_id(routed.traceparent),
+        trace_id=trace_id_of(routed.traceparent),
         source=_source_point(routed),
         kafka=KafkaPoint.model_validate(routed, from_attributes=True),
         subscriptions=sorted(paths, key=lambda path: path.subscription_id),
@@ -219,4 +215,4 @@ def _deleted_path(subscription_id: str, attempts: list[DeliveryAttempt]) -> Subs
     )
 
 
-__all__ = ["EventFacts", "event_trace", "ordered", "source_hops", "subscription_hops", "trace_id"]
+__all__ = ["EventFacts", "event_trace", "ordered", "source_hops", "subscription_hops"]

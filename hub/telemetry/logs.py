@@ -1,5 +1,9 @@
 """Structured logging: JSON lines when not on a terminal, with trace ids and secrets redacted.
 
+A line carries the trace and span ids of the current span; a line about one event logged
+outside its spans passes ``extra={"event_id": ..., "trace_id": ...}`` (the trace id from the
+event's ``traceparent``), and ``subscription`` / ``connector`` the same way.
+
 Redaction happens in one formatter, on the final text, so a secret can leak neither through a
 message argument nor through an exception's text: DSN passwords, bearer tokens, webhook
 signing secrets (``whsec_...``) and ``password=``/``secret=`` pairs are masked.
@@ -52,7 +56,7 @@ class JsonFormatter(logging.Formatter):
         if span.is_valid:
             body["trace_id"] = f"{span.trace_id:032x}"
             body["span_id"] = f"{span.span_id:016x}"
-        for field in ("event_id", "subscription", "connector"):
+        for field in ("trace_id", "event_id", "subscription", "connector"):
             if hasattr(record, field):
                 body[field] = getattr(record, field)
         if record.exc_info:

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from hub.observability.trace_model import Hop
-from hub.observability.trace_view import EventFacts, event_trace, ordered, subscription_hops, trace_id
+from hub.observability.trace_view import EventFacts, event_trace, ordered, subscription_hops
 from hub.store.deliveries import DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionSpec
 from schemas.admin_units import default_normaliser
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
+from schemas.tracing import trace_id_of
 
 T0 = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
 TOPIC = "gov.civil-status.birth.v1"
@@ -174,7 +175,7 @@ def test_subscriptions_interleave_by_time_and_ties_keep_causal_order() -> None:
     [(f"00-{TRACE}-00f067aa0ba902b7-01", TRACE), (None, None), ("garbage", None), ("00-abc-def-01", None)],
 )
 def test_trace_id_from_traceparent(traceparent: str | None, expected: str | None) -> None:
-    assert trace_id(traceparent) == expected
+    assert trace_id_of(traceparent) == expected
 
 
 def test_a_snapshot_row_says_so_and_has_no_commit_time() -> None:
