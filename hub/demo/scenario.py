@@ -97,6 +97,7 @@ def environment(
         HUB_API_PORT=str(api_port),
         HUB_API_URL=f"http://127.0.0.1:{api_port}",
         HUB_ENDPOINT_ALLOWLIST='["127.0.0.1"]',
+        COLUMNS="120",  # the trace timeline is drawn by a child process, not on a terminal
     )
     if settings.secret_key is not None:
         env["HUB_SECRET_KEY"] = settings.secret_key.get_secret_value()
@@ -276,7 +277,16 @@ def main_flow(settings: Settings, console: Console) -> bool:
 
 
 def show_trace(run: Run, events: list[Any]) -> None:
-    legacy = [e for e in events if e.adminunitorig and e.type.startswith("vn.gov.civil-status.birth")]
-    chosen = legacy[0] if legacy else events[0]
-    run.console.rule(f"[bold]Trace of record {chosen.subject} ({chosen.type})")
-    run.console.print(run.group.run("trace", "--record", chosen.type, chosen.subject), end="")
+    """The richest record to follow: pre-merger code, several changes, Tuyên Quang's feeds."""
+    by_record: dict[tuple[str, str], list[Any]] = {}
+    for event in events:
+        by_record.setdefault((event.type, event.subject), []).append(event)
+
+    def interest(item: tuple[tuple[str, str], list[Any]]) -> tuple[bool, int]:
+        (event_type, _key), history = item
+        legacy = any(e.adminunitorig for e in history) and "judicial" not in event_type
+        return legacy, len(history)
+
+    (event_type, key), _history = max(by_record.items(), key=interest)
+    run.console.rule(f"[bold]Trace of record {key} ({event_type})")
+    run.console.print(run.group.run("trace", "--record", event_type, key), end="")
