@@ -27,6 +27,9 @@ Subscription = Annotated[str, typer.Argument(help="Subscription id.")]
 
 def run_hub(
     poll_s: Annotated[float, typer.Option(help="How often to look for subscription changes.")] = 1.0,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this process's Prometheus metrics on this port.")
+    ] = None,
 ) -> None:
     """Run the delivery engine: every active subscription's sink, until SIGINT or SIGTERM."""
     from hub.delivery.supervisor import Supervisor, SupervisorOptions
@@ -38,6 +41,10 @@ def run_hub(
     settings = get_settings()
     setup_logging()
     setup_tracing("hub-delivery", settings)
+    if metrics_port is not None:
+        from hub.observability.metrics import serve
+
+        serve(metrics_port, settings.api_host)
     migrate.upgrade(settings.store_url())
     store = Store(settings.store_url())
     supervisor = Supervisor(settings, store, default_normaliser(), SupervisorOptions(poll_s=poll_s))

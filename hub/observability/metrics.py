@@ -27,6 +27,7 @@ import contextlib
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from aiokafka.errors import KafkaError
 from prometheus_client import (
@@ -38,6 +39,7 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
     disable_created_metrics,
+    start_http_server,
 )
 from prometheus_client.gc_collector import GCCollector
 
@@ -136,6 +138,12 @@ def log_dropped(count: int = 1) -> None:
     LOG_DROPPED.inc(count)
 
 
+def serve(port: int, host: str = "127.0.0.1") -> WSGIServer:
+    """Expose ``REGISTRY`` on ``http://host:port/metrics`` from a background thread (``hub run``)."""
+    server, _thread = start_http_server(port, addr=host, registry=REGISTRY)
+    return server
+
+
 def forget_subscription(subscription_id: str) -> None:
     """A sink stopped here: its lag is no longer this process's to report."""
     with contextlib.suppress(KeyError):
@@ -149,5 +157,6 @@ __all__ = [
     "measure_consumer_lag",
     "observe_attempt",
     "observe_decision",
+    "serve",
     "set_consumer_lag",
 ]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client.core import Metric
 
@@ -152,3 +153,14 @@ def test_a_connector_whose_lease_expired_is_unassigned_whatever_it_last_said() -
     )  # fmt: skip
     health = connector_health(stored, NOW)
     assert (health.state, health.worker, health.status_age_s) == ("unassigned", None, 40)
+
+
+def test_a_process_without_the_api_serves_its_registry_on_its_own_port() -> None:
+    server = metrics.serve(0)
+    try:
+        port = server.server_address[1]
+        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "hub_build_info" in body and "process_cpu_seconds_total" in body
