@@ -27,6 +27,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from hub.access.principals import Principal
 from hub.delivery import bus
@@ -79,7 +80,7 @@ def _jsonable(document: Any) -> Any:
 
 
 def record(
-    session: Any,
+    session: Session,
     principal: Principal,
     action: str,
     kind: str,

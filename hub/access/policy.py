@@ -134,7 +134,7 @@ def _scope_refusal(scope: Scope, principal: Principal, resource: Resource) -> Ac
         if resource.owner is not None and resource.owner == principal.org:
             return None
         return NotOwner(
-            f"{resource.kind} {resource.id or ''} belongs to another organisation".replace("  ", " "),
+            f"this {resource.kind} belongs to another organisation",
             details={"kind": resource.kind, "id": resource.id},
         )
     outside = sorted((resource.domains or frozenset()) - principal.domains)
