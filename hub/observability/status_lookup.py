@@ -29,6 +29,7 @@ from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.status_view import FAILED_OUTCOMES, Facts, Overview, RecentAttempts, overview
+from hub.observability.visibility import Visible, everyone
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import subscriptions as stored_subscriptions
@@ -39,11 +40,6 @@ from schemas.errors import HubError
 
 RECENT_CAP = 5000
 KAFKA_TIMEOUT_S = 10.0
-Visible = Callable[[str, str | None], bool]
-
-
-def _all(_id: str, _owner: str | None) -> bool:
-    return True
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ class StatusLookup:
     async def overview(
         self,
         *,
-        subscription_visible: Visible = _all,
+        subscription_visible: Visible = everyone,
         connector_visible: Callable[[str], bool] = lambda _: True,
     ) -> Overview:
         stored = await asyncio.to_thread(self._stored, subscription_visible, connector_visible)

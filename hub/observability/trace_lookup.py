@@ -12,7 +12,7 @@ a warning and the undecided subscriptions marked ``unknown``. An event the hub n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +28,7 @@ from hub.observability.kafka_reads import Address
 from hub.observability.route_log import routed_row
 from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.trace_view import EventFacts, event_trace
+from hub.observability.visibility import Visible, everyone
 from hub.routing import AdminUnitIndex
 from hub.settings import Settings
 from hub.store import routed_events
@@ -39,15 +40,9 @@ from hub.subscriptions.model import Subscription
 from schemas.errors import HubError, NotFound
 from schemas.events import ChangeEvent
 
-Visible = Callable[[str, str | None], bool]  # (subscription id, owner) -> may the caller see it
-
 
 class EventNotFound(NotFound):
     code = "event_not_found"
-
-
-def everyone(_subscription_id: str, _owner: str | None) -> bool:
-    return True
 
 
 @dataclass(frozen=True)
@@ -174,4 +169,4 @@ def _completed(row: RoutedEvent, events: dict[Address, tuple[Record, ChangeEvent
     return RoutedEvent(**routed_row(record, event, datetime.now(UTC)))
 
 
-__all__ = ["EventNotFound", "TraceLookup", "Visible", "everyone"]
+__all__ = ["EventNotFound", "TraceLookup"]

@@ -22,8 +22,9 @@ from hub.access.principals import Principal
 from hub.api.auth import PrincipalDep
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
-from hub.observability.trace_lookup import EventNotFound, TraceLookup, Visible
+from hub.observability.trace_lookup import EventNotFound, TraceLookup
 from hub.observability.trace_model import EventTrace, RecordTrace
+from hub.observability.visibility import Visible
 from hub.settings import Settings
 from hub.store.base import Store
 from schemas import naming

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -22,15 +21,9 @@ from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
+from tests.hub.observability.nowhere import closed_port, nowhere
 
 pytestmark = pytest.mark.integration
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def values(body: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -84,7 +77,7 @@ async def test_metrics_need_no_token_and_read_connectors_and_subscriptions_from_
 @pytest.fixture
 async def away(api_settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
     """An app whose broker address answers nothing, and (``store_away`` marked) its store neither."""
-    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{closed_port()}"}))
+    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": nowhere()}))
     async with app.router.lifespan_context(app):
         if getattr(request, "param", "") == "store_away":
             app.state.store.engine.dispose()

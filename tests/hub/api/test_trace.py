@@ -7,7 +7,6 @@ for real. Who sees what: an operator every subscription, a subscriber only its o
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -24,6 +23,7 @@ from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.access.world import World, build_world
+from tests.hub.observability.nowhere import nowhere
 from tests.hub.observability.recorded import birth, publish, record_routed
 
 pytestmark = pytest.mark.integration
@@ -143,10 +143,7 @@ async def test_unknown_events_and_bad_feed_names_are_problems(
 @pytest.fixture
 async def kafka_away(api_settings: Settings, world: World) -> AsyncIterator[httpx.AsyncClient]:
     """The same store, served by an app whose broker address answers nothing."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{port}"}))
+    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": nowhere()}))
     async with app.router.lifespan_context(app):
         headers = bearer(admin_token(app.state.store))
         transport = httpx.ASGITransport(app=app)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import stat
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hub.cli.dev import LOCAL_ENDPOINTS, DevHub, dev_admin_token, dev_settings
 from hub.settings import Settings
 from schemas.errors import HubError
 from tests.hub.delivery.waiting import eventually
+from tests.hub.observability.nowhere import nowhere
 
 pytestmark = pytest.mark.integration
 
@@ -44,10 +44,7 @@ async def test_one_command_serves_the_api_docs_and_metrics_until_stopped(local: 
 
 
 async def test_a_part_that_fails_stops_the_others_and_says_which(local: Settings) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        nowhere = f"127.0.0.1:{sock.getsockname()[1]}"
-    hub = DevHub(local.model_copy(update={"kafka_bootstrap": nowhere}))
+    hub = DevHub(local.model_copy(update={"kafka_bootstrap": nowhere()}))
     with pytest.raises(HubError, match="the delivery engine failed"):
         async with asyncio.timeout(60):
             await hub.run(asyncio.Event())

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +16,6 @@ from hub.observability import metrics
 from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.store_metrics import StoreCollector, connector_families
 from hub.store import connectors as stored_connectors
-from hub.store import migrate
 from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
 
@@ -106,15 +103,6 @@ def test_connector_families_from_reported_status() -> None:
     assert ("hub_connector_lag_changes", (("connector", "hotich"),)) not in found  # the source cannot tell
     assert found[("hub_connector_state", (("connector", "tuphap"), ("state", "failed")))] == 1
     assert found[("hub_connector_state", (("connector", "tuphap"), ("state", "running")))] == 0
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    migrate.upgrade(url)
-    made = Store(url)
-    yield made
-    made.engine.dispose()
 
 
 def _config(name: str) -> Any:

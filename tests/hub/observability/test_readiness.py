@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,36 +10,22 @@ from hub.observability.readiness import BrokerUnavailable, check_broker, check_s
 from hub.settings import Settings
 from hub.store.base import Store
 from hub.store.connector_runtime import StoreUnavailable
+from tests.hub.observability.nowhere import closed_port, nowhere
 
 pytestmark = pytest.mark.integration
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'hub.sqlite'}")
-    yield store
-    store.engine.dispose()
-
-
 async def test_a_running_broker_and_store_are_ready(
-    settings: Settings, kafka_bootstrap: str, sqlite_store: Store
+    settings: Settings, kafka_bootstrap: str, store: Store
 ) -> None:
     await check_broker(settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap}))
-    await check_store(sqlite_store)
+    await check_store(store)
 
 
 async def test_a_broker_nobody_answers_for_is_unavailable_within_the_timeout(settings: Settings) -> None:
     started = time.monotonic()
     with pytest.raises(BrokerUnavailable) as raised:
-        await check_broker(settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{closed_port()}"}), 2.0)
+        await check_broker(settings.model_copy(update={"kafka_bootstrap": nowhere()}), 2.0)
     assert time.monotonic() - started < 5
     assert raised.value.status == 503 and raised.value.code == "broker_unavailable"
 

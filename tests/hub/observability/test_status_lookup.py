@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -13,7 +11,7 @@ from hub.delivery import bus
 from hub.delivery.sink import feed_group
 from hub.observability.status_lookup import StatusLookup
 from hub.settings import Settings
-from hub.store import deliveries, migrate
+from hub.store import deliveries
 from hub.store import subscriptions as stored
 from hub.store.base import Store
 from hub.subscriptions.model import SubscriptionSpec
@@ -21,15 +19,6 @@ from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from schemas.naming import dlq_topic
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    migrate.upgrade(url)
-    made = Store(url)
-    yield made
-    made.engine.dispose()
 
 
 def attempt(sid: str, n: int, outcome: str, ago_s: float) -> dict[str, object]:
