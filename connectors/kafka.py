@@ -112,14 +112,14 @@ def _observed(ack: Ack) -> None:
         ack.exception()
 
 
-async def create_topics(bootstrap: str, names: Sequence[str]) -> None:
+async def create_topics(bootstrap: str, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
     """Create the topics that do not exist yet, replicated on up to ``MAX_REPLICATION`` brokers."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         await admin.start()
         brokers = len((await admin.describe_cluster())["brokers"])
         replicas = max(1, min(MAX_REPLICATION, brokers))
-        response = await admin.create_topics([NewTopic(name, FEED_PARTITIONS, replicas) for name in names])
+        response = await admin.create_topics([NewTopic(name, partitions, replicas) for name in names])
     except KafkaError as exc:
         raise BusError(f"cannot create topics {', '.join(names)}: {exc}") from exc
     finally:

@@ -13,17 +13,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from connectors.kafka import create_topics
 from hub.devstack import kafka as devkafka
 from hub.settings import Settings
 from schemas.errors import BusError, ConfigurationError
 
 log = logging.getLogger(__name__)
 SUBSCRIPTION_TOPIC_PARTITIONS = 3
-TOPIC_ALREADY_EXISTS = 36
-MAX_REPLICATION = 3
 METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
 
 
@@ -66,20 +65,8 @@ def reader(bootstrap: str) -> AIOKafkaConsumer:
 async def ensure_topics(
     bootstrap: str, names: Iterable[str], partitions: int = SUBSCRIPTION_TOPIC_PARTITIONS
 ) -> None:
-    """Create the topics that do not exist yet, replicated on up to ``MAX_REPLICATION`` brokers."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        brokers = len((await admin.describe_cluster())["brokers"])
-        factor = max(1, min(MAX_REPLICATION, brokers))
-        response = await admin.create_topics([NewTopic(name, partitions, factor) for name in names])
-    except KafkaError as exc:
-        raise BusError(f"cannot create topics {list(names)}: {exc}") from exc
-    finally:
-        await admin.close()
-    for name, code, *rest in response.topic_errors:
-        if code not in (0, TOPIC_ALREADY_EXISTS):
-            raise BusError(f"cannot create topic {name}: error {code} {rest[0] if rest else ''}")
+    """Create the subscription's topics that do not exist yet (the connectors' topic creation)."""
+    await create_topics(bootstrap, list(names), partitions)
 
 
 async def partitions(
