@@ -40,6 +40,16 @@ class Arrival:
 @dataclass
 class Watch:
     arrivals: list[Arrival] = field(default_factory=list)
+    callbacks: set[asyncio.Task[None]] = field(default_factory=set)  # never hold up the next fetch
+
+    def call(self, callback: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(callback)
+        self.callbacks.add(task)
+        task.add_done_callback(self.callbacks.discard)
+
+    async def settled(self) -> None:
+        """Every callback finished (the first failure re-raised)."""
+        await asyncio.gather(*self.callbacks)
 
     async def wait_for(self, count: int, timeout_s: float) -> None:
         async with asyncio.timeout(timeout_s):
@@ -88,7 +98,7 @@ async def _read(consumer: AIOKafkaConsumer, watch: Watch, on_arrival: OnArrival 
                 arrival = Arrival(record.key, record.value, headers, now)
                 watch.arrivals.append(arrival)
                 if on_arrival is not None:
-                    await on_arrival(arrival)
+                    watch.call(on_arrival(arrival))
 
 
 def percentiles(values_ms: Sequence[float]) -> dict[str, float]:

@@ -67,11 +67,13 @@ async def _measure(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> lis
     task = ConnectorTask(
         config, bootstrap=d.bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract
     )
+    twin = f"bench.{d.domain}.rtt"
+    await kafka.create_topics(d.bootstrap, [twin])  # early: its leaders are elected by the time it is used
     task.start()
     try:
         await _until(lambda: task.status.state == TaskState.RUNNING, "the connector to run")
         captured, records = await _capture(d, dsn, sizes)
-        round_trips, relayed = await _bare(d.bootstrap, portal, records, sizes, f"bench.{d.domain}.rtt")
+        round_trips, relayed = await _bare(d.bootstrap, portal, records, sizes, twin)
         delivered = await _deliver(d, portal, dsn, sizes)
     finally:
         await task.stop()
@@ -110,7 +112,6 @@ async def _bare(
     bootstrap: str, portal: Portal, records: Sequence[Arrival], sizes: Sizes, topic: str
 ) -> tuple[Latencies, Latencies]:
     """The broker round trip of the same records, and the same with a signed POST after it."""
-    await kafka.create_topics(bootstrap, [topic])
     sent: dict[str, float] = {}
 
     async def relay(arrival: Arrival) -> None:
@@ -126,6 +127,7 @@ async def _bare(
     async with watching(bootstrap, topic, relay) as watch:
         await _send_paced(bootstrap, topic, records, sizes.latency_interval_s)
         await watch.wait_for(len(records), WAIT_S)
+        await watch.settled()
     round_trips = [(a.at - a.header_time(SENT)) * 1000 for a in watch.arrivals]
     pushes = await _pushes(portal, lambda found: len(_relayed(found)) >= len(records))
     return round_trips, [(at - sent[msg_id]) * 1000 for msg_id, at in _relayed(pushes).items()]

@@ -52,6 +52,8 @@ def changes(count: int) -> list[Change]:
 
 async def run(bootstrap: str, sizes: Sizes, run_id: str) -> list[Measurement]:
     config = parcels.cdc_config("dbname=unused", f"{run_id}p")
+    twin = f"{config.feeds[0].topic}.raw"
+    await kafka.create_topics(bootstrap, [twin])  # early: its leaders are elected by the time it is used
     producer = kafka.FeedProducer(bootstrap, f"bench-{run_id}-publisher")
     await producer.start()
     try:
@@ -64,13 +66,12 @@ async def run(bootstrap: str, sizes: Sizes, run_id: str) -> list[Measurement]:
         ours = await _timed(publisher.publish, batches)
     finally:
         await producer.stop()
-    baseline = await _raw(bootstrap, f"{config.feeds[0].topic}.raw", messages)
+    baseline = await _raw(bootstrap, twin, messages)
     name = f"publish {sizes.publish_changes:,} changes"
     return [throughput("publish", name, "events/s", ours, baseline, "raw idempotent producer")]
 
 
 async def _raw(bootstrap: str, topic: str, batches: Sequence[Sequence[KafkaMessage]]) -> float:
-    await kafka.create_topics(bootstrap, [topic])
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=kafka.LINGER_MS,
         max_batch_size=kafka.MAX_BATCH_BYTES,
