@@ -129,7 +129,7 @@ class AccessService:
     ) -> tokens.IssuedToken:  # fmt: skip
         new = tokens.new_token()
         now = utcnow()
-        row = rows.add_token(
+        row = rows.add(
             session,
             rows.TokenRow(
                 id=new.id, org_code=org, name=name, secret_sha256=new.digest,
@@ -186,7 +186,7 @@ class AccessService:
             raise InvalidInput("a grant must expire in the future", code="grant_already_expired")
         with self.store.session() as session:
             rows.org(session, spec.org)
-            row = rows.add_grant(
+            row = rows.add(
                 session, rows.GrantRow(**spec.model_dump(exclude={"org"}), org_code=spec.org,
                                        created_at=now, created_by=principal.org),
             )  # fmt: skip

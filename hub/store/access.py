@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -21,6 +21,7 @@ from hub.store.base import Base, utcnow
 from schemas.errors import Conflict, NotFound
 
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+Added = TypeVar("Added", "TokenRow", "GrantRow")
 
 
 class OrganisationNotFound(NotFound):
@@ -159,12 +160,6 @@ def tokens(session: Session, org_code: str | None = None) -> list[TokenRow]:
     return list(session.scalars(query))
 
 
-def add_token(session: Session, row: TokenRow) -> TokenRow:
-    session.add(row)
-    session.flush()
-    return row
-
-
 # ---- grants -----------------------------------------------------------------------------
 
 
@@ -182,7 +177,8 @@ def grants(session: Session, org_code: str | None = None) -> list[GrantRow]:
     return list(session.scalars(query))
 
 
-def add_grant(session: Session, row: GrantRow) -> GrantRow:
+def add(session: Session, row: Added) -> Added:
+    """Store a new token or grant (neither is ever deleted: revocation is a column)."""
     session.add(row)
     session.flush()
     return row
@@ -255,9 +251,8 @@ __all__ = [
     "OrganisationRow",
     "TokenNotFound",
     "TokenRow",
-    "add_grant",
+    "add",
     "add_org",
-    "add_token",
     "append_audit",
     "audit_entries",
     "count_admin_orgs",

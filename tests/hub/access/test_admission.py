@@ -16,7 +16,7 @@ import pytest
 from hub.access.admission import admit
 from hub.access.principals import OrganisationSpec
 from hub.access.service import AccessService
-from hub.delivery.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.supervisor import Supervisor
 from hub.settings import Settings
 from hub.store import access as rows
 from hub.store import migrate
@@ -50,17 +50,9 @@ async def running_hub(d: Deployment, seen: list[httpx.Headers]) -> AsyncIterator
     def client(_sub: Subscription) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=10, event_hooks={"request": [remember]})
 
-    supervisor = Supervisor(
-        d.settings, d.store, default_normaliser(), SupervisorOptions(poll_s=0.2), client_factory=client
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(supervisor.run(stop))
-    try:
+    async with d.hub() as supervisor:
+        supervisor.client_factory = client  # before its first round: the task has not run yet
         yield supervisor
-    finally:
-        stop.set()
-        async with asyncio.timeout(20):
-            await task
 
 
 def with_province(store: Store) -> AccessService:
