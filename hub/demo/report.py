@@ -35,6 +35,7 @@ class Progress:
             self._live = live
             yield
         self._live = None
+        self.console.print()
 
     def refresh(self, committed: int) -> bool:
         """Redraw; True once every committed change is on Kafka and every portal has its events."""
