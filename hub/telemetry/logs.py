@@ -79,5 +79,5 @@ def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for chatty in ("aiokafka", "httpx", "httpcore"):  # one line per request/rebalance is noise
+    for chatty in ("aiokafka", "httpx", "httpcore", "alembic"):  # per request/rebalance/migration: noise
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
