@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -37,11 +38,12 @@ async def read_all(bootstrap: str, topic: str) -> list[Any]:
         partition = TopicPartition(topic, 0)
         consumer.assign([partition])
         end = (await consumer.end_offsets([partition]))[partition]
-        await consumer.seek_to_beginning(partition)
+        consumer.seek(partition, 0)  # explicit: seek_to_beginning can lose a race with the reset
         found: list[Any] = []
-        while len(found) < end:
-            batch = await consumer.getmany(partition, timeout_ms=1000)
-            found += batch.get(partition, [])
+        async with asyncio.timeout(30):
+            while len(found) < end:
+                batch = await consumer.getmany(partition, timeout_ms=1000)
+                found += batch.get(partition, [])
         return found
     finally:
         await consumer.stop()
