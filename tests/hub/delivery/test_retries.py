@@ -19,7 +19,10 @@ async def test_receiver_failing_then_recovering_gets_everything_in_key_order(
     sid = d.subscribe(
         "flaky", portal, retry={"schedule_s": [0, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], "short_attempts": 2}
     ).id
-    await portal.control(mode="fail", for_s=1.5)
+    # By count, not time: a time window can close before the sink has even joined its group.
+    # With key ordering only each key's head is in flight, so 8 failures exhaust the two quick
+    # tries of A0..D0 and send them through the retry topic while their keys' later events park.
+    await portal.control(mode="fail", count=8)
     events = [d.event(key, n) for n in range(5) for key in ("A", "B", "C", "D")]
     async with d.hub():
         await d.publish(*events)
