@@ -50,13 +50,16 @@ async def _read_all(bootstrap: str, timeout_s: float = 60.0) -> list[ChangeEvent
     partitions = await _partitions(bootstrap)
     if not partitions:
         return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
         starts = await consumer.beginning_offsets(partitions)
         ends = await consumer.end_offsets(partitions)
+        for partition, offset in starts.items():
+            consumer.seek(partition, offset)  # explicit: seek_to_beginning can race the reset
         expected = sum(ends.values()) - sum(starts.values())
         events: list[ChangeEvent] = []
         deadline = time.monotonic() + timeout_s
