@@ -17,6 +17,7 @@ Roles and scopes (``admin`` may do everything)::
     connector     operator; publisher, own domains  publisher, own domains   -
     subscription  operator; subscriber, own         subscriber, own          replay; subscriber, own
     delivery      operator; subscriber, own         -                        replay; subscriber, own
+                  (deliveries, replays, dead letters, traces, the status overview)
     organisation  own organisation                  -                        -
     token         own organisation                  own organisation         -
     grant         own organisation                  -                        -

@@ -142,6 +142,12 @@ CASES = [
          "role_missing", {}),
     Case("civil", "delivery", "GET", "/v1/deliveries", 403, "role_missing"),
     Case("admin", "delivery", "GET", "/v1/deliveries?subscription=hue-civil", 200),
+    Case("operator", "delivery", "GET", "/v1/status", 200),
+    Case("quang_ninh", "delivery", "GET", "/v1/status", 200),
+    Case("land", "delivery", "GET", "/v1/status", 403, "role_missing"),
+    Case("operator", "delivery", "GET", "/v1/events/never-routed/trace", 404, "event_not_found"),
+    Case("hue", "delivery", "GET", "/v1/events/never-routed/trace", 404, "event_not_found"),
+    Case("civil", "delivery", "GET", "/v1/events/never-routed/trace", 403, "role_missing"),
     # ---- organisations
     Case("admin", "organisation", "POST", "/v1/orgs", 201,
          body={"code": "H01", "name": "UBND thành phố Hà Nội", "kind": "province", "roles": ["subscriber"]}),
@@ -260,11 +266,15 @@ async def test_lists_show_only_what_the_caller_may_read(api_app: FastAPI, world:
         assert {o["code"] for o in (await qn.get("/v1/orgs")).json()} == {world.codes["quang_ninh"]}
         assert {t["org"] for t in (await qn.get("/v1/tokens")).json()} == {world.codes["quang_ninh"]}
         assert {g["org"] for g in (await qn.get("/v1/grants")).json()} == {world.codes["quang_ninh"]}
+        overview = (await qn.get("/v1/status")).text
+        assert "qn-civil" in overview and "hue-civil" not in overview and "land-db" not in overview
     async with world.client(transport, "land") as land:
         assert [c["name"] for c in (await land.get("/v1/connectors")).json()] == ["land-db"]
     async with world.client(transport, "operator") as operator:
         subs = {s["id"] for s in (await operator.get("/v1/subscriptions")).json()}
         assert {"qn-civil", "hue-civil"} <= subs
+        overview = (await operator.get("/v1/status")).text
+        assert "hue-civil" in overview and "land-db" in overview
 
 
 def _v1_routes(app: FastAPI) -> list[tuple[str, str]]:
