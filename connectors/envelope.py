@@ -6,10 +6,22 @@ own; the record key (message key and CloudEvent ``subject``) is the key columns'
 by ``:`` in the order the source gave them, as ``schemas.feeds.FeedRow.record_key`` does. So a
 change re-read after a crash becomes the same event, byte for byte apart from ``time`` when the
 source has no commit time.
+
+A change about a whole table (a truncate) has no record key: its subject and message key are the
+table's name (``public.parcel``), as in ``schemas.events.debezium``, because CloudEvents forbids
+an empty ``subject`` and one fixed key sends every truncate of a table to the same partition.
+
+Binary column values (PostgreSQL ``bytea``, a SQL ``BLOB``/``VARBINARY``: Python ``bytes``) go
+on the wire as standard base64 strings (RFC 4648 section 4, ``+/`` alphabet, padded), in rows
+and in record keys alike: JSON has no bytes, and text that happens to decode as UTF-8 must not
+look like a string column. Contracts describe such a column as
+``{"type": "string", "contentEncoding": "base64"}``. Debezium's ``binary.handling.mode=base64``
+writes the same.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 from datetime import UTC, datetime
 from typing import Any
@@ -18,8 +30,10 @@ from connectors.config import ConnectorConfigBase, TableFeed
 from connectors.source import Change
 from schemas import naming
 from schemas.errors import ConfigurationError
-from schemas.events import ChangeEvent, ChangePayload, SourceInfo, event_id
+from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo, event_id
 from schemas.feeds.row import KEY_SEPARATOR
+
+_REENCODED = (bytes, bytearray, memoryview, list)  # values whose wire form differs from the row's
 
 
 class UnroutableChange(ConfigurationError):
@@ -35,7 +49,26 @@ def topic_of(event_type: str) -> str:
 
 
 def record_key(change: Change) -> str:
-    return KEY_SEPARATOR.join(str(value) for value in change.key.values())
+    """The record's key; the table's name for a change of the whole table (a truncate)."""
+    if change.op is Op.TRUNCATE:
+        return change.table
+    return KEY_SEPARATOR.join(str(wire_value(value)) for value in change.key.values())
+
+
+def wire_value(value: Any) -> Any:
+    """A column value as JSON can carry it: bytes become base64 text (see the module docstring)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list):  # an array column (bytea[]...)
+        return [wire_value(item) for item in value]
+    return value
+
+
+def wire_row(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The row with its binary values encoded; the row itself when it has none (the usual case)."""
+    if row is None or not any(isinstance(value, _REENCODED) for value in row.values()):
+        return row
+    return {name: wire_value(value) for name, value in row.items()}
 
 
 def source_uri(connector: str, table: str) -> str:
@@ -91,8 +124,8 @@ class Envelope:
             time=change.commit_time or datetime.now(UTC),
             data=ChangePayload(
                 op=change.op,
-                before=change.before,
-                after=change.after,
+                before=wire_row(change.before),
+                after=wire_row(change.after),
                 source=SourceInfo(
                     connector=self.connector,
                     database=self.database,
@@ -108,4 +141,4 @@ class Envelope:
         )
 
 
-__all__ = ["Envelope", "UnroutableChange", "record_key", "row_of", "source_uri"]
+__all__ = ["Envelope", "UnroutableChange", "record_key", "row_of", "source_uri", "wire_row", "wire_value"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
+
+from cloudevents.core.bindings import kafka
+from cloudevents.core.formats.json import JSONFormat
 
 from connectors.config import TableFeed
 from connectors.envelope import Envelope, record_key
 from connectors.source import Change
-from schemas.events import Op
+from schemas.events import Op, kafka_codec
 from tests.connectors.memory_source import MemoryConfig
 
 COMMIT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -70,3 +75,32 @@ def test_the_admin_unit_column_is_read_from_the_row_or_the_old_row_of_a_delete()
     assert envelope().admin_unit_code(change()) == "00004"
     deleted = change(op=Op.DELETE, before={"commune_code": "00013"}, after=None)
     assert envelope().admin_unit_code(deleted) == "00013"
+
+
+def test_a_truncate_is_about_its_table_which_is_its_subject_and_key() -> None:
+    truncate = change(op=Op.TRUNCATE, key={}, after=None)
+    event = envelope().build(truncate)
+    assert event.subject == record_key(truncate) == "land.parcels"
+    assert (
+        event.id
+        == envelope().build(truncate).id
+        != envelope().build(change(op=Op.TRUNCATE, key={}, after=None, position="0/2")).id
+    )
+    message = kafka_codec.to_kafka(event)
+    assert message.key == b"land.parcels"
+    parsed = kafka.from_binary(
+        kafka.KafkaMessage(dict(message.headers), message.key, message.value), JSONFormat()
+    )
+    assert (parsed.get_subject(), parsed.get_id()) == ("land.parcels", event.id)
+
+
+def test_binary_values_travel_as_standard_base64_in_rows_and_keys() -> None:
+    scan = bytes([0xFF, 0xFE, 0x00, 0xFB, 0xEF])  # not UTF-8; "+" and "/" in its base64
+    binary = change(
+        key={"file": b"\xfb\xff"}, before={"scan": None}, after={"scan": scan, "pages": [b"a", None]}
+    )
+    event = envelope().build(binary)
+    assert event.subject == "+/8="
+    assert event.data.after == {"scan": "//4A++8=", "pages": ["YQ==", None]}
+    assert json.loads(kafka_codec.to_kafka(event).value)["after"]["scan"] == base64.b64encode(scan).decode()
+    assert event.data.before == {"scan": None}
