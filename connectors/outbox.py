@@ -1,4 +1,5 @@
-"""The transactional outbox: its table convention and the turn of one outbox row into a ``Change``.
+"""The transactional outbox: its table convention, the options of a connector that publishes one,
+and the turn of one outbox row into a ``Change``.
 
 An application that must not lose an event writes it to an outbox table in the same database
 transaction as the data it describes; the connector publishes each outbox row as it is and only
@@ -14,10 +15,11 @@ chooses the event's type, id and payload. The table convention (any SQL database
     created_at      when the application wrote it; the publishing order
     traceparent     optional: the W3C trace context of the request that wrote the event
 
-Only inserted rows are events. Both capture paths use :func:`outbox_change`: the polling source
-(which deletes or marks rows after Kafka acknowledged them) and the PostgreSQL CDC source, which
-must ignore the updates and deletes that cleanup causes; with CDC the application may even
-delete the row in the same transaction, since the insert is already in the WAL.
+Only inserted rows are events. Both capture paths use :func:`outbox_change` and delete or mark
+the rows once Kafka acknowledged them (``OutboxConfigBase``): the polling source, and the
+PostgreSQL CDC source, which ignores the updates and deletes that cleanup causes; with CDC the
+application may even delete the row in the same transaction, since the insert is already in the
+WAL.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
+from pydantic import Field, model_validator
+
+from connectors.config import Column, ConnectorConfigBase
 from connectors.source import Change
 from schemas.errors import ContractViolation
 from schemas.events import Op
@@ -50,6 +55,30 @@ class MalformedOutboxRow(ContractViolation):
     object. Raised, never skipped: publishing nothing would silently lose the event."""
 
     code = "outbox_row_malformed"
+
+
+class OutboxConfigBase(ConnectorConfigBase):
+    """A kind that can publish one of its feed tables as an outbox. That feed's event type only
+    names a topic to create: each event goes to its own type's topic."""
+
+    outbox: str | None = Field(default=None, description="the feed table that is a transactional outbox")
+    outbox_cleanup: Literal["delete", "mark"] = Field(
+        default="delete", description="after Kafka acknowledged: delete the rows, or set the published column"
+    )
+    outbox_published_column: Column = Field(
+        default="published_at", description="set when cleanup is 'mark'; rows with it set are skipped"
+    )
+
+    @model_validator(mode="after")
+    def _outbox_is_a_feed_table(self) -> Self:
+        if self.outbox is not None and self.feed_for_table(self.outbox) is None:
+            raise ValueError(f"outbox {self.outbox!r} must be one of the feeds' tables")
+        return self
+
+    @property
+    def outbox_mark_column(self) -> str | None:
+        """The column cleanup marks, or None when acknowledged outbox rows are deleted."""
+        return self.outbox_published_column if self.outbox_cleanup == "mark" else None
 
 
 def outbox_change(
@@ -113,5 +142,6 @@ __all__ = [
     "KEY_COLUMN",
     "REQUIRED_COLUMNS",
     "MalformedOutboxRow",
+    "OutboxConfigBase",
     "outbox_change",
 ]

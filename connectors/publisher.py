@@ -5,8 +5,9 @@ batch (``acks=all``, idempotent producer), or raises ``BusError``; that is what 
 commit the source position afterwards and nothing else. Records are queued in the batch's
 order, so the changes of one record (one key, one partition) keep their order.
 
-A change whose row breaks its contract, or names an administrative unit nobody knows, is not
-published on the feed: it goes to the feed's quarantine topic (``<topic>.quarantine``) with the
+A change whose row breaks its contract, names an administrative unit nobody knows, or that its
+source already rejected (``Change.rejected``, e.g. an unreadable outbox row), is not published
+on the feed: it goes to the feed's quarantine topic (``<topic>.quarantine``) with the
 same key, the event's identity in CloudEvents headers, the reason in ``quarantine-code`` /
 ``quarantine-reason`` headers, and a JSON body ``{"reason": {...}, "event": {...}}``. The
 connector goes on with the next change: one bad row never stops a feed.
@@ -154,6 +155,8 @@ class Publisher:
 
     def _checked(self, change: Change, event: ChangeEvent) -> ChangeEvent:
         """The event with its contract id and administrative units, or the reason it has none."""
+        if change.rejected is not None:  # the source already knows why
+            raise change.rejected
         update: dict[str, Any] = {}
         try:
             update["dataschema"] = self.contracts(event.type, event.data)

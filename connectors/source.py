@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from schemas.errors import InvalidInput
 from schemas.events import Op
 
 
@@ -41,6 +42,7 @@ class Change:
     event_type: str | None = None  # outbox mode: the application chose the type...
     event_id: str | None = None  # ...and the id; otherwise both derive from the feed and position
     traceparent: str | None = None  # outbox mode: the trace context the application wrote, if any
+    rejected: InvalidInput | None = None  # read, but unpublishable: goes to quarantine with this reason
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 The password never sits in ``url`` (which the API shows as is): it goes in ``password``, a
 ``SecretStr`` masked everywhere but in the store. Column roles default for every table and may
 be overridden per table in ``table_columns``. ``outbox`` names one of the feeds' tables that
-follows the outbox convention (``connectors.outbox``): it is published as is, row by row, and
-its rows are cleaned up only once Kafka acknowledged them.
+follows the outbox convention (``connectors.outbox``, whose ``OutboxConfigBase`` holds the
+outbox options): it is published as is, row by row, and its rows are cleaned up only once Kafka
+acknowledged them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from connectors.config import Column, ConnectorConfigBase
+from connectors.config import Column
+from connectors.outbox import OutboxConfigBase
 
 KIND = "sql_polling"
 
@@ -42,7 +44,7 @@ class TableColumns(BaseModel):
     )
 
 
-class SqlPollingConfig(ConnectorConfigBase):
+class SqlPollingConfig(OutboxConfigBase):
     kind: Literal["sql_polling"]
     url: str = Field(description="SQLAlchemy URL without the password, e.g. mysql+pymysql://hub@db/land")
     password: SecretStr | None = Field(default=None, description="the database password, kept secret")
@@ -58,13 +60,6 @@ class SqlPollingConfig(ConnectorConfigBase):
         "commit up to this long after stamping their rows are not skipped (the added latency)",
     )
     timezone: str = Field(default="UTC", description="zone of the values in timestamp columns without one")
-    outbox: str | None = Field(default=None, description="the feed table that is a transactional outbox")
-    outbox_cleanup: Literal["delete", "mark"] = Field(
-        default="delete", description="after Kafka acknowledged: delete the rows, or set the published column"
-    )
-    outbox_published_column: Column = Field(
-        default="published_at", description="set when cleanup is 'mark'; rows with it set are skipped"
-    )
 
     @field_validator("url")
     @classmethod
@@ -92,17 +87,10 @@ class SqlPollingConfig(ConnectorConfigBase):
         strangers = sorted(set(self.table_columns) - tables)
         if strangers:
             raise ValueError(f"table_columns names tables that are not feeds: {', '.join(strangers)}")
-        if self.outbox is not None and self.outbox not in tables:
-            raise ValueError(f"outbox {self.outbox!r} must be one of the feeds' tables")
         return self
 
     def columns_of(self, table: str) -> TableColumns:
         return self.table_columns.get(table, self.columns)
-
-    @property
-    def outbox_mark_column(self) -> str | None:
-        """The column cleanup marks, or None when acknowledged outbox rows are deleted."""
-        return self.outbox_published_column if self.outbox_cleanup == "mark" else None
 
     def database_label(self) -> str:
         """The database's name in events: the URL's database (a SQLite file's stem), never credentials."""

@@ -16,6 +16,8 @@ Owns the meaning of each message for the hub:
 * An unchanged TOASTed column (not sent by the server) is filled from the old row when the
   replica identity sent it, and otherwise left out of ``after`` and named in
   ``unchanged_toast``: never a placeholder presented as data.
+* Of the outbox table (outbox mode, ``connectors.postgres.outbox``) only inserts are reported:
+  its updates, deletes and truncates are the cleanup of rows already published.
 * The end of each transaction is reported (:class:`TxEnd`) because only there may the slot be
   confirmed; the connector's own watermark messages are reported as :class:`Watermark`.
 """
@@ -79,6 +81,7 @@ class ChangeStream:
     tables: dict[str, TableSpec]
     watermark_prefix: str
     resume_lsn: int = 0  # transactions whose commit precedes it were already committed
+    outbox: str | None = None  # the outbox table: only its inserts are events
     _tx: _Transaction | None = field(default=None, init=False)
 
     def feed(self, payload: bytes) -> list[StreamEvent]:
@@ -131,8 +134,8 @@ class ChangeStream:
             return self._truncate(message)
         relation = self.rows.relation(message.relation_oid)
         spec = self.tables.get(relation.qualified_name)
-        if spec is None:
-            return []  # a table the publication carries but no feed of ours wants
+        if spec is None or (spec.name == self.outbox and not isinstance(message, Insert)):
+            return []  # a table no feed of ours wants, or the outbox's cleanup
         if isinstance(message, Insert):
             after = self.rows.decode(relation, message.new).values
             return [self._change(spec, Op.CREATE, spec.key_of(after), None, after)]
@@ -168,7 +171,7 @@ class ChangeStream:
         changes = []
         for oid in message.relation_oids:
             spec = self.tables.get(self.rows.relation(oid).qualified_name)
-            if spec is not None:
+            if spec is not None and spec.name != self.outbox:
                 changes.append(self._change(spec, Op.TRUNCATE, {}, None, None))
         return changes
 

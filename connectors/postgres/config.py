@@ -1,4 +1,9 @@
-"""Configuration of the ``postgres_cdc`` kind (logical replication with pgoutput)."""
+"""Configuration of the ``postgres_cdc`` kind (logical replication with pgoutput).
+
+``outbox`` names one of the feeds' tables that follows the outbox convention
+(``connectors.outbox``): its inserts are published as the application wrote them, and its rows
+are deleted or marked once Kafka acknowledged them (``connectors.postgres.outbox``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Literal
 import psycopg
 from pydantic import Field, SecretStr
 
-from connectors.config import ConnectorConfigBase
+from connectors.outbox import OutboxConfigBase
 from connectors.postgres.tables import MissingKeyPolicy
 
 IDENTIFIER = r"^[a-z_][a-z0-9_]{0,62}$"  # slot names allow only these; publications follow suit
@@ -20,7 +25,7 @@ class SnapshotMode(StrEnum):
     WHEN_NEEDED = "when_needed"  # initial, and re-snapshot by itself after a lost slot
 
 
-class PostgresCdcConfig(ConnectorConfigBase):
+class PostgresCdcConfig(OutboxConfigBase):
     kind: Literal["postgres_cdc"]
     dsn: str = Field(description="libpq URI or key=value string, without the password")
     password: SecretStr | None = Field(default=None, description="kept out of the DSN so it is masked")

@@ -14,7 +14,8 @@ Lifecycle (see ``connectors.source`` for the call order and guarantees):
   flowing and the slot keeps advancing. It returns within ``poll_interval_ms`` when idle,
   sending standby status on the way.
 * ``commit`` confirms the batch's transaction end to the server: only then may the slot
-  release the WAL.
+  release the WAL. In outbox mode it then deletes (or marks) the outbox rows of the
+  transactions up to that end (``connectors.postgres.outbox``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from connectors.context import SourceContext
 from connectors.postgres.changes import ChangeStream, TxEnd, Watermark
 from connectors.postgres.config import PostgresCdcConfig, SnapshotMode
 from connectors.postgres.errors import ReplicationStreamBroken, SlotLost
+from connectors.postgres.outbox import OutboxCapture, outbox_capture
 from connectors.postgres.replication import ReplicationStream
 from connectors.postgres.resume import ResumePoint
 from connectors.postgres.rows import RowDecoder
@@ -77,6 +79,7 @@ class PostgresCdcSource:
         self._ready: deque[Change | ResumePoint] = deque()
         self._ready_changes = 0
         self._meter = SnapshotMeter()
+        self._outbox: OutboxCapture | None = None
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -91,10 +94,13 @@ class PostgresCdcSource:
         with source_queries("starting"):
             self._sql = conn = await psycopg.AsyncConnection.connect(self._config.conninfo(), autocommit=True)
             self._specs = await self._inspect(conn)
+            self._outbox = await self._outbox_capture(conn)
             await ensure_publication(conn, self._config.publication, list(self._specs))
             resume, slot_confirmed = await self._prepare_slot(conn)
         self._progress = self._plan_snapshot(resume.snapshot)
-        self._changes = ChangeStream(RowDecoder(conn), self._specs, WATERMARK_PREFIX, resume.lsn)
+        self._changes = ChangeStream(
+            RowDecoder(conn), self._specs, WATERMARK_PREFIX, resume.lsn, outbox=self._config.outbox
+        )
         self._stream = ReplicationStream(
             self._config.conninfo(), self._config.slot, self._config.publication,
             self._config.heartbeat_interval_s,
@@ -111,6 +117,11 @@ class PostgresCdcSource:
             spec = await inspect_table(conn, feed.table, key, self._config.on_missing_primary_key)
             specs[spec.name] = spec
         return specs
+
+    async def _outbox_capture(self, conn: Connection) -> OutboxCapture | None:
+        if self._config.outbox is None:
+            return None
+        return await outbox_capture(conn, self._specs[self._config.outbox], self._config.outbox_mark_column)
 
     async def _prepare_slot(self, conn: Connection) -> tuple[ResumePoint, int]:
         """Where to resume and how far the slot was confirmed; a lost slot stops here."""
@@ -197,6 +208,11 @@ class PostgresCdcSource:
     def _queue_change(self, change: Change) -> None:
         if self._window is not None:
             self._window.observe(change)
+        if self._outbox is not None:
+            converted = self._outbox.convert(change)
+            if converted is None:
+                return
+            change = converted
         self._ready.append(change)
         self._ready_changes += 1
         if change.commit_time is not None:
@@ -223,6 +239,8 @@ class PostgresCdcSource:
             self._progress = window.next_progress(self._progress)
             self._meter.add(len(window.chunk.rows))
             self._report()
+        if self._outbox is not None:
+            self._outbox.transaction_ended(end.end_lsn)
         self._ready.append(ResumePoint(end.end_lsn, self._progress))
 
     def _take_batch(self) -> Batch:
@@ -278,7 +296,11 @@ class PostgresCdcSource:
 
     async def commit(self, position: str) -> None:
         assert self._stream is not None, "start() first"
-        self._stream.confirm(ResumePoint.decode(position).lsn)
+        lsn = ResumePoint.decode(position).lsn
+        self._stream.confirm(lsn)
+        if self._outbox is not None and self._sql is not None:
+            with source_queries("cleaning up the outbox"):
+                await self._outbox.clean_up(self._sql, lsn)
 
     async def stop(self) -> None:
         stream, self._stream = self._stream, None

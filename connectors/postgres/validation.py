@@ -12,6 +12,7 @@ import asyncio
 import psycopg
 
 from connectors.postgres.config import PostgresCdcConfig
+from connectors.postgres.outbox import outbox_capture
 from connectors.postgres.tables import inspect_table
 from schemas.errors import ConfigurationError
 
@@ -44,4 +45,6 @@ async def _check(config: PostgresCdcConfig) -> None:
             )
         for feed in config.feeds:
             key = tuple(feed.key) if feed.key else None
-            await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
+            spec = await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
+            if feed.table == config.outbox:
+                await outbox_capture(conn, spec, config.outbox_mark_column)
