@@ -4,7 +4,7 @@
 * Only inserts are events (``ChangeStream`` drops the outbox's updates, deletes and truncates:
   they are the cleanup). Snapshot reads of the outbox are events too: rows the table held when
   the connector first started (or when an operator asked for a snapshot of it) were never
-  published; with ``mark`` cleanup the rows already marked are skipped.
+  published; with ``mark`` cleanup the rows already marked are read and skipped.
 * A row the convention cannot read (no event type, a payload that is not a JSON object) is not
   raised, since the WAL cannot be corrected and the connector would stop for good while the
   slot holds the server's WAL: it goes to the outbox feed's quarantine topic with the reason
@@ -51,11 +51,6 @@ class OutboxCapture:
         self._mark = mark  # (published column, the value cleanup sets), or None: delete
         self._open: list[Any] = []  # ids read in the transaction not yet ended
         self._pending: deque[tuple[int, list[Any]]] = deque()  # (transaction end LSN, ids)
-
-    @property
-    def waiting(self) -> int:
-        """How many published rows wait for their cleanup."""
-        return sum(len(ids) for _, ids in self._pending)
 
     def convert(self, change: Change) -> Change | None:
         """The event of an outbox row, the change itself for another table, or None to skip it."""

@@ -131,12 +131,14 @@ async def test_a_crash_before_commit_republishes_with_the_same_ids(db: Db, open_
     assert outbox_ids(db) == []
 
 
+@pytest.mark.parametrize(("marker", "marked"), [("timestamptz", "now()"), ("boolean", "true")])
 async def test_mark_cleanup_keeps_rows_and_a_snapshot_publishes_only_unmarked_ones(
-    db: Db, open_source: Opener
+    db: Db, open_source: Opener, marker: str, marked: str
 ) -> None:
-    create_tables(db, published="timestamptz")
+    create_tables(db, published=marker)
     published_before, pending = transfer(db, 1, "a"), transfer(db, 2, "b")
-    db.execute("UPDATE outbox SET published_at = now() WHERE id = %s", (published_before,))
+    mark = sql.SQL("UPDATE outbox SET published_at = {} WHERE id = %s").format(sql.SQL(marked))
+    db.execute(mark, (published_before,))
     reader = await open_source("public.parcel", OUTBOX, outbox=OUTBOX, outbox_cleanup="mark")
     snapshot = outbox_events(await reader.take(3))  # two parcels and the one pending event
     assert [(c.event_id, c.snapshot) for c in snapshot] == [(pending, True)]
