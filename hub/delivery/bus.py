@@ -69,6 +69,44 @@ async def ensure_topics(
     await create_topics(bootstrap, list(names), partitions)
 
 
+async def delete_topic(bootstrap: str, name: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        await admin.delete_topics([name])
+    except KafkaError as exc:
+        raise BusError(f"cannot delete topic {name}: {exc}") from exc
+    finally:
+        await admin.close()
+
+
+async def committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    """The offsets ``group`` has committed (none for an unknown group)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        found = await admin.list_consumer_group_offsets(group)
+    except KafkaError as exc:
+        raise BusError(f"cannot read the offsets of group {group}: {exc}") from exc
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in found.items() if meta.offset >= 0}
+
+
+async def bounds(bootstrap: str, tps: list[TopicPartition]) -> dict[TopicPartition, tuple[int, int]]:
+    """Each partition's first and end offsets."""
+    consumer = reader(bootstrap)
+    try:
+        await consumer.start()
+        first = await consumer.beginning_offsets(tps)
+        end = await consumer.end_offsets(tps)
+    except KafkaError as exc:
+        raise BusError(f"cannot read the offsets of {tps}: {exc}") from exc
+    finally:
+        await consumer.stop()
+    return {tp: (first[tp], end[tp]) for tp in tps}
+
+
 async def partitions(
     bootstrap: str, *, names: Iterable[str] = (), pattern: str | None = None
 ) -> list[TopicPartition]:
@@ -96,6 +134,9 @@ async def partitions(
 
 __all__ = [
     "bootstrap_servers",
+    "bounds",
+    "committed",
+    "delete_topic",
     "ensure_topics",
     "group_consumer",
     "partitions",

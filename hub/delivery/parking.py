@@ -4,14 +4,17 @@ With ``ordering: key`` an event whose key has an earlier event waiting in the re
 not overtake it. Such an event is appended to the retry topic too (parked), right behind,
 instead of being pushed: the retry lane delivers a key's records one at a time in log order.
 An entry is added when this process hands an event to the retry topic and when it reads one
-from there; it is removed when that event is resolved (delivered or dead-lettered).
+from there; it is removed when that event is resolved (delivered or dead-lettered), or when the
+key's partition moves to another process (``forget``), which reads its retries from then on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from hub.delivery.job import Job
 
-LaneKey = tuple[str, str]
+LaneKey = tuple[str, int, str]  # origin feed topic, its partition, record key
 
 
 class RetryKeys:
@@ -20,7 +23,7 @@ class RetryKeys:
 
     @staticmethod
     def _lane(job: Job) -> LaneKey:
-        return (job.origin.topic, job.key)
+        return (job.origin.topic, job.origin.partition, job.key)
 
     def add(self, job: Job) -> None:
         self._events.setdefault(self._lane(job), set()).add(job.ident)
@@ -35,6 +38,12 @@ class RetryKeys:
 
     def holds(self, job: Job) -> bool:
         return self._lane(job) in self._events
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Drop the keys of feed partitions this process no longer owns."""
+        gone = set(partitions)
+        for lane in [lane for lane in self._events if lane[:2] in gone]:
+            del self._events[lane]
 
     def __len__(self) -> int:
         return len(self._events)

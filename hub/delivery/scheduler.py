@@ -5,6 +5,12 @@ Guarantees: a job never starts before its ``due`` time; with ``ordered`` two job
 at the head of its key, so later ones wait behind it, while every other key proceeds); in batch
 mode a request takes up to ``batch_max`` ready jobs, waiting at most ``batch_wait_s`` for more.
 
+In batch mode with ``ordered``, a request that takes a key's head also takes the due jobs queued
+right behind it (in order): the receiver processes a batch in order, so a key's run of events
+travels in one request instead of one event per round trip. The jobs of a key taken together
+are "out"; the key's next job becomes ready only when every one of them is done or rescheduled
+(a rescheduled job stays in the queue, in place, so the key resumes from its earliest job).
+
 The run callback must end every job it receives with ``done`` (resolved) or ``reschedule``
 (with a new ``due``), or the job's key stays blocked.
 """
@@ -44,6 +50,7 @@ class Scheduler:
         self._heap: list[tuple[float, int, Job]] = []
         self._seq = itertools.count()
         self._queues: dict[Hashable, deque[Job]] = {}
+        self._out: dict[Hashable, int] = {}  # jobs of the key taken and not yet back (ordered)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
@@ -59,16 +66,27 @@ class Scheduler:
 
     def done(self, job: Job) -> None:
         if self._ordered:
-            queue = self._queues[job.order_key]
-            queue.popleft()
-            if queue:
-                self._ready(queue[0])
-            else:
-                del self._queues[job.order_key]
+            self._queues[job.order_key].remove(job)
+            self._returned(job.order_key)
 
     def reschedule(self, job: Job, due: float) -> None:
         job.due = due
-        self._ready(job)
+        if self._ordered:
+            self._returned(job.order_key)
+        else:
+            self._ready(job)
+
+    def _returned(self, key: Hashable) -> None:
+        """One taken job of ``key`` is back; when all are, its (possibly same) head is ready."""
+        self._out[key] = self._out.get(key, 1) - 1
+        if self._out[key] > 0:
+            return
+        del self._out[key]
+        queue = self._queues[key]
+        if queue:
+            self._ready(queue[0])
+        else:
+            del self._queues[key]
 
     def waiting(self) -> int:
         """Jobs submitted and not yet done (running, due later, or queued behind their key)."""
@@ -111,18 +129,31 @@ class Scheduler:
             self._slots.release()
 
     async def _next_batch(self) -> list[Job]:
-        jobs = [await self._next_due()]
+        jobs = self._take(await self._next_due(), self._batch_max)
         deadline = time.monotonic() + self._batch_wait_s
         while len(jobs) < self._batch_max:
             job = self._pop_due()
             if job is not None:
-                jobs.append(job)
+                jobs += self._take(job, self._batch_max - len(jobs))
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
                 break
             await self._sleep(min(left, self._until_next_due()))
         return jobs
+
+    def _take(self, head: Job, room: int) -> list[Job]:
+        """``head`` and, when ordered, the due jobs queued right behind it (up to ``room``)."""
+        if not self._ordered:
+            return [head]
+        queue, now = self._queues[head.order_key], self._clock()
+        taken = [head]
+        for job in itertools.islice(queue, 1, None):
+            if len(taken) >= room or job.due > now:
+                break
+            taken.append(job)
+        self._out[head.order_key] = len(taken)
+        return taken
 
     async def _next_due(self) -> Job:
         while True:

@@ -1,9 +1,11 @@
 """One subscription's sink: its consumers, its scheduler, its commits. Several sinks share a process.
 
-Two consumer groups per subscription: ``hub.sub.<id>`` reads the feed topics (a topic pattern,
-so new feed topics are picked up) and ``hub.sub.<id>.retry`` reads its retry topic. Each hub
-process running the subscription joins both groups, so processes share its partitions; no
-sink ever waits on another subscription's. Guarantees:
+One consumer group per subscription, ``hub.sub.<id>``, reads the feed topics (a topic pattern,
+so new feed topics are picked up) and the subscription's retry topic, co-partitioned
+(``copartition``): the process that owns a key's feed partition owns its retry partition too,
+so with several hub processes a key's retries and its later (parked) events stay in one
+process. Each hub process running the subscription joins the group, so processes share its
+partitions; no sink ever waits on another subscription's. Guarantees:
 
 - offsets are committed only up to the oldest record not yet resolved (delivered,
   dead-lettered, handed to the retry topic with Kafka's acknowledgement, or filtered out), and
@@ -13,8 +15,9 @@ sink ever waits on another subscription's. Guarantees:
 - on 410 Gone, or failing past ``disable_after_s``, the subscription is disabled with the reason
   and the sink stops; undelivered events stay uncommitted for when it is enabled again.
 
-The retry lane catches up (reads its backlog) before feed records are dispatched, so after a
-restart the keys in retry are known before newer events of those keys could overtake them.
+After every assignment the feed partitions stay paused until the assigned retry partitions are
+read up to their end (or ``CATCH_UP_TIMEOUT_S``), so the keys in retry are known before newer
+events of those keys could overtake them, after a restart or when partitions move.
 """
 
 from __future__ import annotations
@@ -30,10 +33,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from hub.delivery import bus, retry
+from hub.delivery import bus, copartition, retry
 from hub.delivery.dead_letter import dead_letter_headers
 from hub.delivery.dispatch import Dispatcher
-from hub.delivery.feeds import topic_pattern
 from hub.delivery.health import Health, Transition
 from hub.delivery.job import ORIGIN, Job, Origin, Record
 from hub.delivery.log import DeliveryLog
@@ -60,6 +62,7 @@ def feed_group(subscription_id: str) -> str:
 
 
 def retry_group(subscription_id: str) -> str:
+    """The retry topic's own group of hubs before co-partitioning (read when migrating)."""
     return f"hub.sub.{subscription_id}.retry"
 
 
@@ -78,12 +81,33 @@ class SinkContext:
 
 
 class _Lane:
-    """One consumer and the offsets it read that are not resolved yet."""
+    """The sink's consumer (feeds and retry topic), the offsets it read that are not resolved
+    yet, and the catch-up of its retry partitions after each assignment."""
 
-    def __init__(self, name: str, consumer: AIOKafkaConsumer) -> None:
+    def __init__(self, name: str, consumer: AIOKafkaConsumer, retry_topic: str) -> None:
         self.name = name
         self.consumer = consumer
+        self.retry_topic = retry_topic
         self.tracker = OffsetTracker()
+        self.catching_up: list[TopicPartition] = []  # retry partitions to read before the feeds
+        self.catch_up_ends: dict[TopicPartition, int] | None = None
+        self.catch_up_since = 0.0
+
+    def assigned(self, assigned: list[TopicPartition]) -> None:
+        self.catching_up = [tp for tp in assigned if tp.topic == self.retry_topic]
+        self.catch_up_ends, self.catch_up_since = None, time.monotonic()
+        self.consumer.pause(*(tp for tp in assigned if tp.topic != self.retry_topic))
+
+    async def catch_up(self) -> None:
+        """Resume the feeds once the retry partitions are read to the end they had at assignment."""
+        if not self.consumer.paused():
+            return
+        if self.catch_up_ends is None and self.catching_up:
+            self.catch_up_ends = await self.consumer.end_offsets(self.catching_up)
+        ends = self.catch_up_ends or {}
+        timed_out = time.monotonic() - self.catch_up_since > CATCH_UP_TIMEOUT_S
+        if timed_out or all([await self.consumer.position(tp) >= ends[tp] for tp in ends]):
+            self.consumer.resume(*self.consumer.paused())
 
     async def commit(self) -> None:
         offsets = self.tracker.committable()
@@ -98,17 +122,20 @@ class _Lane:
 
 
 class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
-    def __init__(self, lane: _Lane, flush: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, lane: _Lane, flush: Callable[[], Awaitable[None]], keys: RetryKeys) -> None:
         self.lane = lane
         self.flush = flush
+        self.keys = keys
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self.flush()
         await self.lane.commit()
-        self.lane.tracker.forget([(tp.topic, tp.partition) for tp in revoked])
+        gone = [(tp.topic, tp.partition) for tp in revoked]
+        self.lane.tracker.forget(gone)
+        self.keys.forget(gone)  # their new owner reads their retries and parks behind them
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        return None
+        self.lane.assigned(list(assigned))
 
 
 class Sink:
@@ -129,8 +156,7 @@ class Sink:
             batch_wait_s=delivery.batch_max_wait_ms / 1000 if batch else 0.0,
         )
         self.sender = sender
-        self._lanes: dict[str, _Lane] = {}
-        self._caught_up = asyncio.Event()
+        self._lane: _Lane | None = None
         self._stop = asyncio.Event()
         self.stopped_reason: str | None = None
 
@@ -139,37 +165,45 @@ class Sink:
     async def run(self) -> None:
         """Deliver until cancelled or until the subscription is disabled (then return)."""
         sid = self.subscription.id
-        feed = _Lane("feed", self._consumer(feed_group(sid)))
-        retry_lane = _Lane("retry", self._consumer(retry_group(sid)))
-        self._lanes = {"feed": feed, "retry": retry_lane}
-        retry_lane.consumer.subscribe(
-            [self.retry_topic], listener=_Revocations(retry_lane, self.ctx.log.flush)
+        consumer = bus.group_consumer(
+            self.ctx.bootstrap, feed_group(sid), partition_assignment_strategy=copartition.ASSIGNORS
         )
-        feed.consumer.subscribe(
-            pattern=topic_pattern(self.subscription.feeds), listener=_Revocations(feed, self.ctx.log.flush)
-        )
+        lane = self._lane = _Lane("feeds+retry", consumer, self.retry_topic)
+        pattern = copartition.subscription_pattern(self.subscription.feeds, self.retry_topic)
+        consumer.subscribe(pattern=pattern, listener=_Revocations(lane, self.ctx.log.flush, self.keys))
         try:
-            await bus.ensure_topics(self.ctx.bootstrap, [self.retry_topic, self.dlq_topic])
-            await self._start(feed, retry_lane)
-            await self._run_until_stopped(feed, retry_lane)
+            await self._prepare_topics()
+            await self._start(lane)
+            await self._run_until_stopped(lane)
         finally:
-            await self._shutdown(feed, retry_lane)
+            await self._shutdown(lane)
 
-    def _consumer(self, group: str) -> AIOKafkaConsumer:
-        return bus.group_consumer(self.ctx.bootstrap, group)
+    async def _prepare_topics(self) -> None:
+        sid, bootstrap = self.subscription.id, self.ctx.bootstrap
+        await bus.ensure_topics(bootstrap, [self.dlq_topic])
+        await copartition.ensure_retry_topic(bootstrap, self.retry_topic, [retry_group(sid), feed_group(sid)])
+        misaligned = await copartition.misaligned_feeds(bootstrap, self.subscription.feeds)
+        if misaligned:
+            log.warning(
+                "feed topics %s do not have %d partitions: with several hub processes, %s keeps "
+                "per-key order through retries only within each process",
+                misaligned, copartition.RETRY_PARTITIONS, sid,
+            )  # fmt: skip
 
-    async def _start(self, *lanes: _Lane) -> None:
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this sink owns now (feeds and retry topic)."""
+        return set(self._lane.consumer.assignment()) if self._lane is not None else set()
+
+    async def _start(self, lane: _Lane) -> None:
         try:
-            for lane in lanes:
-                await lane.consumer.start()
+            await lane.consumer.start()
         except KafkaError as exc:
             raise BusError(f"sink {self.subscription.id} cannot start: {exc}") from exc
 
-    async def _run_until_stopped(self, feed: _Lane, retry_lane: _Lane) -> None:
+    async def _run_until_stopped(self, lane: _Lane) -> None:
         tasks = [
             asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
-            asyncio.create_task(self._read_retries(retry_lane), name="retry-reader"),
-            asyncio.create_task(self._read_feeds(feed), name="feed-reader"),
+            asyncio.create_task(self._read(lane), name="reader"),
             asyncio.create_task(self._commit_loop(), name="committer"),
             asyncio.create_task(self._stop.wait(), name="stop"),
         ]
@@ -197,46 +231,24 @@ class Sink:
         while True:
             await asyncio.sleep(self.ctx.commit_interval_s)
             await self.commit()
-            await metrics.measure_consumer_lag(self.subscription.id, self._lanes["feed"].consumer)
+            if self._lane is not None:
+                await metrics.measure_consumer_lag(self.subscription.id, self._lane.consumer)
 
     async def commit(self) -> None:
         await self.ctx.log.flush()
-        for lane in self._lanes.values():
-            await lane.commit()
+        if self._lane is not None:
+            await self._lane.commit()
 
     # ---- reading -------------------------------------------------------------------------
 
-    async def _read_feeds(self, lane: _Lane) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(CATCH_UP_TIMEOUT_S):
-                await self._caught_up.wait()
+    async def _read(self, lane: _Lane) -> None:
         while True:
             for record in await self._poll(lane):
-                await self._accept_feed(lane, record)
-
-    async def _read_retries(self, lane: _Lane) -> None:
-        started = time.monotonic()
-        ends: dict[Any, int] | None = None
-        while True:
-            for record in await self._poll(lane):
-                await self._accept_retry(lane, record)
-            if not self._caught_up.is_set():
-                ends = await self._check_caught_up(lane, ends, started)
-
-    async def _check_caught_up(
-        self, lane: _Lane, ends: dict[Any, int] | None, started: float
-    ) -> dict[Any, int] | None:
-        assigned = lane.consumer.assignment()
-        if not assigned:
-            if time.monotonic() - started > 3.0:
-                self._caught_up.set()  # another process owns the retry partitions
-            return ends
-        if ends is None:
-            ends = await lane.consumer.end_offsets(list(assigned))
-        positions = [await lane.consumer.position(tp) for tp in assigned]
-        if all(pos >= ends.get(tp, 0) for tp, pos in zip(assigned, positions, strict=True)):
-            self._caught_up.set()
-        return ends
+                if record.topic == self.retry_topic:
+                    await self._accept_retry(lane, record)
+                else:
+                    await self._accept_feed(lane, record)
+            await lane.catch_up()
 
     async def _poll(self, lane: _Lane) -> list[Record]:
         while lane.tracker.pending() >= self.ctx.max_pending:  # noqa: ASYNC110  # resolutions come from many places
@@ -299,8 +311,8 @@ class Sink:
     # ---- the dispatcher's outlet -----------------------------------------------------------
 
     def resolve(self, job: Job) -> None:
-        lane = self._lanes["retry" if job.from_retry else "feed"]
-        lane.tracker.resolve(job.record.tp, job.record.offset)
+        assert self._lane is not None
+        self._lane.tracker.resolve(job.record.tp, job.record.offset)
         self.scheduler.done(job)
 
     def reschedule(self, job: Job, due: float) -> None:
@@ -309,7 +321,8 @@ class Sink:
     async def to_retry(self, job: Job, *, stage: int, due: float, parked: bool = False) -> None:
         self.keys.add(job)
         headers = retry.retry_headers(job, stage=stage, due=due, parked=parked)
-        await self._produce(self.retry_topic, job.record.key, job.record.value, list(headers))
+        partition = copartition.retry_partition(job.origin.partition)
+        await self._produce(self.retry_topic, job.record.key, job.record.value, list(headers), partition)
 
     async def to_dead_letters(self, job: Job, reason: str, error: str, status_code: int | None) -> None:
         headers = dead_letter_headers(job, reason, error, status_code)
@@ -321,9 +334,16 @@ class Sink:
             self.stopped_reason = transition.reason
             self._stop.set()
 
-    async def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: list[Any]) -> None:
+    async def _produce(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[Any],
+        partition: int | None = None,
+    ) -> None:
         try:
-            await self.ctx.producer.send_and_wait(topic, value, key=key, headers=headers)
+            await self.ctx.producer.send_and_wait(topic, value, key=key, headers=headers, partition=partition)
         except KafkaError as exc:
             raise BusError(f"cannot write to {topic}: {exc}") from exc
 

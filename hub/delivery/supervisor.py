@@ -109,6 +109,11 @@ class Supervisor:
     def running(self) -> list[str]:
         return sorted(sid for sid, item in self._running.items() if not item.task.done())
 
+    def sink(self, sid: str) -> Sink | None:
+        """The sink running ``sid`` in this process, if any."""
+        item = self._running.get(sid)
+        return item.sink if item is not None else None
+
     async def reconcile(self) -> None:
         wanted, replays = await asyncio.to_thread(self._read_store)
         replaying = {request.subscription_id for request in replays}

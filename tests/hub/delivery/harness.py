@@ -17,6 +17,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from connectors.kafka import FEED_PARTITIONS
 from hub.delivery import bus
 from hub.delivery.supervisor import Supervisor, SupervisorOptions
 from hub.portal.receiver import create_receiver_app
@@ -160,7 +161,7 @@ async def deployment(settings: Settings, bootstrap: str, unique: str) -> AsyncIt
     await asyncio.to_thread(migrate.upgrade, url)
     store = Store(url)
     domain = f"t{unique}"
-    await bus.ensure_topics(bootstrap, [f"gov.{domain}.birth.v1"])
+    await bus.ensure_topics(bootstrap, [f"gov.{domain}.birth.v1"], partitions=FEED_PARTITIONS)
     producer = bus.producer(bootstrap)
     await producer.start()
     async with AsyncExitStack() as stack:

@@ -105,12 +105,28 @@ async def test_batches_take_ready_heads_up_to_the_limit() -> None:
     async with running(recorder, ordered=True, max_in_flight=1, batch_max=4, batch_wait_s=0.1) as scheduler:
         for n in range(6):
             scheduler.submit(make_job(f"K{n}"))
-        scheduler.submit(make_job("K0", 1))  # same key: must not share a batch with K0's first
-        await eventually(lambda: sum(len(c) for c in recorder.calls) == 7)
+        await eventually(lambda: sum(len(c) for c in recorder.calls) == 6)
     assert max(len(c) for c in recorder.calls) == 4
-    first_of_k0 = next(i for i, c in enumerate(recorder.calls) if "e-K0-0" in c)
-    second_of_k0 = next(i for i, c in enumerate(recorder.calls) if "e-K0-1" in c)
-    assert second_of_k0 > first_of_k0
+
+
+async def test_a_batch_carries_a_keys_queued_run_in_order() -> None:
+    recorder = Recorder(hold_s=0.05)
+    async with running(recorder, ordered=True, max_in_flight=2, batch_max=4, batch_wait_s=0.05) as scheduler:
+        for n in range(6):
+            scheduler.submit(make_job("A", n, offset=n))
+        await eventually(lambda: sum(len(c) for c in recorder.calls) == 6)
+    assert recorder.calls == [["e-A-0", "e-A-1", "e-A-2", "e-A-3"], ["e-A-4", "e-A-5"]]
+    assert recorder.peak == 1  # the key's second batch waited for its first
+
+
+async def test_a_rescheduled_batch_resumes_from_the_keys_earliest_job() -> None:
+    recorder = Recorder()
+    recorder.reschedule_once = {"e-A-0", "e-A-1"}
+    async with running(recorder, ordered=True, max_in_flight=2, batch_max=4, batch_wait_s=0.0) as scheduler:
+        for n in range(3):
+            scheduler.submit(make_job("A", n, offset=n))
+        await eventually(lambda: sum(len(c) for c in recorder.calls) == 5)
+    assert recorder.calls == [["e-A-0", "e-A-1", "e-A-2"], ["e-A-0", "e-A-1"]]
 
 
 async def test_an_unexpected_error_of_a_run_stops_the_scheduler() -> None:
