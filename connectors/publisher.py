@@ -19,11 +19,10 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
 from pydantic_core import PydanticSerializationError
 
 from connectors.config import ConnectorConfigBase
@@ -96,6 +95,7 @@ class Publisher:
         self.contracts = contracts
         self.admin_units = admin_units or default_normaliser()
         self._feed_topics = [feed.topic for feed in config.feeds]
+        self._tracer = tracer()  # a proxy until a provider is installed: asking once per change costs
 
     async def start(self) -> None:
         await self.producer.ensure_topics(self._with_quarantine(self._feed_topics))
@@ -122,8 +122,11 @@ class Publisher:
         ``send <topic>``, whose context the event carries to the hub and to the subscribers.
         """
         topic = self.envelope.topic(change)
-        with self._capture_span(change):
-            span = tracer().start_span(f"send {topic}", kind=SpanKind.PRODUCER)
+        capture = self._capture_span(change)
+        span = self._tracer.start_span(
+            f"send {topic}", context=set_span_in_context(capture), kind=SpanKind.PRODUCER
+        )
+        capture.end()
         event = self.envelope.build(change, traceparent=traceparent_of(span))
         try:
             found = _Record(topic, _encoded(self._checked(change, event)), quarantined=False, span=span)
@@ -137,21 +140,28 @@ class Publisher:
             found = _Record(
                 naming.quarantine_topic(topic), quarantine_message(event, exc), quarantined=True, span=span
             )
-        span.set_attributes(messaging_attributes("send", found.topic, event_id=event.id, key=event.subject))
+        if span.is_recording():  # attributes of a dropped span would be built for nothing
+            span.set_attributes(
+                messaging_attributes("send", found.topic, event_id=event.id, key=event.subject)
+            )
         return found
 
-    def _capture_span(self, change: Change) -> AbstractContextManager[Span]:
-        attributes = capture_attributes(
-            self.kind, self.envelope.connector, change.table, change.op.name.lower(), change.position,
-            change.commit_time,
-        )  # fmt: skip
-        return tracer().start_as_current_span(
+    def _capture_span(self, change: Change) -> Span:
+        """Started without being made current: entering and leaving the context costs per change."""
+        span = self._tracer.start_span(
             f"capture {change.table}",
             context=context_from(change.traceparent),
             kind=SpanKind.INTERNAL,
             start_time=_capture_start_ns(change),
-            attributes=attributes,
         )
+        if span.is_recording():
+            span.set_attributes(
+                capture_attributes(
+                    self.kind, self.envelope.connector, change.table, change.op.name.lower(),
+                    change.position, change.commit_time,
+                )
+            )  # fmt: skip
+        return span
 
     def _checked(self, change: Change, event: ChangeEvent) -> ChangeEvent:
         """The event with its contract id and administrative units, or the reason it has none."""
@@ -197,16 +207,19 @@ def _end_send_spans(records: Sequence[_Record], acks: Sequence[Ack]) -> None:
     """End each ``send`` span with the Kafka address the broker gave, or the reason it did not."""
     for index, record in enumerate(records):
         ack = acks[index] if index < len(acks) else None
-        if ack is not None and ack.done() and not ack.cancelled() and ack.exception() is None:
-            metadata = ack.result()
-            record.span.set_attributes(
-                messaging_attributes(
-                    "send", record.topic, partition=metadata.partition, offset=metadata.offset
-                )
-            )
-        else:
-            record.span.set_status(Status(StatusCode.ERROR, "not acknowledged by Kafka"))
+        if record.span.is_recording():
+            _describe_ack(record, ack)
         record.span.end()
+
+
+def _describe_ack(record: _Record, ack: Ack | None) -> None:
+    if ack is not None and ack.done() and not ack.cancelled() and ack.exception() is None:
+        metadata = ack.result()
+        record.span.set_attributes(
+            messaging_attributes("send", record.topic, partition=metadata.partition, offset=metadata.offset)
+        )
+    else:
+        record.span.set_status(Status(StatusCode.ERROR, "not acknowledged by Kafka"))
 
 
 def _encoded(event: ChangeEvent) -> KafkaMessage:

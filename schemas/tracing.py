@@ -30,10 +30,15 @@ def current_traceparent() -> str | None:
 
 
 def traceparent_of(span: trace.Span) -> str | None:
-    """The W3C ``traceparent`` naming ``span`` (which need not be the current span)."""
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier, context=trace.set_span_in_context(span))
-    return carrier.get("traceparent")
+    """The W3C ``traceparent`` naming ``span`` (which need not be the current span).
+
+    Written directly (as the W3C propagator writes it) rather than through ``propagate.inject``:
+    publishers ask it for every change, and the propagator path costs several times more.
+    """
+    context = span.get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 def trace_id_of(traceparent: str | None) -> str | None:
