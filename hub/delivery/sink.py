@@ -248,7 +248,10 @@ class Sink:
                     await self._accept_retry(lane, record)
                 else:
                     await self._accept_feed(lane, record)
-            await lane.catch_up()
+            try:
+                await lane.catch_up()
+            except KafkaError as exc:
+                raise BusError(f"sink {self.subscription.id} cannot read its retry offsets: {exc}") from exc
 
     async def _poll(self, lane: _Lane) -> list[Record]:
         while lane.tracker.pending() >= self.ctx.max_pending:  # noqa: ASYNC110  # resolutions come from many places
