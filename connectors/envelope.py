@@ -111,10 +111,12 @@ class Envelope:
         value = row.get(feed.admin_unit_column)
         return None if value is None else str(value)
 
-    def build(self, change: Change, **attributes: Any) -> ChangeEvent:
-        """The event; ``attributes`` sets optional ones (traceparent, dataschema, adminunit...)."""
+    def build(self, change: Change, data: ChangePayload | None = None, **attributes: Any) -> ChangeEvent:
+        """The event; ``attributes`` sets optional ones (traceparent, dataschema, adminunit...).
+
+        ``data`` is the change's ``payload``, when the caller already built it to check it first.
+        """
         key = record_key(change)
-        schema_name, _, table_name = change.table.rpartition(".")
         return ChangeEvent(
             id=change.event_id
             or event_id(self.connector, change.table, change.position, key, change.op.value),
@@ -122,22 +124,26 @@ class Envelope:
             type=self.event_type(change),
             subject=key,
             time=change.commit_time or datetime.now(UTC),
-            data=ChangePayload(
-                op=change.op,
-                before=wire_row(change.before),
-                after=wire_row(change.after),
-                source=SourceInfo(
-                    connector=self.connector,
-                    database=self.database,
-                    schema=schema_name or None,
-                    table=table_name,
-                    position=change.position,
-                    txid=change.txid,
-                    commit_time=change.commit_time,
-                    snapshot=change.snapshot,
-                ),
-            ),
+            data=data if data is not None else self.payload(change),
             **attributes,
+        )
+
+    def payload(self, change: Change) -> ChangePayload:
+        schema_name, _, table_name = change.table.rpartition(".")
+        return ChangePayload(
+            op=change.op,
+            before=wire_row(change.before),
+            after=wire_row(change.after),
+            source=SourceInfo(
+                connector=self.connector,
+                database=self.database,
+                schema=schema_name or None,
+                table=table_name,
+                position=change.position,
+                txid=change.txid,
+                commit_time=change.commit_time,
+                snapshot=change.snapshot,
+            ),
         )
 
 

@@ -33,7 +33,7 @@ from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import Resolution, default_normaliser
 from schemas.errors import HubError, InvalidInput
-from schemas.events import ChangeEvent
+from schemas.events import ChangeEvent, ChangePayload
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
 from schemas.tracing import (
@@ -127,10 +127,14 @@ class Publisher:
             f"send {topic}", context=set_span_in_context(capture), kind=SpanKind.PRODUCER
         )
         capture.end()
-        event = self.envelope.build(change, traceparent=traceparent_of(span))
+        traceparent, payload = traceparent_of(span), self.envelope.payload(change)
         try:
-            found = _Record(topic, _encoded(self._checked(change, event)), quarantined=False, span=span)
-        except InvalidInput as exc:
+            event = self.envelope.build(
+                change, payload, traceparent=traceparent, **self._checked(change, payload)
+            )
+            found = _Record(topic, _encoded(event), quarantined=False, span=span)
+        except InvalidInput as exc:  # quarantined as built, without what the checks would add
+            event = self.envelope.build(change, payload, traceparent=traceparent)
             span.set_attribute("error.type", exc.code)
             log.warning(
                 "change %s of %s quarantined: [%s] %s", event.id, change.table, exc.code, exc.message,
@@ -163,19 +167,22 @@ class Publisher:
             )  # fmt: skip
         return span
 
-    def _checked(self, change: Change, event: ChangeEvent) -> ChangeEvent:
-        """The event with its contract id and administrative units, or the reason it has none."""
+    def _checked(self, change: Change, payload: ChangePayload) -> dict[str, Any]:
+        """The event's contract id and administrative units, or the reason it has none.
+
+        Checked on the payload before the event exists, so the event is built once, complete.
+        """
         if change.rejected is not None:  # the source already knows why
             raise change.rejected
-        update: dict[str, Any] = {}
+        found: dict[str, Any] = {}
         try:
-            update["dataschema"] = self.contracts(event.type, event.data)
+            found["dataschema"] = self.contracts(self.envelope.event_type(change), payload)
         except PydanticSerializationError as exc:
             raise UnserialisableRow(f"row values cannot be written as JSON: {exc}") from exc
         code = self.envelope.admin_unit_code(change)
         if code is not None:
-            update["adminunit"], update["adminunitorig"] = self._admin_units(code)
-        return event.model_copy(update=update)
+            found["adminunit"], found["adminunitorig"] = self._admin_units(code)
+        return found
 
     def _admin_units(self, code: str) -> tuple[str, str | None]:
         """Today's unit and, when it differs, the code the record carries (raises if unknown).
