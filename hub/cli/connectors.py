@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
+from hub.cli.yaml_files import InvalidResourceFile, read_documents
 from hub.settings import get_settings
-from schemas.errors import InvalidInput
 
 app = typer.Typer(help="Connectors: capture ministry databases into the feeds.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -39,21 +38,9 @@ PATH = "/v1/connectors"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class InvalidConnectorFile(InvalidInput):
-    code = "invalid_file"
-
-
 def read_configs(file: Path) -> list[dict[str, Any]]:
     """The YAML documents of ``file``, each a mapping with a ``name``, ``${VAR}`` expanded."""
-    try:
-        documents = [doc for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise InvalidConnectorFile(f"{file} is not valid YAML: {exc}") from exc
-    if not documents:
-        raise InvalidConnectorFile(f"{file} holds no connector")
-    for doc in documents:
-        if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-            raise InvalidConnectorFile(f"{file}: each document must be a mapping with a 'name'")
+    documents = read_documents(file, identity="name", what="connector")
     return [_expanded(doc, file) for doc in documents]
 
 
@@ -69,7 +56,7 @@ def _expanded(value: Any, file: Path) -> Any:
 
 def _env(name: str, file: Path) -> str:
     if name not in os.environ:
-        raise InvalidConnectorFile(f"{file} refers to ${{{name}}}, which is not set in the environment")
+        raise InvalidResourceFile(f"{file} refers to ${{{name}}}, which is not set in the environment")
     return os.environ[name]
 
 

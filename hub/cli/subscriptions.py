@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
-from schemas.errors import InvalidInput
+from hub.cli.yaml_files import read_documents
 
 app = typer.Typer(help="Subscriptions: who receives which changes, where.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -31,22 +30,9 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmat
 PATH = "/v1/subscriptions"
 
 
-class InvalidSpecFile(InvalidInput):
-    code = "invalid_file"
-
-
 def read_specs(file: Path) -> list[dict[str, Any]]:
     """The YAML documents of ``file``, each a mapping with an ``id``."""
-    try:
-        documents = [doc for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise InvalidSpecFile(f"{file} is not valid YAML: {exc}") from exc
-    for doc in documents:
-        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
-            raise InvalidSpecFile(f"{file}: each document must be a mapping with an 'id'")
-    if not documents:
-        raise InvalidSpecFile(f"{file} holds no subscription")
-    return documents
+    return read_documents(file, identity="id", what="subscription")
 
 
 def _print_secret(secret: str | None) -> None:

@@ -1,0 +1,32 @@
+"""Reading the YAML files that ``apply`` commands take: one resource per document.
+
+Shared by ``hub connectors apply`` and ``hub subscriptions apply`` so both refuse a bad file the
+same way, with the same code, before anything reaches the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schemas.errors import InvalidInput
+
+
+class InvalidResourceFile(InvalidInput):
+    code = "invalid_file"
+
+
+def read_documents(file: Path, *, identity: str, what: str) -> list[dict[str, Any]]:
+    """The documents of ``file``, each a mapping whose ``identity`` field is a string."""
+    try:
+        documents = [doc for doc in yaml.safe_load_all(file.read_text(encoding="utf-8")) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise InvalidResourceFile(f"{file} is not valid YAML: {exc}") from exc
+    if not documents:
+        raise InvalidResourceFile(f"{file} holds no {what}")
+    for doc in documents:
+        if not isinstance(doc, dict) or not isinstance(doc.get(identity), str):
+            raise InvalidResourceFile(f"{file}: each document must be a mapping with a '{identity}'")
+    return documents
