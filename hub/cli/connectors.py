@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
-from hub.cli.yaml_files import InvalidResourceFile, read_documents
+from hub.cli.yaml_files import InvalidResourceFile, put_each, read_documents
 from hub.settings import get_settings
 
 app = typer.Typer(help="Connectors: capture ministry databases into the feeds.", no_args_is_help=True)
@@ -63,11 +63,8 @@ def _env(name: str, file: Path) -> str:
 @app.command("apply")
 def apply(ctx: typer.Context, file: ConfigFile) -> None:
     """Create or replace the connectors declared in a YAML file (checked against the source first)."""
-    client = api_client(ctx)
-    for config in read_configs(file):
-        response = client.request("PUT", f"{PATH}/{config['name']}", config)
-        verb = "created" if response.status_code == 201 else "updated"
-        out.print(f"{verb} {escape(config['name'])}")
+    for applied in put_each(api_client(ctx), PATH, read_configs(file), identity="name"):
+        out.print(f"{applied.verb} {escape(applied.name)}")
 
 
 @app.command("list")

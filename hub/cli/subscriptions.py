@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
-from hub.cli.yaml_files import read_documents
+from hub.cli.yaml_files import put_each, read_documents
 
 app = typer.Typer(help="Subscriptions: who receives which changes, where.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -43,12 +43,9 @@ def _print_secret(secret: str | None) -> None:
 @app.command("apply")
 def apply(ctx: typer.Context, file: SpecFile) -> None:
     """Create or replace the subscriptions declared in a YAML file."""
-    client = api_client(ctx)
-    for spec in read_specs(file):
-        response = client.request("PUT", f"{PATH}/{spec['id']}", spec)
-        verb = "created" if response.status_code == 201 else "updated"
-        out.print(f"{verb} {escape(spec['id'])}")
-        _print_secret(response.json()["secret"])
+    for applied in put_each(api_client(ctx), PATH, read_specs(file), identity="id"):
+        out.print(f"{applied.verb} {escape(applied.name)}")
+        _print_secret(applied.body["secret"])
 
 
 @app.command("list")

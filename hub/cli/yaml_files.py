@@ -1,4 +1,4 @@
-"""Reading the YAML files that ``apply`` commands take: one resource per document.
+"""The ``apply`` commands' shared steps: read one resource per YAML document, PUT each.
 
 Shared by ``hub connectors apply`` and ``hub subscriptions apply`` so both refuse a bad file the
 same way, with the same code, before anything reaches the API.
@@ -6,16 +6,26 @@ same way, with the same code, before anything reaches the API.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from hub.cli.client import ApiClient
 from schemas.errors import InvalidInput
 
 
 class InvalidResourceFile(InvalidInput):
     code = "invalid_file"
+
+
+@dataclass(frozen=True)
+class Applied:
+    name: str
+    verb: str  # "created" | "updated"
+    body: Any
 
 
 def read_documents(file: Path, *, identity: str, what: str) -> list[dict[str, Any]]:
@@ -30,3 +40,13 @@ def read_documents(file: Path, *, identity: str, what: str) -> list[dict[str, An
         if not isinstance(doc, dict) or not isinstance(doc.get(identity), str):
             raise InvalidResourceFile(f"{file}: each document must be a mapping with a '{identity}'")
     return documents
+
+
+def put_each(
+    client: ApiClient, path: str, documents: list[dict[str, Any]], *, identity: str
+) -> Iterator[Applied]:
+    """PUT every document at ``path/<identity>`` in file order, saying whether each was new."""
+    for document in documents:
+        name = document[identity]
+        response = client.request("PUT", f"{path}/{name}", document)
+        yield Applied(name, "created" if response.status_code == 201 else "updated", response.json())

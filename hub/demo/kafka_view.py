@@ -1,6 +1,7 @@
-"""What is on the feed topics, read straight from Kafka (not through the hub).
+"""What is on the feed topics, read straight from Kafka (not through the hub's sinks).
 
-The demo's verdict must not trust the component it checks, so it reads the topics itself.
+The demo's verdict must not trust the component it checks, so it reads the topics itself,
+with the hub's plain Kafka helpers (``hub.delivery.bus``): partitions, offsets, a group-less reader.
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-
+from hub.delivery import bus
 from schemas.errors import BusError
 from schemas.events import ChangeEvent
 from schemas.events.kafka_codec import from_kafka
@@ -21,46 +20,25 @@ def feed_topics() -> list[str]:
     return [spec.topic for spec in all_feeds()]
 
 
-async def _partitions(bootstrap: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(feed_topics())
-    finally:
-        await admin.close()
-    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
-
-
-async def end_offsets_total(bootstrap: str) -> int:
-    """How many records the feed topics hold (they are never compacted in the demo)."""
-    partitions = await _partitions(bootstrap)
-    if not partitions:
-        return 0
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        if not partitions:
-            return 0
-        return sum((await consumer.end_offsets(partitions)).values())
-    finally:
-        await consumer.stop()
+async def _record_count(bootstrap: str) -> int:
+    """How many records the feed topics hold (never compacted in the demo)."""
+    partitions = await bus.partitions(bootstrap, names=feed_topics())
+    bounds = await bus.bounds(bootstrap, partitions) if partitions else {}
+    return sum(end - first for first, end in bounds.values())
 
 
 async def _read_all(bootstrap: str, timeout_s: float = 60.0) -> list[ChangeEvent]:
-    partitions = await _partitions(bootstrap)
+    partitions = await bus.partitions(bootstrap, names=feed_topics())
     if not partitions:
         return []
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
+    bounds = await bus.bounds(bootstrap, partitions)
+    expected = sum(end - first for first, end in bounds.values())
+    consumer = bus.reader(bootstrap)
     await consumer.start()
     try:
         consumer.assign(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        ends = await consumer.end_offsets(partitions)
-        for partition, offset in starts.items():
-            consumer.seek(partition, offset)  # explicit: seek_to_beginning can race the reset
-        expected = sum(ends.values()) - sum(starts.values())
+        for partition, (first, _end) in bounds.items():
+            consumer.seek(partition, first)  # explicit: seek_to_beginning can race the reset
         events: list[ChangeEvent] = []
         deadline = time.monotonic() + timeout_s
         while len(events) < expected:
@@ -79,4 +57,4 @@ def read_feed_events(bootstrap: str) -> list[ChangeEvent]:
 
 
 def count_feed_records(bootstrap: str) -> int:
-    return asyncio.run(end_offsets_total(bootstrap))
+    return asyncio.run(_record_count(bootstrap))
