@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -92,10 +93,7 @@ def drop_slot(conn: psycopg.Connection[Any], slot: str, timeout_s: float = 15.0)
 
 
 @pytest.fixture
-def settings(base_settings: Settings, tmp_path: object) -> Settings:
+def settings(base_settings: Settings, tmp_path: Path) -> Settings:
     """Settings for one test: a private SQLite control-plane store unless one is configured."""
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
     url = base_settings.database_url or f"sqlite:///{tmp_path / 'hub.sqlite'}"
     return base_settings.model_copy(update={"database_url": url})

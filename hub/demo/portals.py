@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from schemas.admin_units import default_normaliser
 from schemas.events import ChangeEvent
-from schemas.feeds import all_feeds
 
 DEMO_RETRY_SCHEDULE_S = [0.0, 2.0, 4.0, 8.0, 15.0, 30.0]
 
@@ -75,7 +74,3 @@ PUBLISHERS = {
     "civil-status": ("000.00.00.G13", "Bộ Tư pháp — Cơ sở dữ liệu hộ tịch"),
     "judicial-records": ("000.00.00.G14", "Bộ Tư pháp — Lý lịch tư pháp"),
 }
-
-
-def feed_event_types(pattern: str) -> list[str]:
-    return [spec.event_type for spec in all_feeds() if fnmatch.fnmatchcase(spec.event_type, pattern)]
