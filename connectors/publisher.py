@@ -25,10 +25,10 @@ from typing import Any, Protocol
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
 from pydantic_core import PydanticSerializationError
 
+from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
 from connectors.envelope import Envelope
-from connectors.kafka import Ack, FeedProducer
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import Resolution, default_normaliser
@@ -85,7 +85,7 @@ class Publisher:
     def __init__(
         self,
         config: ConnectorConfigBase,
-        producer: FeedProducer,
+        producer: Producer,
         contracts: ContractCheck,
         admin_units: AdminUnitResolver | None = None,
     ) -> None:

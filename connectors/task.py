@@ -30,12 +30,13 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bus.ports import Producer
+from bus.producer import KafkaProducer
 from connectors import registry
 from connectors.backoff import Backoff
 from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
-from connectors.kafka import FeedProducer
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import AdminUnitResolver, Publisher
 from connectors.source import Batch, Source
@@ -43,7 +44,7 @@ from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.errors import HubError
 
 SourceFactory = Callable[[ConnectorConfigBase, SourceContext], Source]
-ProducerFactory = Callable[[str, str], FeedProducer]  # (bootstrap, client id)
+ProducerFactory = Callable[[str, str], Producer]  # (bootstrap, client id)
 log = logging.getLogger(__name__)
 
 
@@ -67,7 +68,7 @@ class ConnectorTask:
         status: TaskStatus | None = None,
         admin_units: AdminUnitResolver | None = None,
         build_source: SourceFactory = registry.build_source,
-        producer_factory: ProducerFactory = FeedProducer,
+        producer_factory: ProducerFactory = KafkaProducer,
     ) -> None:
         self.config = config
         self.bootstrap = bootstrap

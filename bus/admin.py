@@ -1,0 +1,156 @@
+"""Topics and consumer groups: create, delete, describe, committed offsets, reset to a time.
+
+Topics are created when missing (production clusters disable auto-create), replicated on up to
+``MAX_REPLICATION`` brokers. Each call opens its own short-lived client, so looking never joins
+or disturbs a running group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Collection, Iterable, Sequence
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from bus.consumer import KafkaConsumer, to_kafka
+from bus.errors import GroupBusy, is_group_busy, translated
+from bus.ports import FEED_PARTITIONS
+from bus.records import TopicPartition
+from schemas.errors import BusError
+
+MAX_REPLICATION = 3
+TOPIC_ALREADY_EXISTS = 36
+
+
+class KafkaAdmin:
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+
+    def _client(self, request_timeout_ms: int | None = None) -> AIOKafkaAdminClient:
+        if request_timeout_ms is None:
+            return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=request_timeout_ms)
+
+    async def create_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
+        """Create the topics that do not exist yet (existing ones are left as they are)."""
+        admin = self._client()
+        try:
+            with translated(f"cannot create topics {', '.join(names)}"):
+                await admin.start()
+                brokers = len((await admin.describe_cluster())["brokers"])
+                replicas = max(1, min(MAX_REPLICATION, brokers))
+                response = await admin.create_topics([NewTopic(name, partitions, replicas) for name in names])
+        finally:
+            await admin.close()
+        failed = [
+            (name, code) for name, code, *_ in response.topic_errors if code not in (0, TOPIC_ALREADY_EXISTS)
+        ]
+        if failed:
+            raise BusError(f"cannot create topics: {failed}")
+
+    async def delete_topic(self, name: str) -> None:
+        admin = self._client()
+        try:
+            with translated(f"cannot delete topic {name}"):
+                await admin.start()
+                await admin.delete_topics([name])
+        finally:
+            await admin.close()
+
+    async def partitions(
+        self, *, names: Iterable[str] = (), pattern: str | None = None
+    ) -> list[TopicPartition]:
+        """Partitions of the named topics and of those matching ``pattern``; unknown topics have
+        none (never auto-created by asking)."""
+        admin = self._client()
+        try:
+            with translated("cannot read topic metadata"):
+                await admin.start()
+                wanted = set(names)
+                if pattern is not None:
+                    regex = re.compile(pattern)
+                    wanted |= {t for t in await admin.list_topics() if regex.match(t)}
+                described = await admin.describe_topics(sorted(wanted)) if wanted else []
+        finally:
+            await admin.close()
+        return sorted(
+            TopicPartition(topic["topic"], part["partition"])
+            for topic in described
+            if topic["error_code"] == 0
+            for part in topic["partitions"]
+        )
+
+    async def committed(
+        self, groups: Collection[str], partitions: Collection[TopicPartition] | None = None
+    ) -> dict[str, dict[TopicPartition, int]]:
+        """Each group's committed next offset per partition (never-committed partitions are absent)."""
+        if not groups:
+            return {}
+        names = list(groups)
+        wanted = to_kafka(partitions) if partitions is not None else None
+        admin = self._client()
+        try:
+            with translated(f"cannot read the offsets of groups {', '.join(names)}"):
+                await admin.start()
+                answers = await asyncio.gather(
+                    *(admin.list_consumer_group_offsets(group, partitions=wanted) for group in names)
+                )
+        finally:
+            await admin.close()
+        return {
+            group: {TopicPartition(*tp): meta.offset for tp, meta in answer.items() if meta.offset >= 0}
+            for group, answer in zip(names, answers, strict=True)
+        }
+
+    async def bounds(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, tuple[int, int]]:
+        """(first kept offset, next offset to be written) per partition."""
+        if not partitions:
+            return {}
+        reader = KafkaConsumer(self.bootstrap)
+        try:
+            await reader.start()
+            first = await reader.beginning_offsets(partitions)
+            end = await reader.end_offsets(partitions)
+        finally:
+            await reader.stop()
+        return {tp: (first[tp], end[tp]) for tp in partitions}
+
+    async def reset_to_time(
+        self, group: str, partitions: Collection[TopicPartition], at_ms: int
+    ) -> dict[TopicPartition, int]:
+        """Commit, for ``group``, the first offset at or after ``at_ms`` (else the end) per partition.
+
+        Kafka accepts this only while the group has no members: else ``GroupBusy``.
+        """
+        consumer = KafkaConsumer(self.bootstrap, group)
+        try:
+            await consumer.start()
+            consumer.assign(partitions)
+            found = await consumer.offsets_for_times(partitions, at_ms)
+            ends = await consumer.end_offsets(partitions)
+            offsets = {tp: ends[tp] if (at := found.get(tp)) is None else at for tp in partitions}
+            await consumer.commit(offsets)
+        except (BusError, AssertionError) as exc:
+            if is_group_busy(exc):
+                raise GroupBusy(f"consumer group {group} has active members; stop its sinks first") from exc
+            raise BusError(f"cannot reset {group}: {exc}") from exc
+        finally:
+            await consumer.stop()
+        return offsets
+
+    async def probe(self, timeout_s: float) -> None:
+        """Connect and read the cluster's metadata (what every client does first), within ``timeout_s``."""
+        admin = self._client(request_timeout_ms=int(timeout_s * 1000))
+        try:
+            async with asyncio.timeout(timeout_s):
+                await admin.start()
+                await admin.describe_cluster()
+        except (KafkaError, OSError, TimeoutError) as exc:
+            raise BusError(f"the Kafka broker at {self.bootstrap} does not answer ({exc!r})") from exc
+        finally:
+            await admin.close()
+
+
+__all__ = ["MAX_REPLICATION", "KafkaAdmin"]

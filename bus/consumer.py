@@ -1,0 +1,146 @@
+"""The consumer: a group member that never auto-commits, or a group-less reader.
+
+Offsets move only when the caller says so (``commit``), because the hub commits an event only
+once it is resolved. A group member subscribes to a topic pattern (new feed topics are seen
+within ``METADATA_MAX_AGE_MS``); ``range_assignment`` gives partition ``i`` of every subscribed
+topic with the same partition count to the same member (the co-partitioning of feeds and retries).
+Readers (no group) start from the earliest kept offset and never disturb a group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka import TopicPartition as KafkaPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+
+from bus.errors import translated
+from bus.ports import RebalanceListener
+from bus.records import Record, TopicPartition
+from schemas.errors import BusError
+
+METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
+
+
+def to_kafka(tps: Iterable[TopicPartition]) -> list[Any]:
+    return [KafkaPartition(tp.topic, tp.partition) for tp in tps]
+
+
+def _ours(tps: Iterable[Any]) -> list[TopicPartition]:
+    return [TopicPartition(tp.topic, tp.partition) for tp in tps]
+
+
+class _Forwarding(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+    def __init__(self, listener: RebalanceListener) -> None:
+        self.listener = listener
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self.listener.on_partitions_revoked(_ours(revoked))
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self.listener.on_partitions_assigned(_ours(assigned))
+
+
+class KafkaConsumer:
+    """A typed face of ``AIOKafkaConsumer``; every broker failure is a ``BusError``."""
+
+    def __init__(self, bootstrap: str, group: str | None = None, *, range_assignment: bool = False) -> None:
+        self.bootstrap = bootstrap
+        self.group = group
+        options: dict[str, Any] = {}
+        if group is not None:
+            options["metadata_max_age_ms"] = METADATA_MAX_AGE_MS
+        if range_assignment:
+            options["partition_assignment_strategy"] = (RangePartitionAssignor,)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **options,
+        )
+
+    async def start(self) -> None:
+        """Connect; when the broker cannot be reached, close (no leaked connections) and raise."""
+        try:
+            with translated(f"cannot connect to Kafka at {self.bootstrap}"):
+                await self._consumer.start()
+        except BusError:
+            await self._consumer.stop()
+            raise
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+    def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
+        self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener))
+
+    def assign(self, partitions: Iterable[TopicPartition]) -> None:
+        self._consumer.assign(to_kafka(partitions))
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(_ours(self._consumer.assignment()))
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Record]]:
+        with translated(f"read failed for group {self.group}"):
+            batch = await self._consumer.getmany(
+                *to_kafka(partitions), timeout_ms=timeout_ms, max_records=max_records
+            )
+        return {
+            TopicPartition(tp.topic, tp.partition): [Record.of(m) for m in ms] for tp, ms in batch.items()
+        }
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        with translated(f"commit failed for group {self.group}"):
+            await self._consumer.commit({KafkaPartition(*tp): offset for tp, offset in offsets.items()})
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self._consumer.seek(KafkaPartition(*partition), offset)
+
+    async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        with translated("cannot seek to the beginning"):
+            await self._consumer.seek_to_beginning(*to_kafka(partitions))
+
+    async def position(self, partition: TopicPartition) -> int:
+        with translated(f"cannot read the position of {partition}"):
+            found: int = await self._consumer.position(KafkaPartition(*partition))
+        return found
+
+    def highwater(self, partition: TopicPartition) -> int | None:
+        found: int | None = self._consumer.highwater(KafkaPartition(*partition))
+        return found
+
+    async def beginning_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
+        with translated("cannot read the first offsets"):
+            found = await self._consumer.beginning_offsets(to_kafka(partitions))
+        return {TopicPartition(*tp): offset for tp, offset in found.items()}
+
+    async def end_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
+        with translated("cannot read the end offsets"):
+            found = await self._consumer.end_offsets(to_kafka(partitions))
+        return {TopicPartition(*tp): offset for tp, offset in found.items()}
+
+    async def offsets_for_times(
+        self, partitions: Collection[TopicPartition], at_ms: int
+    ) -> dict[TopicPartition, int | None]:
+        with translated("cannot look offsets up by time"):
+            found = await self._consumer.offsets_for_times(dict.fromkeys(to_kafka(partitions), at_ms))
+        return {
+            TopicPartition(*tp): (meta.offset if meta is not None else None) for tp, meta in found.items()
+        }
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self._consumer.pause(*to_kafka(partitions))
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self._consumer.resume(*to_kafka(partitions))
+
+    def paused(self) -> set[TopicPartition]:
+        return set(_ours(self._consumer.paused()))
+
+
+__all__ = ["METADATA_MAX_AGE_MS", "KafkaConsumer", "to_kafka"]

@@ -1,0 +1,126 @@
+"""The producer: idempotent with ``acks=all``, for connectors and hub alike.
+
+The broker de-duplicates the producer's own retries and keeps their order per partition, so a
+batch sent in order lands in order. ``send`` only queues a record; ``acknowledged`` waits for the
+broker's acknowledgement of everything queued, which is the moment a source position may be
+committed. ``send_and_wait`` is the one-record form the hub's sinks and exporters use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from bus.admin import KafkaAdmin
+from bus.errors import translated
+from bus.headers import Header
+from bus.ports import Ack
+from schemas.errors import BusError
+from schemas.events.kafka_codec import KafkaMessage
+
+LINGER_MS = 5
+MAX_BATCH_BYTES = 1_048_576
+REQUEST_TIMEOUT_MS = 30_000
+ACK_TIMEOUT_S = 60.0  # an idempotent aiokafka producer retries forever; callers give up sooner
+STOP_TIMEOUT_S = 10.0
+
+
+class KafkaProducer:
+    """Queues records and waits for their acknowledgements; every failure is a ``BusError``."""
+
+    def __init__(
+        self, bootstrap: str, client_id: str | None = None, *, ack_timeout_s: float = ACK_TIMEOUT_S
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.ack_timeout_s = ack_timeout_s
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=LINGER_MS,
+            max_batch_size=MAX_BATCH_BYTES,
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
+        )
+        self._known_topics: set[str] = set()
+
+    async def start(self) -> None:
+        """Connect; when the broker cannot be reached, close (no leaked connections) and raise."""
+        try:
+            with translated(f"cannot connect to Kafka at {self.bootstrap}"):
+                await self._producer.start()
+        except BusError:
+            await self._producer.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Flush and close; records still unacknowledged after ``STOP_TIMEOUT_S`` are abandoned."""
+        try:
+            await asyncio.wait_for(self._producer.stop(), STOP_TIMEOUT_S)
+        except TimeoutError:
+            await self._abandon()
+
+    async def _abandon(self) -> None:
+        """Drop what the producer still retries (their positions were never committed).
+
+        aiokafka retries an idempotent producer's batches forever and its ``stop`` waits for them;
+        it has no public abort, so the sender loop and the connections are closed directly.
+        """
+        await self._producer._sender.close()
+        await self._producer.client.close()
+
+    async def ensure_topics(self, names: Iterable[str]) -> None:
+        missing = sorted(set(names) - self._known_topics)
+        if missing:
+            await KafkaAdmin(self.bootstrap).create_topics(missing)
+            self._known_topics.update(missing)
+
+    async def send(self, topic: str, message: KafkaMessage) -> Ack:
+        """Queue one record (waits only when the producer's buffer is full)."""
+        with translated(f"cannot send to {topic}"):
+            ack: Ack = await self._producer.send(
+                topic, value=message.value, key=message.key, headers=message.headers
+            )
+        ack.add_done_callback(_observed)
+        return ack
+
+    async def acknowledged(self, acks: Sequence[Ack]) -> None:
+        """Wait until the broker acknowledged every record of ``acks`` (all, or a ``BusError``)."""
+        await wait_acknowledged(acks, self.ack_timeout_s)
+
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Sequence[Header] = (),
+        partition: int | None = None,
+    ) -> None:
+        """Send one record and wait for its acknowledgement."""
+        with translated(f"cannot write to {topic}"):
+            await self._producer.send_and_wait(
+                topic, value, key=key, headers=list(headers), partition=partition
+            )
+
+
+async def wait_acknowledged(acks: Sequence[Ack], timeout_s: float) -> None:
+    if not acks:
+        return
+    done, pending = await asyncio.wait(acks, timeout=timeout_s)
+    if pending:
+        raise BusError(f"Kafka acknowledged {len(done)} of {len(acks)} records within {timeout_s:g}s")
+    error = next((ack.exception() for ack in done if ack.exception() is not None), None)
+    if error is not None:
+        raise BusError(f"Kafka refused a record: {error}") from error
+
+
+def _observed(ack: Ack) -> None:
+    """Mark a failure as seen: the caller reports the first one of a batch, not every record's."""
+    if not ack.cancelled():
+        ack.exception()
+
+
+__all__ = ["ACK_TIMEOUT_S", "KafkaProducer", "wait_acknowledged"]
