@@ -10,3 +10,7 @@
 
 The broker's address is always passed in by the caller, from its settings.
 """
+
+CLIENT_LOGGER = "aiokafka"  # the Kafka client's logger: processes quiet it (rebalances, refusals)
+
+__all__ = ["CLIENT_LOGGER"]

@@ -13,7 +13,6 @@ import time
 
 from connectors.contracts import BuiltinContracts
 from connectors.worker import HEARTBEAT_S, Worker
-from hub.delivery.bus import bootstrap_servers
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -78,7 +77,7 @@ def build_worker(
     name = worker_id or default_worker_id()
     return Worker(
         control=SqlControlPlane(store, name, lease_ttl_s=lease_ttl_s),
-        bootstrap=bootstrap_servers(settings),
+        bootstrap=settings.kafka_address(),
         contracts=RegisteredContracts(store, Mode(settings.contract_compatibility)),
         worker_id=name,
         heartbeat_s=heartbeat_s,

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.errors import ConfigurationError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,6 +77,14 @@ class Settings(BaseSettings):
         description="Webhook hosts, IPs or CIDR networks allowed plain http and private addresses "
         'for development, as JSON: ["localhost", "127.0.0.0/8"]. Metadata addresses never are.',
     )
+
+    def kafka_address(self) -> str:
+        """The broker's bootstrap address; processes never guess it (``hub dev`` fills it in)."""
+        if not self.kafka_bootstrap:
+            raise ConfigurationError(
+                "no Kafka: set HUB_KAFKA_BOOTSTRAP (`make up` prints the local broker's address)"
+            )
+        return self.kafka_bootstrap
 
     def store_url(self) -> str:
         """The control-plane store URL, defaulting to an embedded SQLite file."""

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from bus.admin import KafkaAdmin
+from bus.ports import Producer
+from bus.producer import KafkaProducer
 from hub.access.principals import Principal
-from hub.delivery import bus
 from hub.store import access as rows
 from hub.store.base import Store, utcnow
 from hub.telemetry.logs import MASK, redact
@@ -154,22 +154,22 @@ class AuditExporter:
         finally:
             await producer.stop()
 
-    async def _started_producer(self) -> AIOKafkaProducer:
-        await bus.ensure_topics(self.bootstrap, [self.topic], partitions=1)  # one total order
-        producer = bus.producer(self.bootstrap)
+    async def _started_producer(self) -> Producer:
+        await KafkaAdmin(self.bootstrap).create_topics([self.topic], partitions=1)  # one total order
+        producer = KafkaProducer(self.bootstrap)
         try:
             await producer.start()
-        except KafkaError as exc:
+        except BusError as exc:
             raise BusError(f"cannot start the audit exporter's producer: {exc}") from exc
         return producer
 
-    async def _export_all(self, producer: AIOKafkaProducer) -> int:
+    async def _export_all(self, producer: Producer) -> int:
         sent = 0
         while batch := await asyncio.to_thread(self._next_batch):
             try:
                 for entry in batch:
                     await producer.send_and_wait(self.topic, **_message(entry))
-            except KafkaError as exc:
+            except BusError as exc:
                 raise BusError(f"cannot export audit entries to {self.topic}: {exc}") from exc
             await asyncio.to_thread(self._advance, batch[-1].id)
             sent += len(batch)

@@ -232,12 +232,11 @@ def export_audit(
     """Copy the audit log to the hub.audit Kafka topic (from the store, at least once)."""
     from hub.access.audit import AuditExporter
     from hub.cli.deliveries import _until_signalled as until_signalled
-    from hub.delivery import bus
     from hub.store.base import Store
 
     settings = get_settings()
     store = Store(settings.store_url())
-    exporter = AuditExporter(store, bus.bootstrap_servers(settings))
+    exporter = AuditExporter(store, settings.kafka_address())
     try:
         if follow:
             asyncio.run(until_signalled(exporter.run))  # the same stop as `hub run`

@@ -28,17 +28,15 @@ import re
 import time
 from collections.abc import Iterable
 
-from aiokafka import TopicPartition
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-
-from connectors.kafka import FEED_PARTITIONS, create_topics
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
+from bus.ports import FEED_PARTITIONS
+from bus.records import TopicPartition
 from hub.delivery.feeds import topic_pattern
 from schemas.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 RETRY_PARTITIONS = FEED_PARTITIONS
-ASSIGNORS = (RangePartitionAssignor,)
+RANGE = True  # the consumer's range assignment (module docstring)
 RECREATE_TIMEOUT_S = 30.0
 
 
@@ -59,7 +57,7 @@ def retry_partition(origin_partition: int) -> int:
 
 async def ensure_retry_topic(bootstrap: str, topic: str, groups: Iterable[str]) -> None:
     """Create the retry topic with ``RETRY_PARTITIONS``; fix an old one (module docstring)."""
-    await create_topics(bootstrap, [topic], RETRY_PARTITIONS)
+    await KafkaAdmin(bootstrap).create_topics([topic], RETRY_PARTITIONS)
     tps = await _visible_partitions(bootstrap, topic)
     if len(tps) == RETRY_PARTITIONS:
         return
@@ -69,7 +67,7 @@ async def ensure_retry_topic(bootstrap: str, topic: str, groups: Iterable[str]) 
             "still holds pending retries: let an older hub drain it, or move its records and delete it"
         )
     log.warning("recreating drained retry topic %s with %d partitions", topic, RETRY_PARTITIONS)
-    await bus.delete_topic(bootstrap, topic)
+    await KafkaAdmin(bootstrap).delete_topic(topic)
     await _recreate(bootstrap, topic)
 
 
@@ -81,18 +79,19 @@ async def _visible_partitions(bootstrap: str, topic: str) -> list[TopicPartition
     """
     deadline = time.monotonic() + RECREATE_TIMEOUT_S
     while True:
-        tps = await bus.partitions(bootstrap, names=[topic])
+        tps = await KafkaAdmin(bootstrap).partitions(names=[topic])
         if tps or time.monotonic() > deadline:
             return tps
         await asyncio.sleep(0.1)
 
 
 async def _drained(bootstrap: str, tps: list[TopicPartition], groups: Iterable[str]) -> bool:
+    admin = KafkaAdmin(bootstrap)
     done: dict[TopicPartition, int] = {}
     for group in groups:
-        for tp, offset in (await bus.committed(bootstrap, group)).items():
+        for tp, offset in (await admin.committed([group]))[group].items():
             done[tp] = max(done.get(tp, 0), offset)
-    bounds = await bus.bounds(bootstrap, tps)
+    bounds = await admin.bounds(tps)
     return all(first == end or done.get(tp, 0) >= end for tp, (first, end) in bounds.items())
 
 
@@ -100,8 +99,8 @@ async def _recreate(bootstrap: str, topic: str) -> None:
     """Kafka deletes asynchronously: create again until the new topic has the right count."""
     deadline = time.monotonic() + RECREATE_TIMEOUT_S
     while time.monotonic() < deadline:
-        await create_topics(bootstrap, [topic], RETRY_PARTITIONS)
-        if len(await bus.partitions(bootstrap, names=[topic])) == RETRY_PARTITIONS:
+        await KafkaAdmin(bootstrap).create_topics([topic], RETRY_PARTITIONS)
+        if len(await KafkaAdmin(bootstrap).partitions(names=[topic])) == RETRY_PARTITIONS:
             return
         await asyncio.sleep(0.2)
     raise RetryTopicMismatch(f"retry topic {topic} was deleted but could not be recreated")
@@ -110,13 +109,13 @@ async def _recreate(bootstrap: str, topic: str) -> None:
 async def misaligned_feeds(bootstrap: str, feeds: Iterable[str]) -> list[str]:
     """Feed topics whose partition count differs from the retry topic's (logged, not fatal)."""
     counts: dict[str, int] = {}
-    for tp in await bus.partitions(bootstrap, pattern=topic_pattern(feeds)):
+    for tp in await KafkaAdmin(bootstrap).partitions(pattern=topic_pattern(feeds)):
         counts[tp.topic] = counts.get(tp.topic, 0) + 1
     return sorted(topic for topic, count in counts.items() if count != RETRY_PARTITIONS)
 
 
 __all__ = [
-    "ASSIGNORS",
+    "RANGE",
     "RETRY_PARTITIONS",
     "RetryTopicMismatch",
     "ensure_retry_topic",

@@ -3,60 +3,17 @@
 A job is made from a feed record (first delivery) or from a record of the subscription's retry
 topic (a later scheduled attempt, a parked event, or a redelivery from the dead letters). The
 retry and dead-letter topics carry the original CloudEvent headers plus ``hub-*`` headers that
-say where the event came from and how far its delivery got, so a restarted hub resumes there.
+say where the event came from and how far its delivery got (``bus.headers``), so a restarted hub
+resumes there. ``Record`` is the bus's consumed record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from bus.headers import Headers
+from bus.records import Record
 from schemas.events import ChangeEvent
-
-Headers = tuple[tuple[str, bytes], ...]
-HUB_HEADER_PREFIX = "hub-"
-ORIGIN = "hub-origin"
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """The parts of a consumed Kafka record the delivery engine uses (decoupled from aiokafka)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Headers
-    timestamp_ms: int = 0
-
-    @classmethod
-    def of(cls, message: Any) -> Record:
-        """From an aiokafka ``ConsumerRecord``."""
-        headers = tuple((name, bytes(value or b"")) for name, value in message.headers or ())
-        return cls(
-            message.topic,
-            message.partition,
-            message.offset,
-            message.key,
-            message.value,
-            headers,
-            message.timestamp,
-        )
-
-    @property
-    def tp(self) -> tuple[str, int]:
-        return (self.topic, self.partition)
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value.decode()
-        return None
-
-    def event_headers(self) -> Headers:
-        """The original headers, without the hub's bookkeeping."""
-        return tuple(h for h in self.headers if not h[0].startswith(HUB_HEADER_PREFIX))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,13 @@ from typing import TypeVar
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
+from bus import headers
 from hub.delivery.failures import PushError
 from hub.delivery.job import Headers, Job, Origin, Record
 from schemas.errors import DeliveryError
 
 T = TypeVar("T")
 
-STAGE = "hub-retry-stage"
-DUE_MS = "hub-retry-due-ms"
-ATTEMPTS = "hub-attempts"
-PARKED = "hub-parked"
-LAST_ERROR = "hub-last-error"
 LONG_JITTER = 0.1  # up to +10% on scheduled delays, so a recovered endpoint is not stampeded
 
 
@@ -95,15 +91,15 @@ def next_due(
 def retry_headers(job: Job, *, stage: int, due: float, parked: bool = False) -> Headers:
     """The retry-topic headers of ``job``: its CloudEvent headers plus where delivery stands."""
     marks = [
-        (STAGE, str(stage).encode()),
-        (DUE_MS, str(int(due * 1000)).encode()),
-        (ATTEMPTS, str(job.attempts).encode()),
-        ("hub-origin", job.origin.render().encode()),
+        (headers.RETRY_STAGE, headers.integer(stage)),
+        (headers.RETRY_DUE_MS, headers.millis(due)),
+        (headers.ATTEMPTS, headers.integer(job.attempts)),
+        (headers.ORIGIN, headers.text(job.origin.render())),
     ]
     if parked:
-        marks.append((PARKED, b"1"))
+        marks.append((headers.PARKED, b"1"))
     if job.last_error:
-        marks.append((LAST_ERROR, job.last_error[:500].encode()))
+        marks.append((headers.LAST_ERROR, headers.text(job.last_error, 500)))
     return (*job.record.event_headers(), *marks)
 
 
@@ -119,11 +115,11 @@ class RetryMarks:
 def read_marks(record: Record) -> RetryMarks:
     """The progress a retry-topic record carries (missing headers: a fresh first attempt)."""
     return RetryMarks(
-        stage=int(record.header(STAGE) or 0),
-        due=int(record.header(DUE_MS) or 0) / 1000,
-        attempts=int(record.header(ATTEMPTS) or 0),
-        origin=Origin.parse(record.header("hub-origin"), record),
-        last_error=record.header(LAST_ERROR),
+        stage=headers.read_integer(record.header(headers.RETRY_STAGE)),
+        due=headers.read_millis(record.header(headers.RETRY_DUE_MS)),
+        attempts=headers.read_integer(record.header(headers.ATTEMPTS)),
+        origin=Origin.parse(record.header(headers.ORIGIN), record),
+        last_error=record.header(headers.LAST_ERROR),
     )
 
 

@@ -28,16 +28,17 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
-
-from hub.delivery import bus, copartition, retry
-from hub.delivery.dead_letter import dead_letter_headers
+from bus import headers
+from bus.admin import KafkaAdmin
+from bus.consumer import KafkaConsumer
+from bus.ports import Consumer, Producer
+from bus.records import TopicPartition
+from hub.delivery import copartition, retry
+from hub.delivery.dead_letter import DLQ_PARTITIONS, dead_letter_headers
 from hub.delivery.dispatch import Dispatcher
 from hub.delivery.health import Health, Transition
-from hub.delivery.job import ORIGIN, Job, Origin, Record
+from hub.delivery.job import Job, Origin, Record
 from hub.delivery.log import DeliveryLog
 from hub.delivery.parking import RetryKeys
 from hub.delivery.scheduler import Scheduler
@@ -71,7 +72,7 @@ class SinkContext:
     """What a sink takes from its process (shared by all the process's sinks)."""
 
     bootstrap: str
-    producer: AIOKafkaProducer
+    producer: Producer
     log: DeliveryLog
     units: AdminUnitIndex
     change_state: StateChange
@@ -84,7 +85,7 @@ class _Lane:
     """The sink's consumer (feeds and retry topic), the offsets it read that are not resolved
     yet, and the catch-up of its retry partitions after each assignment."""
 
-    def __init__(self, name: str, consumer: AIOKafkaConsumer, retry_topic: str) -> None:
+    def __init__(self, name: str, consumer: Consumer, retry_topic: str) -> None:
         self.name = name
         self.consumer = consumer
         self.retry_topic = retry_topic
@@ -115,27 +116,29 @@ class _Lane:
             return
         try:
             await self.consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
-        except KafkaError as exc:  # a rebalance: the new owner re-reads from the last commit
+        except BusError as exc:  # a rebalance: the new owner re-reads from the last commit
             log.warning("%s commit failed (%s); those records will be re-read", self.name, exc)
             return
         self.tracker.committed(offsets)
 
 
-class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+class _Revocations:
+    """The sink's ``bus.ports.RebalanceListener``."""
+
     def __init__(self, lane: _Lane, flush: Callable[[], Awaitable[None]], keys: RetryKeys) -> None:
         self.lane = lane
         self.flush = flush
         self.keys = keys
 
-    async def on_partitions_revoked(self, revoked: Any) -> None:
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         await self.flush()
         await self.lane.commit()
         gone = [(tp.topic, tp.partition) for tp in revoked]
         self.lane.tracker.forget(gone)
         self.keys.forget(gone)  # their new owner reads their retries and parks behind them
 
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.lane.assigned(list(assigned))
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.lane.assigned(assigned)
 
 
 class Sink:
@@ -165,12 +168,10 @@ class Sink:
     async def run(self) -> None:
         """Deliver until cancelled or until the subscription is disabled (then return)."""
         sid = self.subscription.id
-        consumer = bus.group_consumer(
-            self.ctx.bootstrap, feed_group(sid), partition_assignment_strategy=copartition.ASSIGNORS
-        )
+        consumer = KafkaConsumer(self.ctx.bootstrap, feed_group(sid), range_assignment=copartition.RANGE)
         lane = self._lane = _Lane("feeds+retry", consumer, self.retry_topic)
         pattern = copartition.subscription_pattern(self.subscription.feeds, self.retry_topic)
-        consumer.subscribe(pattern=pattern, listener=_Revocations(lane, self.ctx.log.flush, self.keys))
+        consumer.subscribe(pattern, _Revocations(lane, self.ctx.log.flush, self.keys))
         try:
             await self._prepare_topics()
             await self._start(lane)
@@ -180,7 +181,7 @@ class Sink:
 
     async def _prepare_topics(self) -> None:
         sid, bootstrap = self.subscription.id, self.ctx.bootstrap
-        await bus.ensure_topics(bootstrap, [self.dlq_topic])
+        await KafkaAdmin(bootstrap).create_topics([self.dlq_topic], DLQ_PARTITIONS)
         await copartition.ensure_retry_topic(bootstrap, self.retry_topic, [retry_group(sid), feed_group(sid)])
         misaligned = await copartition.misaligned_feeds(bootstrap, self.subscription.feeds)
         if misaligned:
@@ -197,7 +198,7 @@ class Sink:
     async def _start(self, lane: _Lane) -> None:
         try:
             await lane.consumer.start()
-        except KafkaError as exc:
+        except BusError as exc:
             raise BusError(f"sink {self.subscription.id} cannot start: {exc}") from exc
 
     async def _run_until_stopped(self, lane: _Lane) -> None:
@@ -250,7 +251,7 @@ class Sink:
                     await self._accept_feed(lane, record)
             try:
                 await lane.catch_up()
-            except KafkaError as exc:
+            except BusError as exc:
                 raise BusError(f"sink {self.subscription.id} cannot read its retry offsets: {exc}") from exc
 
     async def _poll(self, lane: _Lane) -> list[Record]:
@@ -258,9 +259,9 @@ class Sink:
             await asyncio.sleep(0.02)
         try:
             batch = await lane.consumer.getmany(timeout_ms=POLL_MS, max_records=500)
-        except KafkaError as exc:
+        except BusError as exc:
             raise BusError(f"sink {self.subscription.id} {lane.name} read failed: {exc}") from exc
-        return [Record.of(m) for messages in batch.values() for m in messages]
+        return [record for records in batch.values() for record in records]
 
     async def _take(self, lane: _Lane, record: Record) -> ChangeEvent | None:
         """Track the record and decode its event; an undecodable one is dead-lettered (None)."""
@@ -302,13 +303,13 @@ class Sink:
         self.scheduler.submit(job)
 
     async def _dead_letter_raw(self, lane: _Lane, record: Record, reason: str) -> None:
-        headers = [
+        marks = [
             *record.headers,
-            ("hub-dlq-reason", b"undecodable"),
-            ("hub-dlq-error", reason[:1000].encode()),
-            (ORIGIN, Origin(record.topic, record.partition, record.offset).render().encode()),
+            (headers.DLQ_REASON, b"undecodable"),
+            (headers.DLQ_ERROR, headers.text(reason, 1000)),
+            (headers.ORIGIN, Origin(record.topic, record.partition, record.offset).render().encode()),
         ]
-        await self._produce(self.dlq_topic, record.key, record.value or b"", headers)
+        await self._produce(self.dlq_topic, record.key, record.value or b"", marks)
         lane.tracker.resolve(record.tp, record.offset)
 
     # ---- the dispatcher's outlet -----------------------------------------------------------
@@ -323,13 +324,13 @@ class Sink:
 
     async def to_retry(self, job: Job, *, stage: int, due: float, parked: bool = False) -> None:
         self.keys.add(job)
-        headers = retry.retry_headers(job, stage=stage, due=due, parked=parked)
+        marks = retry.retry_headers(job, stage=stage, due=due, parked=parked)
         partition = copartition.retry_partition(job.origin.partition)
-        await self._produce(self.retry_topic, job.record.key, job.record.value, list(headers), partition)
+        await self._produce(self.retry_topic, job.record.key, job.record.value, list(marks), partition)
 
     async def to_dead_letters(self, job: Job, reason: str, error: str, status_code: int | None) -> None:
-        headers = dead_letter_headers(job, reason, error, status_code)
-        await self._produce(self.dlq_topic, job.record.key, job.record.value, list(headers))
+        marks = dead_letter_headers(job, reason, error, status_code)
+        await self._produce(self.dlq_topic, job.record.key, job.record.value, list(marks))
 
     async def change_state(self, transition: Transition) -> None:
         await self.ctx.change_state(self.subscription.id, transition)
@@ -342,13 +343,10 @@ class Sink:
         topic: str,
         key: bytes | None,
         value: bytes | None,
-        headers: list[Any],
+        marks: list[headers.Header],
         partition: int | None = None,
     ) -> None:
-        try:
-            await self.ctx.producer.send_and_wait(topic, value, key=key, headers=headers, partition=partition)
-        except KafkaError as exc:
-            raise BusError(f"cannot write to {topic}: {exc}") from exc
+        await self.ctx.producer.send_and_wait(topic, value, key=key, headers=marks, partition=partition)
 
 
 __all__ = ["Sink", "SinkContext", "feed_group", "retry_group"]

@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 
 import httpx
 
+from bus.producer import KafkaProducer
 from hub.access import admission
-from hub.delivery import bus, replay
+from hub.delivery import replay
 from hub.delivery.endpoint_safety import EndpointPolicy, safe_client
 from hub.delivery.health import Health, Transition
 from hub.delivery.log import DeliveryLog
@@ -88,9 +89,9 @@ class Supervisor:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
-        bootstrap = bus.bootstrap_servers(self.settings)
-        producer = bus.producer(bootstrap)
-        await bus.start(producer)
+        bootstrap = self.settings.kafka_address()
+        producer = KafkaProducer(bootstrap)
+        await producer.start()
         delivery_log = DeliveryLog(self.store)
         self.sink_context = SinkContext(bootstrap, producer, delivery_log, self.units, self._change_state)
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from hub.devstack.process import ServiceState, child_exited, live_state, pick_ports, spawn, tail, terminate
 from hub.settings import REPO_ROOT, Settings
-from schemas.errors import LocalServiceError
+from schemas.errors import BusError, LocalServiceError
 
 POM = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
 MARKER = "kafka.Kafka"
 DEFAULT_PORT = 19092
 READY_TIMEOUT_S = 90.0
+PROBE_TIMEOUT_S = 3.0
 
 LOG4J2 = """\
 status = warn
@@ -128,22 +129,19 @@ def format_storage(home: Path, libs: Path, config: Path) -> None:
 
 async def wait_ready(bootstrap: str, state: ServiceState, log: Path) -> None:
     """Poll metadata until the broker answers; fail fast if the process died."""
-    from aiokafka.admin import AIOKafkaAdminClient
+    from bus import CLIENT_LOGGER
+    from bus.admin import KafkaAdmin
 
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refusals are expected here
+    logging.getLogger(CLIENT_LOGGER).setLevel(logging.CRITICAL)  # refusals are expected here
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if child_exited(state.pid):
             raise LocalServiceError(f"Kafka exited during start-up; last log lines:\n{tail(log)}")
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         try:
-            await admin.start()
-            await admin.list_topics()
+            await KafkaAdmin(bootstrap).probe(PROBE_TIMEOUT_S)
             return
-        except Exception:  # any failure here means "not ready yet"
+        except BusError:  # not ready yet
             await asyncio.sleep(0.3)
-        finally:
-            await admin.close()
     raise LocalServiceError(
         f"Kafka did not answer metadata requests within {READY_TIMEOUT_S:.0f}s; log:\n{tail(log)}"
     )

@@ -26,10 +26,8 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from importlib.metadata import version
-from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-from aiokafka.errors import KafkaError
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -42,6 +40,9 @@ from prometheus_client import (
     start_http_server,
 )
 from prometheus_client.gc_collector import GCCollector
+
+from bus.ports import Consumer
+from schemas.errors import BusError
 
 # The *_created series would double the output, and no dashboard reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -116,8 +117,8 @@ def set_consumer_lag(subscription_id: str, records: int) -> None:
     CONSUMER_LAG.labels(subscription_id).set(records)
 
 
-async def measure_consumer_lag(subscription_id: str, consumer: Any) -> None:
-    """Records between what ``consumer`` (an aiokafka consumer) read and each partition's end.
+async def measure_consumer_lag(subscription_id: str, consumer: Consumer) -> None:
+    """Records between what ``consumer`` (a ``bus`` consumer) read and each partition's end.
 
     Only partitions it has fetched from count (their end is known from the last fetch, so this
     asks the broker nothing); a partition revoked meanwhile is skipped.
@@ -129,7 +130,7 @@ async def measure_consumer_lag(subscription_id: str, consumer: Any) -> None:
             continue
         try:
             behind += max(end - await consumer.position(tp), 0)
-        except KafkaError:
+        except BusError:
             continue
     CONSUMER_LAG.labels(subscription_id).set(behind)
 

@@ -2,23 +2,21 @@
 
 Each probe is bounded by ``timeout_s`` and raises a 503 error naming what failed, so ``/readyz``
 takes a process out of rotation instead of letting every request fail, and ``hub status`` can
-say which dependency is down. aiokafka's and SQLAlchemy's errors are translated here.
+say which dependency is down. The bus's and SQLAlchemy's errors are translated here.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
 from hub.settings import Settings
 from hub.store.base import Store
 from hub.store.connector_runtime import StoreUnavailable
-from schemas.errors import ConfigurationError, HubError
+from schemas.errors import BusError, ConfigurationError, HubError
 
 PROBE_TIMEOUT_S = 3.0
 
@@ -45,18 +43,13 @@ async def check_store(store: Store, timeout_s: float = PROBE_TIMEOUT_S) -> None:
 async def check_broker(settings: Settings, timeout_s: float = PROBE_TIMEOUT_S) -> None:
     """Connect and read the cluster's metadata (which is what every client does first)."""
     try:
-        bootstrap = bus.bootstrap_servers(settings)
+        bootstrap = settings.kafka_address()
     except ConfigurationError as exc:
         raise BrokerUnavailable(exc.message) from exc
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000))
     try:
-        async with asyncio.timeout(timeout_s):
-            await admin.start()
-            await admin.describe_cluster()
-    except (KafkaError, OSError, TimeoutError) as exc:
-        raise BrokerUnavailable(f"the Kafka broker at {bootstrap} does not answer ({exc!r})") from exc
-    finally:
-        await admin.close()
+        await KafkaAdmin(bootstrap).probe(timeout_s)
+    except BusError as exc:
+        raise BrokerUnavailable(exc.message) from exc
 
 
 __all__ = ["BrokerUnavailable", "StoreUnavailable", "check_broker", "check_store"]

@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.delivery import bus, dead_letter
+from bus.admin import KafkaAdmin
+from hub.delivery import dead_letter
 from hub.delivery.feeds import topic_pattern
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
@@ -91,7 +92,7 @@ class StatusLookup:
     async def _from_kafka(
         self, subscriptions: Sequence[Subscription]
     ) -> tuple[dict[str, int], dict[str, int]]:
-        bootstrap = bus.bootstrap_servers(self.settings)
+        bootstrap = self.settings.kafka_address()
         lag = await consumer_lag(bootstrap, subscriptions)
         letters = await asyncio.gather(
             *(dead_letter.list_dead_letters(bootstrap, sub.id) for sub in subscriptions)
@@ -124,7 +125,9 @@ async def consumer_lag(bootstrap: str, subscriptions: Sequence[Subscription]) ->
         return {}
     wanted = {sub.id: re.compile(topic_pattern(sub.feeds)) for sub in subscriptions}
     read = "|".join(f"(?:{pattern.pattern})" for pattern in wanted.values())
-    bounds = await kafka_reads.partition_bounds(bootstrap, await bus.partitions(bootstrap, pattern=read))
+    bounds = await kafka_reads.partition_bounds(
+        bootstrap, await KafkaAdmin(bootstrap).partitions(pattern=read)
+    )
     groups = {sub.id: feed_group(sub.id) for sub in subscriptions}
     committed = await kafka_reads.committed_offsets(bootstrap, list(groups.values()))
     lag = {}

@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import TopicPartition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.delivery import bus
+from bus.records import TopicPartition
 from hub.delivery.job import Record
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
@@ -124,7 +123,7 @@ class TraceLookup:
     async def _read_kafka(
         self, routed: list[RoutedEvent], groups: list[str]
     ) -> tuple[dict[Address, tuple[Record, ChangeEvent]], dict[str, dict[TopicPartition, int]]]:
-        bootstrap = bus.bootstrap_servers(self.settings)
+        bootstrap = self.settings.kafka_address()
         events = await kafka_reads.read_events(bootstrap, [_address(row) for row in routed])
         tps = {TopicPartition(row.topic, row.partition) for row in routed}
         return events, await kafka_reads.committed_offsets(bootstrap, groups, tps)

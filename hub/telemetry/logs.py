@@ -20,6 +20,8 @@ from typing import Any
 
 from opentelemetry import trace
 
+from bus import CLIENT_LOGGER
+
 MASK = "***"
 _PATTERNS = [
     (
@@ -79,5 +81,5 @@ def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for chatty in ("aiokafka", "httpx", "httpcore", "alembic"):  # per request/rebalance/migration: noise
+    for chatty in (CLIENT_LOGGER, "httpx", "httpcore", "alembic"):  # per request/rebalance/migration: noise
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

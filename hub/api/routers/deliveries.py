@@ -23,7 +23,7 @@ from hub.access.resources import check_delivery_query, check_subscription
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
-from hub.delivery import bus, dead_letter
+from hub.delivery import dead_letter
 from hub.delivery.dead_letter import DeadLetter
 from hub.store import deliveries
 from hub.store import subscriptions as stored
@@ -158,7 +158,7 @@ async def list_dead_letters(
     subscription_id: SubscriptionId, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
 ) -> DeadLetterPage:
     await asyncio.to_thread(check_subscription, store, principal, "read", subscription_id, "delivery")
-    items = await dead_letter.list_dead_letters(bus.bootstrap_servers(settings), subscription_id)
+    items = await dead_letter.list_dead_letters(settings.kafka_address(), subscription_id)
     return DeadLetterPage(items=items)
 
 
@@ -173,7 +173,7 @@ async def redeliver(
 ) -> Redelivered:
     await asyncio.to_thread(check_subscription, store, principal, "replay", subscription_id, "delivery")
     select = None if body is None or body.ids is None else set(body.ids)
-    done = await dead_letter.redeliver(bus.bootstrap_servers(settings), subscription_id, select=select)
+    done = await dead_letter.redeliver(settings.kafka_address(), subscription_id, select=select)
     entry = {"redelivered": [item.id for item in done]}
     await asyncio.to_thread(
         auditor.record, "subscription.redeliver", "subscription", subscription_id, after=entry
