@@ -19,7 +19,7 @@ from bus.errors import GroupBusy
 from bus.headers import Header
 from bus.ports import FEED_PARTITIONS, Ack, RebalanceListener
 from bus.producer import ACK_TIMEOUT_S, wait_acknowledged
-from bus.records import Record, TopicPartition
+from bus.records import Record, Sent, TopicPartition
 from schemas.errors import BusError
 from schemas.events.kafka_codec import KafkaMessage
 
@@ -106,8 +106,9 @@ class MemoryProducer:
         key: bytes | None = None,
         headers: Sequence[Header] = (),
         partition: int | None = None,
-    ) -> None:
-        self.broker.append(topic, value, key, headers, partition)
+    ) -> Sent:
+        record = self.broker.append(topic, value, key, headers, partition)
+        return Sent(record.partition, record.offset, record.timestamp_ms)
 
 
 class MemoryConsumer:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from bus.headers import Header
-from bus.records import Bounds, Offsets, Record, TopicPartition
+from bus.records import Bounds, Offsets, Record, Sent, TopicPartition
 from schemas.events.kafka_codec import KafkaMessage
 
 Ack = asyncio.Future[Any]
@@ -32,7 +32,7 @@ class Producer(Protocol):
         key: bytes | None = None,
         headers: Sequence[Header] = (),
         partition: int | None = None,
-    ) -> None: ...
+    ) -> Sent: ...
 
 
 class RebalanceListener(Protocol):

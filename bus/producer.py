@@ -17,6 +17,7 @@ from bus.admin import KafkaAdmin
 from bus.errors import translated
 from bus.headers import Header
 from bus.ports import Ack
+from bus.records import Sent
 from schemas.errors import BusError
 from schemas.events.kafka_codec import KafkaMessage
 
@@ -98,12 +99,13 @@ class KafkaProducer:
         key: bytes | None = None,
         headers: Sequence[Header] = (),
         partition: int | None = None,
-    ) -> None:
+    ) -> Sent:
         """Send one record and wait for its acknowledgement."""
         with translated(f"cannot write to {topic}"):
-            await self._producer.send_and_wait(
+            meta = await self._producer.send_and_wait(
                 topic, value, key=key, headers=list(headers), partition=partition
             )
+        return Sent(meta.partition, meta.offset, meta.timestamp)
 
 
 async def wait_acknowledged(acks: Sequence[Ack], timeout_s: float) -> None:

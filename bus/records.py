@@ -53,7 +53,15 @@ class Record:
         return without_hub(self.headers)
 
 
+class Sent(NamedTuple):
+    """Where an acknowledged record was written."""
+
+    partition: int
+    offset: int
+    timestamp_ms: int
+
+
 Offsets = dict[TopicPartition, int]
 Bounds = dict[TopicPartition, tuple[int, int]]  # (first kept offset, next offset to be written)
 
-__all__ = ["Bounds", "Offsets", "Record", "TopicPartition"]
+__all__ = ["Bounds", "Offsets", "Record", "Sent", "TopicPartition"]

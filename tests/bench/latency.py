@@ -30,7 +30,7 @@ from typing import Any
 import psycopg
 from aiokafka import AIOKafkaProducer
 
-from connectors import kafka
+from bus.admin import KafkaAdmin
 from connectors.positions import MemoryPositions
 from connectors.status import TaskState
 from connectors.task import ConnectorTask
@@ -68,7 +68,9 @@ async def _measure(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> lis
         config, bootstrap=d.bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract
     )
     twin = f"bench.{d.domain}.rtt"
-    await kafka.create_topics(d.bootstrap, [twin])  # early: its leaders are elected by the time it is used
+    await KafkaAdmin(d.bootstrap).create_topics(
+        [twin]
+    )  # early: its leaders are elected by the time it is used
     task.start()
     try:
         await _until(lambda: task.status.state == TaskState.RUNNING, "the connector to run")

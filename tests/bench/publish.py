@@ -19,7 +19,8 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
-from connectors import kafka
+from bus import producer as kafka
+from bus.admin import KafkaAdmin
 from connectors.publisher import Publisher
 from connectors.source import Change
 from schemas.events import Op
@@ -53,8 +54,8 @@ def changes(count: int) -> list[Change]:
 async def run(bootstrap: str, sizes: Sizes, run_id: str) -> list[Measurement]:
     config = parcels.cdc_config("dbname=unused", f"{run_id}p")
     twin = f"{config.feeds[0].topic}.raw"
-    await kafka.create_topics(bootstrap, [twin])  # early: its leaders are elected by the time it is used
-    producer = kafka.FeedProducer(bootstrap, f"bench-{run_id}-publisher")
+    await KafkaAdmin(bootstrap).create_topics([twin])  # early: its leaders are elected by the time it is used
+    producer = kafka.KafkaProducer(bootstrap, f"bench-{run_id}-publisher")
     await producer.start()
     try:
         publisher = Publisher(config, producer, parcels.parcel_contract)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from connectors.kafka import FeedProducer
+from bus.producer import KafkaProducer
 from connectors.postgres import PostgresCdcConfig
 from connectors.publisher import Publisher
 from hub.routing import decide
@@ -50,7 +50,7 @@ async def run(sizes: Sizes, run_id: str) -> list[Measurement]:
 
 async def _records(config: PostgresCdcConfig, count: int) -> list[KafkaMessage]:
     """The Kafka records the publisher builds for ``count`` parcel changes (nothing is sent)."""
-    producer = FeedProducer(UNREACHABLE, "unused")
+    producer = KafkaProducer(UNREACHABLE, "unused")
     try:
         publisher = Publisher(config, producer, parcels.parcel_contract)
         return [publisher.record(change).message for change in publish.changes(count)]

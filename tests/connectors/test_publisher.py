@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bus.producer import KafkaProducer
 from connectors.config import TableFeed
 from connectors.contracts import BuiltinContracts, ContractCheck
-from connectors.kafka import FeedProducer
 from connectors.publisher import QUARANTINE_CODE_HEADER, Publisher
 from connectors.source import Change
 from schemas.events import ChangePayload, Op
@@ -45,7 +45,7 @@ async def record(
     row: dict[str, Any], contracts: ContractCheck | None = None, **changes: Any
 ) -> tuple[str, dict[str, bytes], Any]:
     config = MemoryConfig(name="land-db", kind="memory", database="d", feeds=[FEED])
-    producer = FeedProducer("127.0.0.1:1", "never-started")
+    producer = KafkaProducer("127.0.0.1:1", "never-started")
     try:
         made = Publisher(config, producer, contracts or BuiltinContracts()).record(change(row, **changes))
     finally:

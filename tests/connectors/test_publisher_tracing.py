@@ -10,8 +10,8 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from bus.producer import KafkaProducer
 from connectors.contracts import BuiltinContracts
-from connectors.kafka import FeedProducer
 from connectors.publisher import Publisher
 from connectors.source import Change
 from hub.settings import Settings
@@ -38,7 +38,7 @@ async def spans_of(
     """The record's headers and its ended capture and send spans."""
     exporter.clear()
     config = MemoryConfig(name="land-db", kind="memory", database="d", feeds=[FEED])
-    producer = FeedProducer("127.0.0.1:1", "never-started")
+    producer = KafkaProducer("127.0.0.1:1", "never-started")
     try:
         made = Publisher(config, producer, BuiltinContracts()).record(captured)
     finally:

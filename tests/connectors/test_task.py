@@ -15,8 +15,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from bus.producer import KafkaProducer
 from connectors.config import TableFeed
-from connectors.kafka import FeedProducer
 from connectors.positions import LeaseLost, MemoryPositions
 from connectors.publisher import QUARANTINE_CODE_HEADER
 from connectors.status import TaskState
@@ -156,7 +156,7 @@ async def test_nothing_is_committed_while_kafka_refuses_to_acknowledge(
         await admin.create_topics([NewTopic(feed_topic, 1, 1, topic_configs={"max.message.bytes": "100"})])
         await db.insert(TABLE, items(range(1, 4)))
         positions = MemoryPositions()
-        task = run(positions, producer_factory=lambda b, c: FeedProducer(b, c, ack_timeout_s=1))
+        task = run(positions, producer_factory=lambda b, c: KafkaProducer(b, c, ack_timeout_s=1))
         await eventually(lambda: task.status.restarts >= 1, what="a restart after the refused produce")
         assert task.status.last_error is not None and task.status.last_error.code == "bus_error"
         assert positions.saved == {} and db.commits == []

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiokafka import TopicPartition
 
+from bus.consumer import KafkaConsumer
+from bus.records import TopicPartition
 from hub.access.audit import CE_TYPE, AuditExporter
 from hub.access.principals import OrganisationSpec
 from hub.access.service import AccessService
 from hub.access.tokens import TokenSpec
-from hub.delivery import bus
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -32,7 +32,7 @@ def store(settings: Settings) -> Iterator[Store]:
 
 
 async def read_all(bootstrap: str, topic: str) -> list[Any]:
-    consumer = bus.reader(bootstrap)
+    consumer = KafkaConsumer(bootstrap)
     await consumer.start()
     try:
         partition = TopicPartition(topic, 0)

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hub.delivery import bus
+from bus import headers
+from bus.producer import KafkaProducer
+from bus.reads import read_topics
 from hub.settings import Settings
 from hub.store import deliveries
 from hub.store import subscriptions as stored
@@ -139,12 +141,16 @@ def _event(event_id: str) -> ChangeEvent:
 
 
 async def _dead_letter(bootstrap: str, sid: str, events: list[ChangeEvent]) -> None:
-    producer = bus.producer(bootstrap)
+    producer = KafkaProducer(bootstrap)
     await producer.start()
     try:
         for event in events:
             message = to_kafka(event)
-            marks = [("hub-dlq-reason", b"push_rejected"), ("hub-dlq-status", b"400"), ("hub-attempts", b"1")]
+            marks = [
+                (headers.DLQ_REASON, b"push_rejected"),
+                (headers.DLQ_STATUS, b"400"),
+                (headers.ATTEMPTS, b"1"),
+            ]
             await producer.send_and_wait(
                 dlq_topic(sid), message.value, key=message.key, headers=message.headers + marks
             )
@@ -153,6 +159,4 @@ async def _dead_letter(bootstrap: str, sid: str, events: list[ChangeEvent]) -> N
 
 
 async def _retry_topic_ids(bootstrap: str, sid: str) -> list[str]:
-    from hub.delivery.dead_letter import _read_all
-
-    return [r.header("ce_id") or "" for r in await _read_all(bootstrap, retry_topic(sid))]
+    return [r.header("ce_id") or "" for r in await read_topics(bootstrap, [retry_topic(sid)])]

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from connectors.kafka import FEED_PARTITIONS
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
+from bus.ports import FEED_PARTITIONS, Producer
+from bus.producer import KafkaProducer
 from hub.delivery.supervisor import Supervisor, SupervisorOptions
 from hub.portal.receiver import create_receiver_app
 from hub.settings import Settings
@@ -82,7 +82,7 @@ class Deployment:
     store: Store
     bootstrap: str
     domain: str
-    producer: AIOKafkaProducer
+    producer: Producer
     stack: AsyncExitStack
     supervisor: Supervisor | None = None
     _positions: dict[str, int] = field(default_factory=dict)
@@ -124,10 +124,8 @@ class Deployment:
         )
 
     async def publish(self, *events: ChangeEvent) -> None:
-        for event in events:
-            message = to_kafka(event)
-            await self.producer.send(self.topic, message.value, key=message.key, headers=message.headers)
-        await self.producer.flush()
+        acks = [await self.producer.send(self.topic, to_kafka(event)) for event in events]
+        await self.producer.acknowledged(acks)
 
     @asynccontextmanager
     async def hub(self, **options: Any) -> AsyncIterator[Supervisor]:
@@ -161,8 +159,8 @@ async def deployment(settings: Settings, bootstrap: str, unique: str) -> AsyncIt
     await asyncio.to_thread(migrate.upgrade, url)
     store = Store(url)
     domain = f"t{unique}"
-    await bus.ensure_topics(bootstrap, [f"gov.{domain}.birth.v1"], partitions=FEED_PARTITIONS)
-    producer = bus.producer(bootstrap)
+    await KafkaAdmin(bootstrap).create_topics([f"gov.{domain}.birth.v1"], FEED_PARTITIONS)
+    producer = KafkaProducer(bootstrap)
     await producer.start()
     async with AsyncExitStack() as stack:
         try:

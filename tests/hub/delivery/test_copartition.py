@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from connectors.kafka import create_topics
-from hub.delivery import bus, copartition
+from bus.admin import KafkaAdmin
+from bus.producer import KafkaProducer
+from hub.delivery import copartition
 from hub.delivery.supervisor import Supervisor
 from schemas.naming import retry_topic
 from tests.hub.delivery.harness import Deployment, Portal, by_key
@@ -91,17 +92,17 @@ async def test_an_empty_retry_topic_with_another_partition_count_is_recreated(
     kafka_bootstrap: str, unique: str
 ) -> None:
     topic = retry_topic(f"old-{unique}")
-    await create_topics(kafka_bootstrap, [topic], 3)
+    await KafkaAdmin(kafka_bootstrap).create_topics([topic], 3)
     await copartition.ensure_retry_topic(kafka_bootstrap, topic, [])
-    assert len(await bus.partitions(kafka_bootstrap, names=[topic])) == copartition.RETRY_PARTITIONS
+    assert len(await KafkaAdmin(kafka_bootstrap).partitions(names=[topic])) == copartition.RETRY_PARTITIONS
 
 
 async def test_a_retry_topic_with_pending_records_and_another_count_is_refused(
     kafka_bootstrap: str, unique: str
 ) -> None:
     topic = retry_topic(f"busy-{unique}")
-    await create_topics(kafka_bootstrap, [topic], 3)
-    producer = bus.producer(kafka_bootstrap)
+    await KafkaAdmin(kafka_bootstrap).create_topics([topic], 3)
+    producer = KafkaProducer(kafka_bootstrap)
     await producer.start()
     try:
         await producer.send_and_wait(topic, b"{}", key=b"K")
@@ -109,4 +110,4 @@ async def test_a_retry_topic_with_pending_records_and_another_count_is_refused(
         await producer.stop()
     with pytest.raises(copartition.RetryTopicMismatch, match="pending retries"):
         await copartition.ensure_retry_topic(kafka_bootstrap, topic, [])
-    assert len(await bus.partitions(kafka_bootstrap, names=[topic])) == 3
+    assert len(await KafkaAdmin(kafka_bootstrap).partitions(names=[topic])) == 3

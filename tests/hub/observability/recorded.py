@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
+from bus.producer import KafkaProducer
 from hub.store import deliveries, routed_events
 from hub.store.base import Store
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
@@ -29,15 +30,15 @@ def birth(unique: str, key: str, adminunit: str | None = None) -> ChangeEvent:
 
 async def publish(bootstrap: str, topic: str, event: ChangeEvent) -> tuple[int, datetime]:
     """Produce ``event`` on a one-partition ``topic``: its offset and publish time."""
-    await bus.ensure_topics(bootstrap, [topic], partitions=1)
-    producer = bus.producer(bootstrap)
+    await KafkaAdmin(bootstrap).create_topics([topic], partitions=1)
+    producer = KafkaProducer(bootstrap)
     await producer.start()
     try:
         message = to_kafka(event)
         meta = await producer.send_and_wait(topic, message.value, key=message.key, headers=message.headers)
     finally:
         await producer.stop()
-    return meta.offset, datetime.fromtimestamp(meta.timestamp / 1000, UTC)
+    return meta.offset, datetime.fromtimestamp(meta.timestamp_ms / 1000, UTC)
 
 
 def record_routed(

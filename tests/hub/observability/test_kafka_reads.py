@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
+from bus.producer import KafkaProducer
 from hub.observability.kafka_reads import committed_offsets, partition_bounds, read_events
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 from schemas.events.kafka_codec import to_kafka
@@ -25,8 +26,8 @@ async def test_events_are_read_back_at_their_addresses_and_groups_say_how_far_th
     kafka_bootstrap: str, unique: str
 ) -> None:
     topic = f"gov.t{unique}.birth.v1"
-    await bus.ensure_topics(kafka_bootstrap, [topic], partitions=1)
-    producer = bus.producer(kafka_bootstrap)
+    await KafkaAdmin(kafka_bootstrap).create_topics([topic], partitions=1)
+    producer = KafkaProducer(kafka_bootstrap)
     await producer.start()
     try:
         for n in range(3):

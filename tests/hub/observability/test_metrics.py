@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +10,8 @@ import httpx
 import pytest
 from prometheus_client.core import Metric
 
+from bus.memory import MemoryBroker
+from bus.records import TopicPartition
 from connectors import registry
 from connectors.status import TaskState, TaskStatus
 from hub.observability import metrics
@@ -49,28 +51,20 @@ def test_routing_decisions_count_matched_and_filtered_out(unique: str) -> None:
     assert sample("hub_routing_decisions_total", subscription=sid, decision="filtered_out") == 2
 
 
-@dataclass
-class FakeConsumer:
-    """What ``measure_consumer_lag`` asks of an aiokafka consumer (positions known after a fetch)."""
-
-    ends: dict[str, int | None]
-    positions: dict[str, int]
-
-    def assignment(self) -> set[str]:
-        return set(self.ends)
-
-    def highwater(self, tp: str) -> int | None:
-        return self.ends[tp]
-
-    async def position(self, tp: str) -> int:
-        return self.positions[tp]
-
-
 async def test_consumer_lag_sums_what_fetched_partitions_have_left_and_goes_away_with_the_sink(
     unique: str,
 ) -> None:
     sid = f"m-{unique}"
-    consumer = FakeConsumer({"p0": 120, "p1": 50, "p2": None}, {"p0": 100, "p1": 50, "p2": 0})
+    broker = MemoryBroker()
+    broker.create("feed", partitions=3)
+    producer = broker.producer()
+    for partition, count in ((0, 120), (1, 50)):
+        for _ in range(count):
+            await producer.send_and_wait("feed", b"{}", partition=partition)
+    consumer = broker.consumer("g")
+    consumer.assign([TopicPartition("feed", n) for n in range(3)])
+    consumer.seek(TopicPartition("feed", 0), 100)
+    consumer.seek(TopicPartition("feed", 1), 50)
     await metrics.measure_consumer_lag(sid, consumer)
     assert sample("hub_subscription_consumer_lag_records", subscription=sid) == 20
     metrics.forget_subscription(sid)

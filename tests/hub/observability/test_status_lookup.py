@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hub.delivery import bus
+from bus.admin import KafkaAdmin
+from bus.producer import KafkaProducer
 from hub.delivery.sink import feed_group
 from hub.observability.status_lookup import StatusLookup
 from hub.settings import Settings
@@ -43,8 +44,8 @@ async def test_lag_dead_letters_and_recent_failures(
         deliveries.add_attempts(
             session, [attempt(sid, n, outcome, ago) for n, (outcome, ago) in enumerate(outcomes)]
         )
-    await bus.ensure_topics(kafka_bootstrap, [topic], partitions=1)
-    producer = bus.producer(kafka_bootstrap)
+    await KafkaAdmin(kafka_bootstrap).create_topics([topic], partitions=1)
+    producer = KafkaProducer(kafka_bootstrap)
     await producer.start()
     try:
         for n in range(5):
