@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
 
     kafka_bootstrap: str | None = Field(
-        default=None, description="Kafka bootstrap servers; unset = use the local dev broker."
+        default=None,
+        description="Kafka bootstrap servers; unset = `hub dev` and the dev stack use the local broker.",
     )
     postgres_dsn: str | None = Field(
         default=None,
