@@ -36,4 +36,4 @@ def is_group_busy(exc: BaseException) -> bool:
     return "member" in text or "rebalance" in text
 
 
-__all__ = ["BusError", "GroupBusy", "KafkaError", "is_group_busy", "translated"]
+__all__ = ["GroupBusy", "is_group_busy", "translated"]
