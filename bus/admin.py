@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Collection, Iterable, Sequence
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -22,6 +23,7 @@ from schemas.errors import BusError
 
 MAX_REPLICATION = 3
 TOPIC_ALREADY_EXISTS = 36
+METADATA_POLL_S = 0.1
 
 
 class KafkaAdmin:
@@ -81,6 +83,19 @@ class KafkaAdmin:
             if topic["error_code"] == 0
             for part in topic["partitions"]
         )
+
+    async def visible_partitions(self, topic: str, timeout_s: float) -> list[TopicPartition]:
+        """The topic's partitions once the broker's metadata shows it (none after ``timeout_s``).
+
+        A just-created topic can read as having no partitions for a moment; taking that for a
+        wrong partition count would, for instance, delete and recreate a brand-new topic.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            tps = await self.partitions(names=[topic])
+            if tps or time.monotonic() > deadline:
+                return tps
+            await asyncio.sleep(METADATA_POLL_S)
 
     async def committed(
         self, groups: Collection[str], partitions: Collection[TopicPartition] | None = None

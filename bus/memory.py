@@ -237,6 +237,9 @@ class MemoryAdmin:
             wanted |= {t for t in self.broker.topics if re.match(pattern, t)}
         return sorted(TopicPartition(t, n) for t in wanted for n in range(len(self.broker.topics[t])))
 
+    async def visible_partitions(self, topic: str, timeout_s: float) -> list[TopicPartition]:
+        return await self.partitions(names=[topic])  # metadata is never behind here
+
     async def committed(
         self, groups: Collection[str], partitions: Collection[TopicPartition] | None = None
     ) -> dict[str, dict[TopicPartition, int]]:

@@ -58,7 +58,7 @@ def retry_partition(origin_partition: int) -> int:
 async def ensure_retry_topic(bootstrap: str, topic: str, groups: Iterable[str]) -> None:
     """Create the retry topic with ``RETRY_PARTITIONS``; fix an old one (module docstring)."""
     await KafkaAdmin(bootstrap).create_topics([topic], RETRY_PARTITIONS)
-    tps = await _visible_partitions(bootstrap, topic)
+    tps = await KafkaAdmin(bootstrap).visible_partitions(topic, RECREATE_TIMEOUT_S)
     if len(tps) == RETRY_PARTITIONS:
         return
     if not await _drained(bootstrap, tps, groups):
@@ -69,20 +69,6 @@ async def ensure_retry_topic(bootstrap: str, topic: str, groups: Iterable[str]) 
     log.warning("recreating drained retry topic %s with %d partitions", topic, RETRY_PARTITIONS)
     await KafkaAdmin(bootstrap).delete_topic(topic)
     await _recreate(bootstrap, topic)
-
-
-async def _visible_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    """The topic's partitions once the broker's metadata shows it.
-
-    A just-created topic can read as having no partitions for a moment; taking that for a
-    mismatch would delete and recreate a brand-new topic.
-    """
-    deadline = time.monotonic() + RECREATE_TIMEOUT_S
-    while True:
-        tps = await KafkaAdmin(bootstrap).partitions(names=[topic])
-        if tps or time.monotonic() > deadline:
-            return tps
-        await asyncio.sleep(0.1)
 
 
 async def _drained(bootstrap: str, tps: list[TopicPartition], groups: Iterable[str]) -> bool:

@@ -30,6 +30,7 @@ async def test_topics_are_created_once_listed_and_deleted(kafka_bootstrap: str, 
     await admin.create_topics([topic], 2)
     await admin.create_topics([topic], 4)  # exists already: left as it is
     tps = [TopicPartition(topic, 0), TopicPartition(topic, 1)]
+    assert await admin.visible_partitions(topic, timeout_s=10) == tps
     assert await admin.partitions(names=[topic]) == tps
     assert await admin.partitions(pattern=rf"^bus\.t{unique}\.") == tps
     assert await admin.partitions(names=[f"bus.t{unique}.missing"]) == []
