@@ -36,6 +36,12 @@ class TokenRolesExceedOrganisation(InvalidInput):
     code = "token_roles_exceed_organisation"
 
 
+class GrantAlreadyExpired(InvalidInput):
+    """A grant whose expiry is not in the future would never allow anything."""
+
+    code = "grant_already_expired"
+
+
 def _org_out(row: rows.OrganisationRow) -> Organisation:
     return Organisation.model_validate(row, from_attributes=True)
 
@@ -183,7 +189,7 @@ class AccessService:
             check_admin_units([spec.admin_unit], self.units)
         now = utcnow()
         if spec.expires_at <= now:
-            raise InvalidInput("a grant must expire in the future", code="grant_already_expired")
+            raise GrantAlreadyExpired("a grant must expire in the future")
         with self.store.session() as session:
             rows.org(session, spec.org)
             row = rows.add(
