@@ -37,9 +37,10 @@ from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.kafka import FeedProducer
 from connectors.positions import LeaseLost, PositionStore
-from connectors.publisher import AdminUnitResolver, Publisher
+from connectors.publisher import Publisher
 from connectors.source import Batch, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
+from schemas.admin_units import AdminUnitResolver
 from schemas.errors import HubError
 
 SourceFactory = Callable[[ConnectorConfigBase, SourceContext], Source]

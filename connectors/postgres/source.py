@@ -32,7 +32,7 @@ import psycopg
 
 from connectors.context import SourceContext
 from connectors.errors import SourceUnavailable
-from connectors.postgres.changes import ChangeStream, TxEnd, Watermark
+from connectors.postgres.changes import ChangeStream, SnapshotWatermark, TxEnd
 from connectors.postgres.config import PostgresCdcConfig, SnapshotMode
 from connectors.postgres.errors import ReplicationStreamBroken, SlotLost, SourceQueryFailed
 from connectors.postgres.outbox import OutboxCapture, outbox_capture
@@ -220,7 +220,7 @@ class PostgresCdcSource:
             age = max(0.0, time.time() - change.commit_time.timestamp())
             self._context.status.set_backlog(seconds=age)
 
-    def _on_watermark(self, mark: Watermark) -> None:
+    def _on_watermark(self, mark: SnapshotWatermark) -> None:
         window = self._window
         if window is None or mark.window_id != window.id:
             return  # an earlier run's watermark, re-sent after a restart

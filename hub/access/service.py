@@ -21,7 +21,8 @@ from hub.access.policy import Resource, allows, authorize
 from hub.access.principals import Organisation, OrganisationSpec, Principal, Role
 from hub.store import access as rows
 from hub.store.base import Store, utcnow
-from hub.subscriptions.service import AdminUnitResolver, check_admin_units
+from hub.subscriptions.service import check_admin_units
+from schemas.admin_units import AdminUnitResolver
 from schemas.errors import Conflict, InvalidInput
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used_at at most this often per token

@@ -79,7 +79,7 @@ def replace_org(
 # ---- tokens -------------------------------------------------------------------------------
 
 
-class RotateBody(RequestBody):
+class RotateTokenBody(RequestBody):
     overlap_s: float = Field(default=0, ge=0, le=7 * 86400, description="how long the old token still works")
 
 
@@ -118,7 +118,7 @@ def revoke_token(token_id: TokenId, store: StoreDep, principal: PrincipalDep) ->
 
 @tokens.post("/{token_id}/rotate", status_code=status.HTTP_201_CREATED)
 def rotate_token(
-    token_id: TokenId, body: RotateBody, store: StoreDep, principal: PrincipalDep
+    token_id: TokenId, body: RotateTokenBody, store: StoreDep, principal: PrincipalDep
 ) -> IssuedToken:
     return _service(store).rotate_token(principal, token_id, body.overlap_s)
 

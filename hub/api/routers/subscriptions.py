@@ -54,7 +54,7 @@ class IssuedOut(BaseModel):
     secret: str | None = Field(description="the signing secret; shown only in this response")
 
 
-class RotateBody(RequestBody):
+class RotateSecretBody(RequestBody):
     secret: SigningSecret | None = Field(default=None, description="the new secret; generated when absent")
     overlap_s: float | None = Field(default=None, ge=0, le=30 * 86400, description="default: one day")
 
@@ -149,7 +149,7 @@ def delete_subscription(
 @router.post("/{subscription_id}/secret/rotate")
 def rotate_secret(
     subscription_id: SubscriptionId,
-    body: RotateBody,
+    body: RotateSecretBody,
     service: ServiceDep,
     principal: PrincipalDep,
     auditor: AuditorDep,
