@@ -24,6 +24,7 @@ ERRORS = [
     ("conflict", "schemas.errors.Conflict", 409, False),
     ("connector_exists", "hub.store.connectors.ConnectorExists", 409, False),
     ("connector_not_found", "hub.store.connectors.ConnectorNotFound", 404, False),
+    ("consumer_group_busy", "hub.delivery.replay.GroupBusy", 409, True),
     ("contract_violation", "schemas.errors.ContractViolation", 422, False),
     ("delivery_failed", "schemas.errors.DeliveryError", 502, True),
     ("delivery_rejected", "schemas.errors.PermanentDeliveryError", 502, False),
