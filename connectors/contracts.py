@@ -13,13 +13,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from schemas.contracts.validation import validate_change
-from schemas.errors import ContractViolation
+from schemas.errors import UnknownContract
 from schemas.events import ChangePayload
 from schemas.feeds import UnknownFeed
-
-
-class UnknownContract(ContractViolation):
-    code = "unknown_contract"
 
 
 class ContractCheck(Protocol):

@@ -8,8 +8,8 @@ change re-read after a crash becomes the same event, byte for byte apart from ``
 source has no commit time.
 
 A change about a whole table (a truncate) has no record key: its subject and message key are the
-table's name (``public.parcel``), as in ``schemas.events.debezium``, because CloudEvents forbids
-an empty ``subject`` and one fixed key sends every truncate of a table to the same partition.
+table's name (``public.parcel``), because CloudEvents forbids an empty ``subject`` and one fixed
+key sends every truncate of a table to the same partition.
 
 Binary column values (PostgreSQL ``bytea``, a SQL ``BLOB``/``VARBINARY``: Python ``bytes``) go
 on the wire as standard base64 strings (RFC 4648 section 4, ``+/`` alphabet, padded), in rows

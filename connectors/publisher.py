@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
 from pydantic_core import PydanticSerializationError
@@ -31,7 +31,7 @@ from connectors.contracts import ContractCheck
 from connectors.envelope import Envelope
 from connectors.source import Change
 from schemas import naming
-from schemas.admin_units import Resolution, default_normaliser
+from schemas.admin_units import AdminUnitResolver, default_normaliser
 from schemas.errors import HubError, InvalidInput
 from schemas.events import ChangeEvent, ChangePayload
 from schemas.events.http_codec import to_structured
@@ -59,10 +59,6 @@ class RecordTooLarge(InvalidInput):
     """Kafka would refuse the record forever; quarantined (without its data) instead."""
 
     code = "record_too_large"
-
-
-class AdminUnitResolver(Protocol):
-    def resolve(self, code_or_name: str) -> Resolution: ...
 
 
 @dataclass(frozen=True)
@@ -280,7 +276,6 @@ def _identity_headers(event: ChangeEvent) -> list[tuple[str, bytes]]:
 __all__ = [
     "QUARANTINE_CODE_HEADER",
     "QUARANTINE_REASON_HEADER",
-    "AdminUnitResolver",
     "Outcome",
     "Publisher",
     "RecordTooLarge",

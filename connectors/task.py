@@ -38,9 +38,10 @@ from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
-from connectors.publisher import AdminUnitResolver, Publisher
+from connectors.publisher import Publisher
 from connectors.source import Batch, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
+from schemas.admin_units import AdminUnitResolver
 from schemas.errors import HubError
 
 SourceFactory = Callable[[ConnectorConfigBase, SourceContext], Source]

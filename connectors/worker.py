@@ -32,9 +32,9 @@ from typing import Any, Protocol
 from connectors import registry
 from connectors.contracts import ContractCheck
 from connectors.positions import PositionStore
-from connectors.publisher import AdminUnitResolver
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from connectors.task import ConnectorTask, utcnow
+from schemas.admin_units import AdminUnitResolver
 from schemas.errors import HubError
 
 log = logging.getLogger(__name__)

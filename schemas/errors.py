@@ -11,6 +11,7 @@ that is restarting will)::
     │   ├── Conflict
     │   │   └── IncompatibleContract
     │   ├── ContractViolation   a payload that breaks its contract (goes to quarantine)
+    │   │   └── UnknownContract an event type with no contract at all
     │   ├── UnknownAdminUnit
     │   └── UnsafeEndpoint
     ├── AccessDenied            authenticated but not allowed (403)
@@ -23,12 +24,19 @@ that is restarting will)::
         └── PermanentDeliveryError
 
 Subclasses elsewhere refine ``code`` but keep to these families, so the API's single exception
-handler can map any of them to an RFC 9457 problem response.
+handler can map any of them to an RFC 9457 problem response. A code belongs to exactly one class:
+each class that names a ``code`` is registered under it when it is defined, a second class with the
+same code is refused, and ``error_class(code)`` finds the class a client's code stands for. A class
+that names no code of its own is a shared base and must be private (``_Name``). The full list,
+with status and retriability, is the error reference (``docs/reference/errors.md``, written by
+``python -m hub.error_reference``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+_BY_CODE: dict[str, type[HubError]] = {}
 
 
 class HubError(Exception):
@@ -38,12 +46,14 @@ class HubError(Exception):
     status: ClassVar[int] = 500
     retriable: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
+    def __init__(self, message: str, *, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
-        if code is not None:
-            self.code = code  # type: ignore[misc]  # instance refinement of the class code
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register(cls)
 
     def to_problem(self) -> dict[str, Any]:
         """Render as an RFC 9457 problem document (the API's error body)."""
@@ -58,78 +68,145 @@ class HubError(Exception):
         return body
 
 
+def _register(cls: type[HubError]) -> None:
+    if "code" not in cls.__dict__:
+        if not cls.__name__.startswith("_"):
+            raise TypeError(f"{_name(cls)} must name its own code (only a private _Base may share one)")
+        return
+    known = _BY_CODE.get(cls.code)
+    if known is not None and _name(known) != _name(cls):  # the same name again is a re-import
+        raise TypeError(f"code {cls.code!r} of {_name(cls)} already belongs to {_name(known)}")
+    _BY_CODE[cls.code] = cls
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def error_class(code: str) -> type[HubError]:
+    """The one class whose errors carry ``code`` (among the modules imported so far)."""
+    try:
+        return _BY_CODE[code]
+    except KeyError:
+        raise LookupError(f"no error class has the code {code!r}") from None
+
+
+def error_classes() -> list[type[HubError]]:
+    """Every registered class, by code (import the packages first to see them all)."""
+    return [_BY_CODE[code] for code in sorted(_BY_CODE)]
+
+
+_BY_CODE[HubError.code] = HubError
+
+
 class InvalidInput(HubError):
+    """Bad request data, rejected before anything changes."""
+
     code = "invalid_input"
     status = 422
 
 
 class NotFound(InvalidInput):
+    """The named resource does not exist (or the caller may not know it does)."""
+
     code = "not_found"
     status = 404
 
 
 class Conflict(InvalidInput):
+    """The request contradicts the current state (an existing name, a stale version)."""
+
     code = "conflict"
     status = 409
 
 
 class IncompatibleContract(Conflict):
+    """A new contract version would break consumers of the earlier versions."""
+
     code = "incompatible_contract"
 
 
 class ContractViolation(InvalidInput):
+    """A payload that breaks its contract; a connector sends it to quarantine."""
+
     code = "contract_violation"
 
 
 class UnknownAdminUnit(InvalidInput):
+    """An administrative-unit code the dataset does not know."""
+
     code = "unknown_admin_unit"
 
 
 class UnsafeEndpoint(InvalidInput):
+    """A push endpoint the hub refuses to call (not https, or a private address)."""
+
     code = "unsafe_endpoint"
 
 
 class AccessDenied(HubError):
+    """Authenticated, but not allowed to do this."""
+
     code = "access_denied"
     status = 403
 
 
 class Unauthenticated(AccessDenied):
+    """No credentials, or credentials that prove nothing."""
+
     code = "unauthenticated"
     status = 401
 
 
 class ConfigurationError(HubError):
+    """A configuration that cannot work (unreachable database, missing privilege...)."""
+
     code = "configuration_error"
     status = 422
 
 
 class LocalServiceError(HubError):
+    """The local development stack cannot start (missing Java, a busy port...)."""
+
     code = "local_service_error"
     status = 503
 
 
 class BusError(HubError):
+    """Kafka failed; translated once in the Kafka adapter. Retried."""
+
     code = "bus_error"
     status = 503
     retriable = True
 
 
 class SourceError(HubError):
+    """The source database failed while a connector ran. Retried unless a subclass says not."""
+
     code = "source_error"
     status = 503
     retriable = True
 
 
 class DeliveryError(HubError):
+    """An HTTP push to a subscriber failed; retried with backoff."""
+
     code = "delivery_failed"
     status = 502
     retriable = True
 
 
 class PermanentDeliveryError(DeliveryError):
+    """The subscriber refused the push for good: dead-lettered, not retried."""
+
     code = "delivery_rejected"
     retriable = False
+
+
+class UnknownContract(ContractViolation):
+    """An event type with no contract, built-in or registered (shared by connectors and the API)."""
+
+    code = "unknown_contract"
 
 
 __all__ = [
@@ -148,5 +225,8 @@ __all__ = [
     "SourceError",
     "Unauthenticated",
     "UnknownAdminUnit",
+    "UnknownContract",
     "UnsafeEndpoint",
+    "error_class",
+    "error_classes",
 ]

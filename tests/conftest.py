@@ -4,6 +4,9 @@ per-test isolated resources (a unique topic name, a fresh database).
 The local Kafka and PostgreSQL are started once per run when no external server is configured
 (``HUB_KAFKA_BOOTSTRAP`` / ``HUB_POSTGRES_DSN``). They are left running afterwards so parallel
 or repeated runs share them; ``make down`` (and ``.ci/run``) stops them.
+
+Only tests marked ``integration`` may use a server: one that is not, yet asks (even indirectly)
+for a server fixture, fails before anything starts, so ``make unit`` runs with no servers.
 """
 
 from __future__ import annotations
@@ -20,6 +23,20 @@ from psycopg import sql
 
 from hub.devstack import stack
 from hub.settings import Settings
+
+SERVER_FIXTURES = frozenset({"kafka_bootstrap", "postgres_dsn"})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refuse a server to an unmarked test before its fixtures run (so no stack is started)."""
+    wanted = SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+    if wanted and item.get_closest_marker("integration") is None:
+        pytest.fail(
+            f"{item.nodeid} uses {', '.join(sorted(wanted))} (a real server) but is not marked "
+            "integration: mark it, or test the logic without the server",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -14,26 +14,11 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
 
+from connectors.errors import SourceUnavailable, SourceUnreachable, TableMissing
 from connectors.polling.config import SqlPollingConfig
-from schemas.errors import ConfigurationError, SourceError
+from schemas.errors import ConfigurationError
 
 CONNECT_TIMEOUT_S = 10
-
-
-class SourceUnavailable(SourceError):
-    """The database failed a query or a connection; the runtime retries with backoff."""
-
-    code = "source_unavailable"
-
-
-class SourceUnreachable(ConfigurationError):
-    """Registration could not connect at all: a wrong host, password or database."""
-
-    code = "source_unreachable"
-
-
-class TableMissing(ConfigurationError):
-    code = "table_missing"
 
 
 class SourceUrlUnusable(ConfigurationError):

@@ -17,16 +17,13 @@ from sqlalchemy import Column, Connection, DateTime, MetaData, Table
 
 from connectors import outbox
 from connectors.config import TableFeed
+from connectors.errors import ColumnMissing
 from connectors.polling.config import SqlPollingConfig, TableColumns
 from connectors.polling.database import translated
 from connectors.polling.watermark import UnsupportedValueType
 from schemas.errors import ConfigurationError
 
 KEY_TYPES = (int, str, uuid.UUID)
-
-
-class ColumnMissing(ConfigurationError):
-    code = "column_missing"
 
 
 class KeyMissing(ConfigurationError):

@@ -19,7 +19,7 @@ Owns the meaning of each message for the hub:
 * Of the outbox table (outbox mode, ``connectors.postgres.outbox``) only inserts are reported:
   its updates, deletes and truncates are the cleanup of rows already published.
 * The end of each transaction is reported (:class:`TxEnd`) because only there may the slot be
-  confirmed; the connector's own watermark messages are reported as :class:`Watermark`.
+  confirmed; the connector's own watermark messages are reported as :class:`SnapshotWatermark`.
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ class TxEnd:
 
 
 @dataclass(frozen=True)
-class Watermark:
+class SnapshotWatermark:
     window_id: str
     mark: str  # "low" or "high"
 
 
-StreamEvent = Change | TxEnd | Watermark
+StreamEvent = Change | TxEnd | SnapshotWatermark
 
 
 @dataclass
@@ -127,7 +127,7 @@ class ChangeStream:
         if message.prefix != self.watermark_prefix:
             return []
         body = json.loads(message.content)
-        return [Watermark(str(body["window"]), str(body["mark"]))]
+        return [SnapshotWatermark(str(body["window"]), str(body["mark"]))]
 
     def _row_change(self, message: Insert | Update | Delete | Truncate) -> list[Change]:
         if isinstance(message, Truncate):

@@ -8,15 +8,22 @@
     │                             skips silently) until an operator asks for a re-snapshot
     ├── ReplicationStreamBroken   the stream connection failed; a restart resumes losslessly
     ├── TableRenamed              a captured table changed its name: its feed must follow
+    ├── SourceQueryFailed         the source's own SQL failed (a lost connection is the shared
+    │                             connectors.errors.SourceUnavailable)
     └── (pgoutput.ProtocolError)  bytes we do not understand
-    ConfigurationError            codes: wal_level_not_logical, no_replication_privilege,
-                                  table_missing, no_primary_key, replica_identity_insufficient,
-                                  key_column_missing, source_unreachable
+    ConfigurationError
+    ├── WalLevelNotLogical        the server cannot decode logically
+    ├── NoReplicationPrivilege    the role lacks REPLICATION
+    ├── NoPrimaryKey              no key to address rows by
+    ├── KeyColumnMissing          the feed's key names a column the table lacks
+    ├── ReplicaIdentityInsufficient   deletes would not carry the key
+    ├── OutboxMarkColumnType      the outbox's mark column is neither boolean nor timestamp
+    └── (connectors.errors: SourceUnreachable, TableMissing, ColumnMissing)
 """
 
 from __future__ import annotations
 
-from schemas.errors import SourceError
+from schemas.errors import ConfigurationError, SourceError
 
 
 class SlotLost(SourceError):
@@ -32,3 +39,45 @@ class ReplicationStreamBroken(SourceError):
 class TableRenamed(SourceError):
     code = "table_renamed"
     retriable = False
+
+
+class SourceQueryFailed(SourceError):
+    """A query of the source's own SQL failed on a live connection; the runtime retries."""
+
+    code = "source_query_failed"
+
+
+class WalLevelNotLogical(ConfigurationError):
+    """The server's ``wal_level`` is not ``logical``, so it cannot stream changes."""
+
+    code = "wal_level_not_logical"
+
+
+class NoReplicationPrivilege(ConfigurationError):
+    """The connector's role lacks the REPLICATION attribute (and is not a superuser)."""
+
+    code = "no_replication_privilege"
+
+
+class NoPrimaryKey(ConfigurationError):
+    """A captured table has no primary key and the feed gives no usable key."""
+
+    code = "no_primary_key"
+
+
+class KeyColumnMissing(ConfigurationError):
+    """The feed's key names a column the table does not have."""
+
+    code = "key_column_missing"
+
+
+class ReplicaIdentityInsufficient(ConfigurationError):
+    """The table's replica identity would not carry the feed's key in a delete."""
+
+    code = "replica_identity_insufficient"
+
+
+class OutboxMarkColumnType(ConfigurationError):
+    """The outbox's mark column is neither a boolean nor a timestamp, so cleanup cannot mark it."""
+
+    code = "outbox_mark_column_type"

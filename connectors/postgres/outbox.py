@@ -30,9 +30,10 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 
 from connectors import outbox
+from connectors.errors import ColumnMissing
+from connectors.postgres.errors import OutboxMarkColumnType
 from connectors.postgres.tables import TableSpec
 from connectors.source import Change
-from schemas.errors import ConfigurationError
 from schemas.events import Op
 
 Connection = AsyncConnection[tuple[Any, ...]]
@@ -106,10 +107,10 @@ async def outbox_capture(conn: Connection, table: TableSpec, mark_column: str | 
     required = [*outbox.REQUIRED_COLUMNS, *([mark_column] if mark_column else [])]
     missing = [column for column in required if column not in table.columns]
     if missing:
-        raise ConfigurationError(
+        raise ColumnMissing(
             f"outbox table {table.name} has no column(s) {', '.join(missing)}",
-            code="column_missing", details={"table": table.name, "missing": missing},
-        )  # fmt: skip
+            details={"table": table.name, "missing": missing},
+        )
     if mark_column is None:
         return OutboxCapture(table)
     return OutboxCapture(table, (mark_column, await _mark_value(conn, table.name, mark_column)))
@@ -125,9 +126,8 @@ async def _mark_value(conn: Connection, table: str, column: str) -> sql.Composab
         return sql.SQL("true")
     if column_type.startswith("timestamp"):
         return sql.SQL("now()")
-    raise ConfigurationError(
-        f"outbox column {table}.{column} is {column_type}: cleanup can mark a boolean or a timestamp",
-        code="outbox_mark_column_type",
+    raise OutboxMarkColumnType(
+        f"outbox column {table}.{column} is {column_type}: cleanup can mark a boolean or a timestamp"
     )
 
 

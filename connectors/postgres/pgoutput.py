@@ -64,7 +64,9 @@ class Commit:
 
 
 @dataclass(frozen=True)
-class Origin:
+class OriginMessage:
+    """The protocol's Origin message (``Origin`` alone is the delivery's record address)."""
+
     commit_lsn: int
     name: str
 
@@ -125,7 +127,9 @@ class LogicalMessage:
     content: bytes
 
 
-Message = Begin | Commit | Origin | Relation | Type | Insert | Update | Delete | Truncate | LogicalMessage
+Message = (
+    Begin | Commit | OriginMessage | Relation | Type | Insert | Update | Delete | Truncate | LogicalMessage
+)
 
 
 class _Reader:
@@ -211,8 +215,8 @@ def _commit(r: _Reader) -> Commit:
     return Commit(commit_lsn=commit_lsn, end_lsn=end_lsn, commit_time=r.timestamp())
 
 
-def _origin(r: _Reader) -> Origin:
-    return Origin(commit_lsn=r.number("!Q"), name=r.string())
+def _origin(r: _Reader) -> OriginMessage:
+    return OriginMessage(commit_lsn=r.number("!Q"), name=r.string())
 
 
 def _relation(r: _Reader) -> Relation:

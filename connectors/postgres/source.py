@@ -31,9 +31,10 @@ from typing import Any
 import psycopg
 
 from connectors.context import SourceContext
-from connectors.postgres.changes import ChangeStream, TxEnd, Watermark
+from connectors.errors import SourceUnavailable
+from connectors.postgres.changes import ChangeStream, SnapshotWatermark, TxEnd
 from connectors.postgres.config import PostgresCdcConfig, SnapshotMode
-from connectors.postgres.errors import ReplicationStreamBroken, SlotLost
+from connectors.postgres.errors import ReplicationStreamBroken, SlotLost, SourceQueryFailed
 from connectors.postgres.outbox import OutboxCapture, outbox_capture
 from connectors.postgres.replication import ReplicationStream
 from connectors.postgres.resume import ResumePoint
@@ -61,9 +62,9 @@ def source_queries(action: str) -> Iterator[None]:
     try:
         yield
     except psycopg.OperationalError as exc:
-        raise SourceError(f"{action}: source unreachable: {exc}", code="source_unreachable") from exc
+        raise SourceUnavailable(f"{action}: source unreachable: {exc}") from exc
     except psycopg.Error as exc:
-        raise SourceError(f"{action} failed: {exc}", code="source_query_failed") from exc
+        raise SourceQueryFailed(f"{action} failed: {exc}") from exc
 
 
 class PostgresCdcSource:
@@ -219,7 +220,7 @@ class PostgresCdcSource:
             age = max(0.0, time.time() - change.commit_time.timestamp())
             self._context.status.set_backlog(seconds=age)
 
-    def _on_watermark(self, mark: Watermark) -> None:
+    def _on_watermark(self, mark: SnapshotWatermark) -> None:
         window = self._window
         if window is None or mark.window_id != window.id:
             return  # an earlier run's watermark, re-sent after a restart

@@ -17,7 +17,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from schemas.errors import ConfigurationError
+from connectors.errors import TableMissing
+from connectors.postgres.errors import KeyColumnMissing, NoPrimaryKey, ReplicaIdentityInsufficient
 
 
 class MissingKeyPolicy(StrEnum):
@@ -72,7 +73,7 @@ async def inspect_table(
     cursor = await conn.execute(_COLUMNS, (name,))
     row = await cursor.fetchone()
     if row is None or row[0] is None:
-        raise ConfigurationError(f"table {name} does not exist", code="table_missing")
+        raise TableMissing(f"table {name} does not exist")
     identity, oid, columns, primary, index_identity = (
         str(row[0]),
         int(row[1]),
@@ -93,20 +94,17 @@ def _choose_key(
     policy: MissingKeyPolicy,
 ) -> tuple[str, ...]:
     if not primary and policy is MissingKeyPolicy.REFUSE:
-        raise ConfigurationError(
-            f"table {name} has no primary key; give the feed a key and set on_missing_primary_key",
-            code="no_primary_key",
+        raise NoPrimaryKey(
+            f"table {name} has no primary key; give the feed a key and set on_missing_primary_key"
         )
     if not primary and policy is MissingKeyPolicy.ALL_COLUMNS and not key:
         return columns
     chosen = key or primary
     if not chosen:
-        raise ConfigurationError(
-            f"table {name} has no primary key and the feed names no key", code="no_primary_key"
-        )
+        raise NoPrimaryKey(f"table {name} has no primary key and the feed names no key")
     unknown = [c for c in chosen if c not in columns]
     if unknown:
-        raise ConfigurationError(f"key column(s) {unknown} not in table {name}", code="key_column_missing")
+        raise KeyColumnMissing(f"key column(s) {unknown} not in table {name}")
     return chosen
 
 
@@ -120,8 +118,7 @@ def _check_identity(
 ) -> None:
     carried = {"f": columns, "d": primary, "i": index_identity}.get(identity, ())
     if not set(key) <= set(carried):
-        raise ConfigurationError(
+        raise ReplicaIdentityInsufficient(
             f"table {name}: its replica identity does not carry the key {list(key)} in deletes; "
-            f"run ALTER TABLE {name} REPLICA IDENTITY FULL (or USING INDEX on a unique key index)",
-            code="replica_identity_insufficient",
+            f"run ALTER TABLE {name} REPLICA IDENTITY FULL (or USING INDEX on a unique key index)"
         )

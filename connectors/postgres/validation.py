@@ -11,10 +11,11 @@ import asyncio
 
 import psycopg
 
+from connectors.errors import SourceUnreachable
 from connectors.postgres.config import PostgresCdcConfig
+from connectors.postgres.errors import NoReplicationPrivilege, WalLevelNotLogical
 from connectors.postgres.outbox import outbox_capture
 from connectors.postgres.tables import inspect_table
-from schemas.errors import ConfigurationError
 
 _PRIVILEGES = (
     "SELECT current_setting('wal_level'), rolreplication OR rolsuper FROM pg_roles "
@@ -30,19 +31,16 @@ async def _check(config: PostgresCdcConfig) -> None:
     try:
         conn = await psycopg.AsyncConnection.connect(config.conninfo(), autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
-        raise ConfigurationError(f"cannot connect to the source: {exc}", code="source_unreachable") from exc
+        raise SourceUnreachable(f"cannot connect to the source: {exc}") from exc
     async with conn:
         cursor = await conn.execute(_PRIVILEGES)
         wal_level, can_replicate = await cursor.fetchone() or ("", False)
         if wal_level != "logical":
-            raise ConfigurationError(
-                f"wal_level is {wal_level!r}; logical decoding needs wal_level = logical",
-                code="wal_level_not_logical",
+            raise WalLevelNotLogical(
+                f"wal_level is {wal_level!r}; logical decoding needs wal_level = logical"
             )
         if not can_replicate:
-            raise ConfigurationError(
-                "the connector's role lacks the REPLICATION attribute", code="no_replication_privilege"
-            )
+            raise NoReplicationPrivilege("the connector's role lacks the REPLICATION attribute")
         for feed in config.feeds:
             key = tuple(feed.key) if feed.key else None
             spec = await inspect_table(conn, feed.table, key, config.on_missing_primary_key)

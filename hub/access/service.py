@@ -21,7 +21,8 @@ from hub.access.policy import Resource, allows, authorize
 from hub.access.principals import Organisation, OrganisationSpec, Principal, Role
 from hub.store import access as rows
 from hub.store.base import Store, utcnow
-from hub.subscriptions.service import AdminUnitResolver, check_admin_units
+from hub.subscriptions.service import check_admin_units
+from schemas.admin_units import AdminUnitResolver
 from schemas.errors import Conflict, InvalidInput
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used_at at most this often per token
@@ -34,6 +35,12 @@ class AlreadyBootstrapped(Conflict):
 
 class TokenRolesExceedOrganisation(InvalidInput):
     code = "token_roles_exceed_organisation"
+
+
+class GrantAlreadyExpired(InvalidInput):
+    """A grant whose expiry is not in the future would never allow anything."""
+
+    code = "grant_already_expired"
 
 
 def _org_out(row: rows.OrganisationRow) -> Organisation:
@@ -183,7 +190,7 @@ class AccessService:
             check_admin_units([spec.admin_unit], self.units)
         now = utcnow()
         if spec.expires_at <= now:
-            raise InvalidInput("a grant must expire in the future", code="grant_already_expired")
+            raise GrantAlreadyExpired("a grant must expire in the future")
         with self.store.session() as session:
             rows.org(session, spec.org)
             row = rows.add(

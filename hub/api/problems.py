@@ -80,7 +80,7 @@ def _from_http_exception(exc: StarletteHTTPException) -> HubError:
     if exc.status_code == 405:
         return MethodNotAllowed("method not allowed on this resource")
     error = _PlainHTTPError(str(exc.detail))
-    error.status = exc.status_code  # type: ignore[misc]  # instance refinement, as HubError.code
+    error.status = exc.status_code  # type: ignore[misc]  # the status the framework chose
     return error
 
 

@@ -1,7 +1,8 @@
 """The CLI's HTTP client of the control-plane API, and the one place its failures are translated.
 
-Problem responses come back as ``ApiError`` carrying the server's stable ``code``, ``details``
-and status; an API that cannot be reached is ``ApiUnreachable``. Commands therefore only deal
+Problem responses come back as ``ApiError`` carrying the server's stable code (as
+``problem_code``: the error's own ``code`` stays ``api_error``, one code per class), ``details`` and
+status; an API that cannot be reached is ``ApiUnreachable``. Commands therefore only deal
 with ``HubError`` and never with httpx.
 """
 
@@ -17,16 +18,19 @@ DEFAULT_TIMEOUT_S = 30.0
 
 
 class ApiError(HubError):
-    """An error answer of the API; ``code`` is the server's, ``http_status`` what it sent."""
+    """An error answer of the API; ``problem_code`` is the server's code, ``http_status`` its status."""
 
     code = "api_error"
 
-    def __init__(self, message: str, *, code: str, http_status: int, details: Any = None) -> None:
-        super().__init__(message, details=details, code=code)
+    def __init__(self, message: str, *, problem_code: str, http_status: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.problem_code = problem_code
         self.http_status = http_status
 
 
 class ApiUnreachable(HubError):
+    """The API did not answer at all: wrong address, not running, or a network failure."""
+
     code = "api_unreachable"
     status = 503
     retriable = True
@@ -75,10 +79,13 @@ def _error_from(response: httpx.Response) -> ApiError:
     if isinstance(problem, dict) and isinstance(problem.get("code"), str):
         title = str(problem.get("title", response.reason_phrase))
         return ApiError(
-            title, code=problem["code"], http_status=response.status_code, details=problem.get("details")
+            title,
+            problem_code=problem["code"],
+            http_status=response.status_code,
+            details=problem.get("details"),
         )
     return ApiError(
         f"HTTP {response.status_code} {response.reason_phrase}",
-        code=f"http_{response.status_code}",
+        problem_code=f"http_{response.status_code}",
         http_status=response.status_code,
     )

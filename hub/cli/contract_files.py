@@ -1,8 +1,8 @@
 """The generated contract files on disk: ``contracts/<subject>/v<N>.schema.json``.
 
 Other files in the tree (the AsyncAPI document, READMEs) are not contracts and are skipped.
-Reading a file that is not a JSON object fails with ``InvalidInput`` naming the file, before
-anything is sent to the API.
+Reading a file that is not a JSON object fails with ``InvalidResourceFile`` naming the file,
+before anything is sent to the API.
 """
 
 from __future__ import annotations
@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hub.cli.yaml_files import InvalidResourceFile
 from schemas.errors import InvalidInput
 
 _VERSION_FILE = re.compile(r"^v(?P<version>[1-9][0-9]*)\.schema\.json$")
+
+
+class InvalidPath(InvalidInput):
+    """The path given as the contracts' root is not a directory."""
+
+    code = "invalid_path"
 
 
 @dataclass(frozen=True, order=True)
@@ -28,7 +35,7 @@ class ContractFile:
 def discover(root: Path) -> list[ContractFile]:
     """Every contract file under ``root``, by subject then version (the order to register them)."""
     if not root.is_dir():
-        raise InvalidInput(f"{root} is not a directory of contracts", code="invalid_path")
+        raise InvalidPath(f"{root} is not a directory of contracts")
     found = [
         ContractFile(subject=path.parent.name, version=int(match["version"]), path=path)
         for path in root.glob("*/v*.schema.json")
@@ -41,7 +48,7 @@ def read_schema(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", code="invalid_file") from exc
+        raise InvalidResourceFile(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
-        raise InvalidInput(f"{path} does not hold a JSON object", code="invalid_file")
+        raise InvalidResourceFile(f"{path} does not hold a JSON object")
     return document

@@ -124,7 +124,7 @@ def _sync_one(client: ApiClient, item: ContractFile) -> tuple[str, bool]:
         response = client.request("POST", _path(item.subject, "versions"), body)
     except ApiError as exc:
         report(exc)
-        return f"refused: {exc.code}", False
+        return f"refused: {exc.problem_code}", False
     number = response.json()["version"]
     if number != item.version:
         return f"registered as version {number}, not {item.version}", False

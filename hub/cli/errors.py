@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from hub.cli.client import ApiError
 from schemas.errors import HubError
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -29,7 +30,9 @@ class ReportingGroup(TyperGroup):
 
 
 def report(error: HubError) -> None:
-    stderr.print(f"[bold red]error[/] {escape(f'[{error.code}]')}: {escape(error.message)}")
+    """One line with the code to match on: for an API answer, the code the server sent."""
+    code = error.problem_code if isinstance(error, ApiError) else error.code
+    stderr.print(f"[bold red]error[/] {escape(f'[{code}]')}: {escape(error.message)}")
     for line in detail_lines(error.details):
         stderr.print(f"  - {escape(line)}")
 

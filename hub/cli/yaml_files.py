@@ -18,6 +18,8 @@ from schemas.errors import InvalidInput
 
 
 class InvalidResourceFile(InvalidInput):
+    """A file the CLI reads (apply YAML, a contract's JSON) cannot be read or holds no resource."""
+
     code = "invalid_file"
 
 

@@ -47,7 +47,7 @@ class Ledger:
         return out
 
 
-class ChangeStream:
+class ChangeGenerator:
     def __init__(self, dsns: dict[str, str], ministries: list[MinistryDb], seed: int = 11) -> None:
         self.dsns = dsns
         self.ministries = ministries

@@ -28,7 +28,7 @@ from rich.console import Console
 from hub.access.principals import OrganisationSpec
 from hub.access.service import AccessService
 from hub.demo import ministry_db
-from hub.demo.changes import ChangeStream
+from hub.demo.changes import ChangeGenerator
 from hub.demo.kafka_view import count_feed_records, read_feed_events
 from hub.demo.portals import DEMO_RETRY_SCHEDULE_S, PORTALS, PUBLISHERS, Portal
 from hub.demo.processes import ProcessGroup, wait_http
@@ -209,7 +209,7 @@ def wait_for_snapshots(run: Run, bootstrap: str, seeded: int) -> None:
     run.console.print(f"  initial snapshots published: {on_kafka} rows in {time.monotonic() - started:.1f}s")
 
 
-def stream(run: Run, changes: ChangeStream, progress: Progress) -> None:
+def stream(run: Run, changes: ChangeGenerator, progress: Progress) -> None:
     run.console.rule("[bold]4. Live: changes committed in the ministries, pushed to the portals")
     for portal in run.portals:
         if portal.fail_for_s:
@@ -252,7 +252,7 @@ def main_flow(settings: Settings, console: Console) -> bool:
         group.start("api", "api")
         wait_http(f"{env['HUB_API_URL']}/healthz", group)
         register_organisations(run)
-        changes = ChangeStream(dsns, ministry_db.ministries())
+        changes = ChangeGenerator(dsns, ministry_db.ministries())
         changes.seed(ROWS_PER_FEED)
         register_connectors(run, dsns)
         start_receivers(run)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -26,14 +25,8 @@ from hub.store.contracts import ContractSubject
 from hub.subscriptions.model import Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.secrets import DEFAULT_OVERLAP_S, SigningSecrets, generate_secret
 from schemas import naming
+from schemas.admin_units import AdminUnitResolver
 from schemas.feeds import UnknownFeed, all_feeds
-
-
-class AdminUnitResolver(Protocol):
-    """What registration needs from the normaliser (``schemas.admin_units.Normaliser``): raise
-    ``UnknownAdminUnit`` (or its ``AmbiguousAdminUnit`` refinement) for input naming no one unit."""
-
-    def resolve(self, code_or_name: str) -> Any: ...
 
 
 def builtin_feed_names() -> frozenset[str]:

@@ -10,6 +10,15 @@ process, never over the network.
 
 from schemas.admin_units._errors import AmbiguousAdminUnit
 from schemas.admin_units._model import Era, Level, Resolution, Unit
-from schemas.admin_units._normaliser import Normaliser, default_normaliser
+from schemas.admin_units._normaliser import AdminUnitResolver, Normaliser, default_normaliser
 
-__all__ = ["AmbiguousAdminUnit", "Era", "Level", "Normaliser", "Resolution", "Unit", "default_normaliser"]
+__all__ = [
+    "AdminUnitResolver",
+    "AmbiguousAdminUnit",
+    "Era",
+    "Level",
+    "Normaliser",
+    "Resolution",
+    "Unit",
+    "default_normaliser",
+]

@@ -13,6 +13,7 @@ unit. Pass ``era`` to read a code as pre-merger when its source is known to be.
 from __future__ import annotations
 
 import functools
+from typing import Protocol
 
 from schemas.admin_units._dataset import load
 from schemas.admin_units._errors import AmbiguousAdminUnit, unknown
@@ -25,6 +26,14 @@ _ERAS = (Era.CURRENT, Era.LEGACY)
 # Code widths: a province has 2 digits, a district 3, a commune 5; an integer column loses the
 # leading zero, which is restored where the width says unambiguously which level is meant.
 _PADDED_WIDTH = {1: 2, 4: 5}
+
+
+class AdminUnitResolver(Protocol):
+    """What the publisher and registration need from a ``Normaliser``: today's unit for a code or
+    name of either era, raising ``UnknownAdminUnit`` (or ``AmbiguousAdminUnit``) for input that
+    names no one unit. A seam, so tests can answer with a fixed table."""
+
+    def resolve(self, code_or_name: str) -> Resolution: ...
 
 
 class _Indexes:

@@ -22,10 +22,10 @@ from hub.access.tokens import IssuedToken, TokenInfo, TokenSpec
 from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
+from hub.api.errors import IdMismatch
 from hub.api.problems import problem_responses
 from hub.store.access import AuditQuery
 from schemas.admin_units import default_normaliser
-from schemas.errors import InvalidInput
 
 MAX_ID = 2**62  # beyond what any store column holds; larger numbers are refused, not overflowed
 CODE_PATTERN = r"^([0-9]{3}\.[0-9]{2}\.[0-9]{2}\.)?[A-Za-z][0-9]{2}$"
@@ -72,14 +72,14 @@ def replace_org(
     code: AgencyCodePath, spec: OrganisationSpec, store: StoreDep, principal: PrincipalDep
 ) -> Organisation:
     if spec.code != canonical_agency_code(code):
-        raise InvalidInput(f"body code {spec.code!r} differs from the path's {code!r}", code="id_mismatch")
+        raise IdMismatch(f"body code {spec.code!r} differs from the path's {code!r}")
     return _service(store).replace_org(principal, spec.code, spec)
 
 
 # ---- tokens -------------------------------------------------------------------------------
 
 
-class RotateBody(RequestBody):
+class RotateTokenBody(RequestBody):
     overlap_s: float = Field(default=0, ge=0, le=7 * 86400, description="how long the old token still works")
 
 
@@ -118,7 +118,7 @@ def revoke_token(token_id: TokenId, store: StoreDep, principal: PrincipalDep) ->
 
 @tokens.post("/{token_id}/rotate", status_code=status.HTTP_201_CREATED)
 def rotate_token(
-    token_id: TokenId, body: RotateBody, store: StoreDep, principal: PrincipalDep
+    token_id: TokenId, body: RotateTokenBody, store: StoreDep, principal: PrincipalDep
 ) -> IssuedToken:
     return _service(store).rotate_token(principal, token_id, body.overlap_s)
 

@@ -29,10 +29,11 @@ from hub.access.resources import check_connector, connector_document_resource, s
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
+from hub.api.errors import NameMismatch, UnknownTable
 from hub.store import connectors as stored
 from hub.store.base import Store, utcnow
 from hub.subscriptions.service import registered_feed_names
-from schemas.errors import ConfigurationError, HubError, InvalidInput
+from schemas.errors import HubError, UnknownContract
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -150,9 +151,8 @@ async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBas
     known = await asyncio.to_thread(registered_feed_names, store)
     unknown = sorted({feed.event_type for feed in config.feeds} - set(known))
     if unknown:
-        raise ConfigurationError(
+        raise UnknownContract(
             f"no contract for event type(s) {', '.join(unknown)}: register the contract first",
-            code="unknown_contract",
             details={"event_types": unknown},
         )
     await asyncio.to_thread(registry.validate, config)
@@ -213,9 +213,7 @@ async def put_connector(
 ) -> ConnectorOut:
     """Create (201) or replace (200); masked secrets sent back keep their stored values."""
     if document.setdefault("name", name) != name:
-        raise InvalidInput(
-            f"body name {document['name']!r} differs from the path's {name!r}", code="name_mismatch"
-        )
+        raise NameMismatch(f"body name {document['name']!r} differs from the path's {name!r}")
     authorize(principal, "write", connector_document_resource(document))
     existing = _find(store, name)
     if existing is None:
@@ -283,10 +281,8 @@ def snapshot_tables(
         tables = {feed["table"] for feed in stored.get(session, name).document.get("feeds", [])}
         unknown = sorted(set(body.tables) - tables)
         if unknown:
-            raise InvalidInput(
-                f"not a table of connector {name!r}: {', '.join(unknown)}",
-                code="unknown_table",
-                details={"tables": sorted(tables)},
+            raise UnknownTable(
+                f"not a table of connector {name!r}: {', '.join(unknown)}", details={"tables": sorted(tables)}
             )
         requested = _out(stored.request_snapshot(session, name, body.tables))
     return _commanded(auditor, "snapshot", requested)

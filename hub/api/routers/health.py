@@ -22,21 +22,21 @@ from hub.observability.readiness import check_broker, check_store
 router = APIRouter(tags=["health"])
 
 
-class Health(BaseModel):
+class ProbeOut(BaseModel):
     status: Literal["ok"] = "ok"
 
 
 @router.get("/healthz")
-async def healthz() -> Health:
-    return Health()
+async def healthz() -> ProbeOut:
+    return ProbeOut()
 
 
 @router.get("/readyz", responses=problem_responses(503))
-async def readyz(store: StoreDep, settings: SettingsDep) -> Health:
+async def readyz(store: StoreDep, settings: SettingsDep) -> ProbeOut:
     store_probe, broker_probe = await asyncio.gather(
         check_store(store), check_broker(settings), return_exceptions=True
     )
     for failed in (store_probe, broker_probe):
         if isinstance(failed, BaseException):
             raise failed
-    return Health()
+    return ProbeOut()

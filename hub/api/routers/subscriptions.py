@@ -21,12 +21,12 @@ from hub.access.resources import check_subscription, check_subscription_write, s
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
+from hub.api.errors import IdMismatch
 from hub.delivery.endpoint_safety import EndpointPolicy
 from hub.store.subscriptions import SubscriptionNotFound
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
 from schemas.admin_units import default_normaliser
-from schemas.errors import InvalidInput
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 
@@ -54,7 +54,7 @@ class IssuedOut(BaseModel):
     secret: str | None = Field(description="the signing secret; shown only in this response")
 
 
-class RotateBody(RequestBody):
+class RotateSecretBody(RequestBody):
     secret: SigningSecret | None = Field(default=None, description="the new secret; generated when absent")
     overlap_s: float | None = Field(default=None, ge=0, le=30 * 86400, description="default: one day")
 
@@ -118,9 +118,7 @@ async def put_subscription(
     auditor: AuditorDep,
 ) -> IssuedOut:
     if spec.id != subscription_id:
-        raise InvalidInput(
-            f"body id {spec.id!r} differs from the path's {subscription_id!r}", code="id_mismatch"
-        )
+        raise IdMismatch(f"body id {spec.id!r} differs from the path's {subscription_id!r}")
     spec = await asyncio.to_thread(
         check_subscription_write, service.store, principal, spec, default_normaliser()
     )
@@ -151,7 +149,7 @@ def delete_subscription(
 @router.post("/{subscription_id}/secret/rotate")
 def rotate_secret(
     subscription_id: SubscriptionId,
-    body: RotateBody,
+    body: RotateSecretBody,
     service: ServiceDep,
     principal: PrincipalDep,
     auditor: AuditorDep,

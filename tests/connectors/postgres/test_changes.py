@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.postgres.changes import ChangeStream, TxEnd, Watermark
+from connectors.postgres.changes import ChangeStream, SnapshotWatermark, TxEnd
 from connectors.postgres.lsn import format_lsn
 from connectors.postgres.pgoutput import Begin, Commit, LogicalMessage
 from connectors.postgres.rows import RowDecoder
@@ -95,7 +95,7 @@ def test_only_our_prefix_is_a_watermark() -> None:
     stream = ChangeStream(RowDecoder(), {}, "hub")
     body = b'{"window": "w1", "mark": "low"}'
     assert stream.handle(LogicalMessage(True, 1, "other", body)) == []
-    assert stream.handle(LogicalMessage(True, 1, "hub", body)) == [Watermark("w1", "low")]
+    assert stream.handle(LogicalMessage(True, 1, "hub", body)) == [SnapshotWatermark("w1", "low")]
 
 
 def test_transactions_committed_before_the_resume_point_are_not_read_again() -> None:

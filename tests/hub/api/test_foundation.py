@@ -58,8 +58,12 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     return body
 
 
-async def test_probes_answer(client: httpx.AsyncClient) -> None:
+async def test_liveness_answers(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+@pytest.mark.integration
+async def test_readiness_answers_when_kafka_does(client: httpx.AsyncClient, kafka_bootstrap: str) -> None:
     assert (await client.get("/readyz")).json() == {"status": "ok"}
 
 

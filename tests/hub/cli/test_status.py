@@ -75,6 +75,7 @@ def settings(base_settings: Settings, tmp_path: Path, kafka_bootstrap: str) -> S
     return base_settings.model_copy(update={"database_url": url, "kafka_bootstrap": kafka_bootstrap})
 
 
+@pytest.mark.integration
 def test_status_through_the_api(hub: Hub, settings: Settings, api_url: str, unique: str) -> None:
     store = Store(settings.store_url())
     try:

@@ -93,6 +93,7 @@ def store(settings: Settings, api_url: str) -> Iterator[Store]:
     made.engine.dispose()
 
 
+@pytest.mark.integration
 async def test_trace_an_event_and_a_record_through_the_api(
     hub: Hub, store: Store, kafka_bootstrap: str, unique: str
 ) -> None:
@@ -110,6 +111,7 @@ async def test_trace_an_event_and_a_record_through_the_api(
     assert [e["event_id"] for e in json.loads(record.output)["events"]] == [event.id]
 
 
+@pytest.mark.integration  # the module's hub runs against the real broker
 def test_problems_are_reported_with_their_codes(hub: Hub) -> None:
     unknown = hub("trace", "no-such-event")
     assert unknown.exit_code == 1 and "event_not_found" in unknown.output

@@ -7,6 +7,7 @@ import schemas.admin_units as admin_units
 
 def test_exports() -> None:
     assert sorted(admin_units.__all__) == [
+        "AdminUnitResolver",
         "AmbiguousAdminUnit",
         "Era",
         "Level",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+# The file is numbered 0007 (0006 is encrypted_columns, written just before it); the id keeps its
+# first name because installed databases record it in alembic_version, and alembic must find it.
 revision = "0006_routed_events"
 down_revision = "0000_base"
 branch_labels = ("trace",)

@@ -1,0 +1,42 @@
+"""Errors every source kind raises with the same code: one class per code, whichever kind found it.
+
+::
+
+    SourceError
+    └── SourceUnavailable    source_unavailable   the database failed a connection; retried
+    ConfigurationError
+    ├── SourceUnreachable    source_unreachable   registration could not connect at all
+    ├── TableMissing         table_missing        a feed names a table the source lacks
+    └── ColumnMissing        column_missing       a table lacks a column the feed needs
+"""
+
+from __future__ import annotations
+
+from schemas.errors import ConfigurationError, SourceError
+
+
+class SourceUnavailable(SourceError):
+    """The database failed a query or a connection; the runtime retries with backoff."""
+
+    code = "source_unavailable"
+
+
+class SourceUnreachable(ConfigurationError):
+    """Registration could not connect at all: a wrong host, password or database."""
+
+    code = "source_unreachable"
+
+
+class TableMissing(ConfigurationError):
+    """A feed names a table the source database does not have (or the role cannot see)."""
+
+    code = "table_missing"
+
+
+class ColumnMissing(ConfigurationError):
+    """A table lacks a column its feed needs (a watermark, a key, an outbox column)."""
+
+    code = "column_missing"
+
+
+__all__ = ["ColumnMissing", "SourceUnavailable", "SourceUnreachable", "TableMissing"]
