@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 up: install
-	@$(BIN)/python -m hub.devstack up
+	@$(BIN)/python -m devtools.devstack up
 
 down:
-	@test -x $(BIN)/python && $(BIN)/python -m hub.devstack down || true
+	@test -x $(BIN)/python && $(BIN)/python -m devtools.devstack down || true
 
 status: install
-	@$(BIN)/python -m hub.devstack status
+	@$(BIN)/python -m devtools.devstack status
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,10 +38,10 @@ unit: install
 	$(BIN)/pytest -m "not integration"
 
 demo: install
-	@$(BIN)/python -m hub.demo
+	@$(BIN)/python -m devtools.demo
 
 dev: install
-	@$(BIN)/hub dev
+	@$(BIN)/python -m devtools dev
 
 bench: install
 	@$(BIN)/python -m tests.bench $(ARGS)

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from hub.devstack import stack
+from devtools.devstack import stack
 from hub.settings import Settings
 
 SERVER_FIXTURES = frozenset({"kafka_bootstrap", "postgres_dsn"})

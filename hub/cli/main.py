@@ -15,13 +15,11 @@ from hub.cli import access as access_cli
 from hub.cli import connectors as connectors_cli
 from hub.cli import contracts
 from hub.cli import deliveries as deliveries_cli
-from hub.cli import dev as dev_cli
 from hub.cli import status as status_cli
 from hub.cli import subscriptions as subscriptions_cli
 from hub.cli import trace as trace_cli
 from hub.cli.context import CliState
 from hub.cli.errors import ReportingGroup
-from hub.portal.serve import receiver as receiver_command
 from hub.settings import get_settings
 
 app = typer.Typer(
@@ -62,7 +60,6 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(connectors_cli.app, name="connectors")
 app.command("connect")(connectors_cli.connect)
 app.add_typer(subscriptions_cli.app, name="subscriptions")
-app.command("receiver")(receiver_command)
 app.command("run")(deliveries_cli.run_hub)
 app.add_typer(deliveries_cli.app, name="deliveries")
 app.add_typer(access_cli.admin_app, name="admin")
@@ -72,4 +69,3 @@ app.add_typer(access_cli.grants_app, name="grants")
 app.add_typer(access_cli.audit_app, name="audit")
 app.command("trace")(trace_cli.trace)
 app.command("status")(status_cli.status)
-app.command("dev")(dev_cli.dev)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hub.devstack import stack
+from devtools.devstack import stack
 from hub.settings import Settings
 from tests.bench import capture, cleanup, delivery, latency, publish, report, routing
 from tests.bench.report import Measurement

@@ -31,11 +31,11 @@ from opentelemetry.trace import SpanKind
 
 from connectors import registry
 from connectors.worker import Worker
+from devtools.portal.receiver import create_receiver_app
 from hub.api import create_app
 from hub.connect import RegisteredContracts
 from hub.delivery.supervisor import Supervisor, SupervisorOptions
 from hub.observability.connector_view import connector_health
-from hub.portal.receiver import create_receiver_app
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import migrate
@@ -50,9 +50,9 @@ from schemas import naming
 from schemas.admin_units import default_normaliser
 from schemas.contracts.compatibility import Mode
 from schemas.tracing import TRACER_NAME
+from tests.devtools.portal.serving import serving
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
-from tests.hub.portal.serving import serving
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ from connectors.config import TableFeed
 from connectors.polling.cursor import Cursor
 from connectors.positions import MemoryPositions
 from connectors.task import ConnectorTask
-from hub.devstack import stack
+from devtools.devstack import stack
 from hub.settings import Settings
 from tests.conftest import replace_database
 from tests.connectors.polling.crash_worker import any_row

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from hub.devstack import stack
+from devtools.devstack import stack
 from hub.settings import Settings
 from hub.subscriptions.secrets import generate_secret
 from tests.hub.delivery.harness import Deployment, Portal, deployment
@@ -51,8 +51,8 @@ def receiver_process(bare: bool = False) -> Iterator[Portal]:
     else:
         command = [
             sys.executable,
-            "-c",
-            "from hub.cli.main import app; app()",
+            "-m",
+            "devtools",
             "receiver",
             "--secret",
             secret,

@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS, Producer
 from bus.producer import KafkaProducer
+from devtools.portal.receiver import create_receiver_app
 from hub.delivery.supervisor import Supervisor, SupervisorOptions
-from hub.portal.receiver import create_receiver_app
 from hub.settings import Settings
 from hub.store import deliveries, migrate
 from hub.store import subscriptions as stored
@@ -30,7 +30,7 @@ from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from schemas.admin_units import default_normaliser
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 from schemas.events.kafka_codec import to_kafka
-from tests.hub.portal.serving import serving
+from tests.devtools.portal.serving import serving
 
 FAST_SCHEDULE = [0.0, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
 

@@ -18,9 +18,9 @@ from bus.producer import KafkaProducer
 from hub.delivery import copartition
 from hub.delivery.supervisor import Supervisor
 from schemas.naming import retry_topic
+from tests.devtools.portal.serving import serving
 from tests.hub.delivery.harness import Deployment, Portal, by_key
 from tests.hub.delivery.waiting import eventually
-from tests.hub.portal.serving import serving
 
 pytestmark = pytest.mark.integration
 KEYS = [f"K{k}" for k in range(12)]

@@ -31,7 +31,7 @@ from hub.delivery.endpoint_safety import (
 )
 from hub.settings import Settings
 from schemas.errors import UnsafeEndpoint
-from tests.hub.portal.serving import serving
+from tests.devtools.portal.serving import serving
 
 NONE = EndpointPolicy()
 DEV = EndpointPolicy.from_entries(["localhost", "127.0.0.0/8", "portal.test"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.devstack import kafka
-from hub.devstack.process import ServiceState, live_state, pick_port, pick_ports
+from devtools.devstack import kafka
+from devtools.devstack.process import ServiceState, live_state, pick_port, pick_ports
 from schemas.errors import LocalServiceError
 
 
@@ -50,7 +50,7 @@ def test_a_spawned_child_is_watched_through_waitpid(tmp_path: Path) -> None:
     import sys
     import time
 
-    from hub.devstack.process import child_exited, spawn
+    from devtools.devstack.process import child_exited, spawn
 
     pid = spawn([sys.executable, "-c", "import time; time.sleep(0.3)"], tmp_path / "out.log", {})
     assert not child_exited(pid)  # even while exec is still settling

@@ -1,6 +1,6 @@
-"""``hub dev``: the whole hub on one machine, in one process, until Ctrl-C.
+"""``python -m devtools dev`` (``make dev``): the whole hub on one machine, in one process, until Ctrl-C.
 
-It starts (or finds) the local Kafka and PostgreSQL (``hub.devstack.stack.ensure``), then runs
+It starts (or finds) the local Kafka and PostgreSQL (``devtools.devstack.stack.ensure``), then runs
 side by side in one event loop: the control-plane API (uvicorn; OpenAPI at ``/docs``, metrics at
 ``/metrics``), the connector worker (``hub connect``) and the delivery engine (``hub run``). One
 process means one metrics registry: ``/metrics`` shows connectors, deliveries and the process.
@@ -37,7 +37,7 @@ TOKEN_FILE = "dev-admin-token"  # noqa: S105  # a file name, not a secret
 
 
 class _Server(uvicorn.Server):
-    """Uvicorn without its own signal handling: ``hub dev`` stops all three parts together."""
+    """Uvicorn without its own signal handling: ``devtools dev`` stops all three parts together."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -103,7 +103,7 @@ async def _until_stopped_or_failed(stop: asyncio.Event, parts: list[asyncio.Task
 
 def dev_settings(settings: Settings, *, port: int | None, allow_local: bool) -> Settings:
     """The settings with the local services' addresses (started if needed) and dev defaults."""
-    from hub.devstack import stack
+    from devtools.devstack import stack
 
     found = stack.ensure(settings)
     update: dict[str, object] = {"kafka_bootstrap": found.kafka_bootstrap, "postgres_dsn": found.postgres_dsn}

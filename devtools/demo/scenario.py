@@ -25,16 +25,16 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from devtools.demo import ministry_db
+from devtools.demo.changes import ChangeGenerator
+from devtools.demo.kafka_view import count_feed_records, read_feed_events
+from devtools.demo.portals import DEMO_RETRY_SCHEDULE_S, PORTALS, PUBLISHERS, Portal
+from devtools.demo.processes import ProcessGroup, wait_http
+from devtools.demo.report import Progress, summary_table
+from devtools.devstack import stack
+from devtools.devstack.process import pick_ports
 from hub.access.principals import OrganisationSpec
 from hub.access.service import AccessService
-from hub.demo import ministry_db
-from hub.demo.changes import ChangeGenerator
-from hub.demo.kafka_view import count_feed_records, read_feed_events
-from hub.demo.portals import DEMO_RETRY_SCHEDULE_S, PORTALS, PUBLISHERS, Portal
-from hub.demo.processes import ProcessGroup, wait_http
-from hub.demo.report import Progress, summary_table
-from hub.devstack import stack
-from hub.devstack.process import pick_ports
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -171,7 +171,15 @@ def start_receivers(run: Run) -> None:
     for portal in run.portals:
         secret = generate_secret()
         run.secrets[portal.slug] = secret
-        run.group.start(f"receiver-{portal.slug}", "receiver", "--secret", secret, "--port", str(portal.port))
+        run.group.start(
+            f"receiver-{portal.slug}",
+            "receiver",
+            "--secret",
+            secret,
+            "--port",
+            str(portal.port),
+            module="devtools",
+        )
     for portal in run.portals:
         wait_http(f"http://127.0.0.1:{portal.port}/stats", run.group)
 

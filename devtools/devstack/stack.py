@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.devstack import kafka, postgres
+from devtools.devstack import kafka, postgres
 from hub.settings import Settings
 
 

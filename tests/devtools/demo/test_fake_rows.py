@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.demo.fake_rows import LEGACY_PROVINCE, RecordFaker
+from devtools.demo.fake_rows import LEGACY_PROVINCE, RecordFaker
 from schemas.admin_units import default_normaliser
 from schemas.feeds import FeedSpec, all_feeds
 

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from hub.demo.fake_rows import RecordFaker
-from hub.demo.ministry_db import MinistryDb, insert_sql, table_name
+from devtools.demo.fake_rows import RecordFaker
+from devtools.demo.ministry_db import MinistryDb, insert_sql, table_name
 from schemas.feeds import FeedSpec
 
 # Fields a registry legitimately corrects after registration, per entity.

@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from hub.devstack.process import ServiceState, live_state, pick_port, tail
+from devtools.devstack.process import ServiceState, live_state, pick_port, tail
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
 
@@ -24,7 +24,7 @@ MARKER = "postgres -D"
 SUPERUSER = "postgres"
 
 CONFIG = """
-# written by hub.devstack: logical decoding for the CDC connectors
+# written by devtools.devstack: logical decoding for the CDC connectors
 listen_addresses = '127.0.0.1'
 wal_level = logical
 max_replication_slots = 40

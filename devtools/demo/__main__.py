@@ -6,7 +6,7 @@ import sys
 
 from rich.console import Console
 
-from hub.demo.scenario import main_flow
+from devtools.demo.scenario import main_flow
 from hub.settings import Settings
 from schemas.errors import HubError
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from devtools.portal import Receiver, create_receiver_app
 from hub.delivery.signing import webhook_headers
-from hub.portal import Receiver, create_receiver_app
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
-from tests.hub.portal.serving import serving
+from tests.devtools.portal.serving import serving
 
 SECRET = generate_secret()
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

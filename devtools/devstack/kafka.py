@@ -19,7 +19,15 @@ import time
 import uuid
 from pathlib import Path
 
-from hub.devstack.process import ServiceState, child_exited, live_state, pick_ports, spawn, tail, terminate
+from devtools.devstack.process import (
+    ServiceState,
+    child_exited,
+    live_state,
+    pick_ports,
+    spawn,
+    tail,
+    terminate,
+)
 from hub.settings import REPO_ROOT, Settings
 from schemas.errors import BusError, LocalServiceError
 

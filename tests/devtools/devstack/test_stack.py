@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.devstack import stack
-from hub.devstack.process import ServiceState
+from devtools.devstack import stack
+from devtools.devstack.process import ServiceState
 from hub.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -29,11 +29,12 @@ class ProcessGroup:
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, module: str = "hub.cli") -> None:
+        """Start ``hub <args>`` (or ``python -m <module> <args>``) in the background, logging to a file."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our own console script
-                [sys.executable, "-m", "hub.cli", *args],
+                [sys.executable, "-m", module, *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from hub.portal.receiver_state import Behaviour, Control, Delivery, Inbox
+from devtools.portal.receiver_state import Behaviour, Control, Delivery, Inbox
 
 FAILURE_STATUS = {"fail": 500, "429": 429, "410": 410, "400": 400}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from hub.demo.fake_rows import RecordFaker
-from hub.demo.ministry_db import create_table_sql, insert_sql, ministries
+from devtools.demo.fake_rows import RecordFaker
+from devtools.demo.ministry_db import create_table_sql, insert_sql, ministries
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from hub.demo.changes import Ledger
-from hub.demo.kafka_view import count_feed_records, read_feed_events
-from hub.demo.portals import Portal
+from devtools.demo.changes import Ledger
+from devtools.demo.kafka_view import count_feed_records, read_feed_events
+from devtools.demo.portals import Portal
 from schemas.events import ChangeEvent
 
 

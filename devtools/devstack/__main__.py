@@ -1,4 +1,4 @@
-"""``python -m hub.devstack up|down|status``: the Makefile's entry to the local services."""
+"""``python -m devtools.devstack up|down|status``: the Makefile's entry to the local services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import typer
 from rich.console import Console
 
-from hub.devstack import kafka, postgres, stack
+from devtools.devstack import kafka, postgres, stack
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
 

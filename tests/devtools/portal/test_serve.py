@@ -1,4 +1,4 @@
-"""``hub receiver`` as the demo runs it: a separate process accepting signed pushes."""
+"""``python -m devtools receiver`` as the demo runs it: a separate process accepting signed pushes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,7 +24,7 @@ def receiver_url() -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "hub"), "receiver", "--port", str(port), "--secret", SECRET]
+    command = [sys.executable, "-m", "devtools", "receiver", "--port", str(port), "--secret", SECRET]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -5,6 +5,6 @@ git-ignored state directory. ``stack.ensure()`` starts whatever is not already r
 is idempotent; ``stack.stop()`` stops what it started.
 """
 
-from hub.devstack.stack import Endpoints, ensure, status, stop
+from devtools.devstack.stack import Endpoints, ensure, status, stop
 
 __all__ = ["Endpoints", "ensure", "status", "stop"]

@@ -1,4 +1,4 @@
-"""``hub dev``: the API, the connector worker and the delivery engine in one process, stopped together."""
+"""``devtools dev``: the API, connector worker and delivery engine in one process, stopped together."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.cli.dev import LOCAL_ENDPOINTS, DevHub, dev_admin_token, dev_settings
+from devtools.dev import LOCAL_ENDPOINTS, DevHub, dev_admin_token, dev_settings
 from hub.settings import Settings
 from schemas.errors import HubError
 from tests.hub.delivery.waiting import eventually

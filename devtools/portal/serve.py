@@ -1,4 +1,4 @@
-"""``hub receiver``: run the reference receiver on its own (the demo's portals, manual tests)."""
+"""``python -m devtools receiver``: the reference receiver on its own (demo portals, manual tests)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def receiver(
     """Serve the reference webhook receiver: verifies signatures, de-duplicates, can be told to fail."""
     import uvicorn
 
-    from hub.portal.receiver import create_receiver_app
+    from devtools.portal.receiver import create_receiver_app
 
     secrets = secret or [s for s in os.environ.get(ENV_VARIABLE, "").split(",") if s]
     if not secrets:
