@@ -29,6 +29,7 @@ from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
 from connectors.envelope import Envelope
 from connectors.kafka import Ack, FeedProducer
+from connectors.mapping.pipeline import Mappers
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import Resolution, default_normaliser
@@ -90,6 +91,7 @@ class Publisher:
         admin_units: AdminUnitResolver | None = None,
     ) -> None:
         self.envelope = Envelope(config)
+        self.mappers = Mappers(config)
         self.kind = config.kind
         self.producer = producer
         self.contracts = contracts
@@ -127,14 +129,16 @@ class Publisher:
             f"send {topic}", context=set_span_in_context(capture), kind=SpanKind.PRODUCER
         )
         capture.end()
-        traceparent, payload = traceparent_of(span), self.envelope.payload(change)
+        traceparent, shaped = traceparent_of(span), change
         try:
+            shaped = self.mappers(change)  # a mapped table's row in its contract's fields
+            payload = self.envelope.payload(shaped)
             event = self.envelope.build(
-                change, payload, traceparent=traceparent, **self._checked(change, payload)
+                shaped, payload, traceparent=traceparent, **self._checked(shaped, payload)
             )
             found = _Record(topic, _encoded(event), quarantined=False, span=span)
-        except InvalidInput as exc:  # quarantined as built, without what the checks would add
-            event = self.envelope.build(change, payload, traceparent=traceparent)
+        except InvalidInput as exc:  # quarantined as built (as read, if the mapping failed)
+            event = self.envelope.build(shaped, traceparent=traceparent)
             span.set_attribute("error.type", exc.code)
             log.warning(
                 "change %s of %s quarantined: [%s] %s", event.id, change.table, exc.code, exc.message,
