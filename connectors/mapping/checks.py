@@ -74,7 +74,9 @@ _CAST = {Cast.STRING: ("string", None), Cast.INTEGER: ("integer", None), Cast.NU
          Cast.DATE: ("string", "date")}  # fmt: skip
 
 
-def check_mapping(table: str, mapping: TableMapping, columns: Mapping[str, SourceType], contract: ContractShape) -> None:
+def check_mapping(
+    table: str, mapping: TableMapping, columns: Mapping[str, SourceType], contract: ContractShape
+) -> None:
     """Raise the first reason ``mapping`` cannot turn ``table``'s rows into ``contract``'s."""
     unknown = sorted(mapping.columns() - set(columns))
     if unknown:
@@ -138,7 +140,12 @@ def _check_type(
         raise TypeMismatch(
             f"field {name!r} is {wanted_text} but {origin} gives {'/'.join(sorted(types))}"
             f"{f' ({fmt})' if fmt else ''}: {_fix(wanted, wanted_format)}",
-            details={"field": name, "column": rule.column, "produces": sorted(types), "wants": sorted(wanted)},
+            details={
+                "field": name,
+                "column": rule.column,
+                "produces": sorted(types),
+                "wants": sorted(wanted),
+            },
         )
 
 

@@ -39,13 +39,19 @@ class FieldRule(BaseModel):
     )
     constant: Scalar | None = Field(default=None, description="a fixed value, instead of a column")
     values: dict[str, Scalar] | None = Field(
-        default=None, description="source code -> contract value (e.g. {1: male, 2: female}); an unlisted code is quarantined"
+        default=None,
+        description="source code -> contract value (e.g. {1: male, 2: female}); "
+        "a row with an unlisted code is quarantined",
     )
-    cast: Cast | None = Field(default=None, description="convert to string, integer, number or date (ISO 8601)")
+    cast: Cast | None = Field(
+        default=None, description="convert to string, integer, number or date (ISO 8601)"
+    )
     date_format: str | None = Field(
         default=None, description="strptime format of a text date, e.g. %d/%m/%Y (implies cast: date)"
     )
-    pad: int | None = Field(default=None, ge=1, le=64, description="zero-pad to this width; the result is text")
+    pad: int | None = Field(
+        default=None, ge=1, le=64, description="zero-pad to this width; the result is text"
+    )
     hash: Literal["sha256"] | None = Field(
         default=None, description="replace the value by HMAC-SHA-256(mapping_salt, value), hex"
     )
@@ -90,8 +96,8 @@ class TableMapping(BaseModel):
     )
     admin_unit: FieldRule | None = Field(
         default=None,
-        description="the record's administrative unit, computed from a column (e.g. {column: ma_xa, pad: 5}); "
-        "default: the contract's admin-unit field as mapped",
+        description="the record's administrative unit, computed from a column "
+        "(e.g. {column: ma_xa, pad: 5}); default: the contract's admin-unit field as mapped",
     )
 
     @field_validator("fields", mode="before")

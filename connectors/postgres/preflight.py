@@ -51,9 +51,7 @@ class AdminUnitColumnMissing(ConfigurationError):
     code = "admin_unit_column_missing"
 
 
-_PUBLICATION = (
-    "SELECT puballtables, pg_has_role(pubowner, 'USAGE') FROM pg_publication WHERE pubname = %s"
-)
+_PUBLICATION = "SELECT puballtables, pg_has_role(pubowner, 'USAGE') FROM pg_publication WHERE pubname = %s"
 _PUBLISHED = "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = %s"
 _OWNERS = (
     "SELECT c.oid::regclass::text, pg_get_userbyid(c.relowner), pg_has_role(c.relowner, 'USAGE') "

@@ -18,11 +18,12 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from connectors import registry
 from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
+from connectors.preview import PreviewTable, preview, sample_rows
 from hub.access.audit import Auditor
 from hub.access.policy import allows, authorize
 from hub.access.resources import check_connector, connector_document_resource, stored_connector_resource
@@ -147,6 +148,12 @@ def _status_out(item: stored.StoredConnector) -> StatusOut:
 async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBase:
     """Parse, then refuse a config that cannot work (contracts, then the kind's live checks)."""
     config = registry.parse_config(document)
+    await _contracts_known(config, store)
+    await asyncio.to_thread(registry.validate, config)
+    return config
+
+
+async def _contracts_known(config: ConnectorConfigBase, store: Store) -> None:
     known = await asyncio.to_thread(registered_feed_names, store)
     unknown = sorted({feed.event_type for feed in config.feeds} - set(known))
     if unknown:
@@ -155,8 +162,6 @@ async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBas
             code="unknown_contract",
             details={"event_types": unknown},
         )
-    await asyncio.to_thread(registry.validate, config)
-    return config
 
 
 def _find(store: Store, name: str) -> stored.StoredConnector | None:
@@ -187,6 +192,22 @@ async def create_connector(
     created = _out(_in_session(store, stored.insert, config))
     await asyncio.to_thread(auditor.record, "connector.create", "connector", created.name, after=created)
     return created
+
+
+@router.post("/test")
+async def test_connector(
+    document: ConfigBody,
+    store: StoreDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="rows read per table")] = 10,
+) -> list[PreviewTable]:
+    """The first rows of each table as they would be published (key, admin unit, payload), or
+    why each would be quarantined; nothing is published or saved."""
+    authorize(principal, "write", connector_document_resource(document))
+    config = registry.parse_config(document)
+    await _contracts_known(config, store)
+    rows = await asyncio.to_thread(sample_rows, config, limit)
+    return await asyncio.to_thread(preview, config, rows)
 
 
 @router.get("")

@@ -63,4 +63,6 @@ def test_a_missing_required_field_is_named() -> None:
 
 
 def test_a_text_commune_column_padded_and_a_date_column_fit() -> None:
-    _check(_with(date_of_birth={"column": "ngay_sinh_d"}), ngay_sinh_d=SourceType.DATE, ma_xa=SourceType.STRING)
+    _check(
+        _with(date_of_birth={"column": "ngay_sinh_d"}), ngay_sinh_d=SourceType.DATE, ma_xa=SourceType.STRING
+    )

@@ -63,7 +63,9 @@ def test_null_passes_through_and_constants_ignore_the_row() -> None:
 
 def test_hashing_is_keyed_by_the_salt() -> None:
     hashed = _produce("001226001234", hash="sha256")
-    assert len(hashed) == 64 and hashed != produce("f", FieldRule(column="c", hash="sha256"), "001226001234", b"x")
+    assert len(hashed) == 64 and hashed != produce(
+        "f", FieldRule(column="c", hash="sha256"), "001226001234", b"x"
+    )
 
 
 def test_masking_keeps_the_last_characters() -> None:
