@@ -111,6 +111,23 @@ class ConnectorConfigBase(BaseModel):
         """The source database's name in events (``source.database``); kinds override it."""
         return self.name
 
+    def source_identity(self) -> str | None:
+        """Which database this connector reads (server and database, no credentials); kinds override it."""
+        return None
+
+    def claims(self) -> dict[str, str]:
+        """What no two connectors may share (claim -> what it is): here each table's feed, per source.
+
+        Two connectors on one table and feed would publish every change twice.
+        """
+        source = self.source_identity()
+        if source is None:
+            return {}
+        return {
+            f"table:{source}/{feed.table}/{feed.event_type}": f"table {feed.table} -> {feed.event_type}"
+            for feed in self.feeds
+        }
+
 
 def stored_document(config: BaseModel) -> dict[str, Any]:
     """The config as JSON with its secrets revealed: for the store only, never for a response."""

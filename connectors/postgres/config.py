@@ -53,6 +53,15 @@ class PostgresCdcConfig(OutboxConfigBase):
     def publication(self) -> str:
         return self.publication_name or _default_identifier(self.name)
 
+    def source_identity(self) -> str:
+        found = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        return f"postgresql://{found.get('host', '')}:{found.get('port', 5432)}/{found.get('dbname', '')}"
+
+    def claims(self) -> dict[str, str]:
+        """Besides the tables, the replication slot: slots belong to the whole server."""
+        server = self.source_identity().rsplit("/", 1)[0]
+        return {**super().claims(), f"slot:{server}/{self.slot}": f"replication slot {self.slot}"}
+
     def conninfo(self) -> str:
         """The DSN with the password: for connecting, never for logging."""
         if self.password is None:

@@ -120,16 +120,35 @@ async def _owns_all(conn: Conn, tables: list[str]) -> bool:
     return True
 
 
+def application_name(config: PostgresCdcConfig) -> str:
+    """The replication connection's ``application_name``: how the pre-flight knows its own."""
+    return f"hub-connector:{config.name}"[:63]
+
+
+_SLOT = """
+SELECT s.active, s.active_pid, s.plugin, s.database = current_database(), r.application_name
+FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid
+WHERE s.slot_name = %s
+"""
+
+
 async def check_slot(conn: Conn, config: PostgresCdcConfig) -> None:
-    cursor = await conn.execute(
-        "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = %s", (config.slot,)
-    )
-    row = await cursor.fetchone()
-    if row is not None and row[0]:
+    """Refuse a slot another process streams from, or one made for another database or plugin."""
+    row = await (await conn.execute(_SLOT, (config.slot,))).fetchone()
+    if row is None:
+        return
+    active, pid, plugin, same_database, streamer = row
+    if not same_database or plugin != "pgoutput":
         raise SlotInUse(
-            f"replication slot {config.slot} is in use (server process {row[1]}): choose another "
-            f"slot_name, or stop its user (SELECT pg_terminate_backend({row[1]});)",
-            details={"slot": config.slot, "pid": row[1]},
+            f"replication slot {config.slot} exists for another database or plugin ({plugin}): choose "
+            "another slot_name",
+            details={"slot": config.slot, "plugin": plugin},
+        )
+    if active and streamer != application_name(config):
+        raise SlotInUse(
+            f"replication slot {config.slot} is in use by {streamer or 'another process'} (server process "
+            f"{pid}): choose another slot_name, or stop its user (SELECT pg_terminate_backend({pid});)",
+            details={"slot": config.slot, "pid": pid},
         )
 
 
@@ -171,6 +190,7 @@ __all__ = [
     "PublicationLacksTable",
     "PublicationMissing",
     "SlotInUse",
+    "application_name",
     "check_columns",
     "check_publication",
     "check_slot",

@@ -33,7 +33,7 @@ from hub.api.dependencies import StoreDep
 from hub.store import connectors as stored
 from hub.store.base import Store, utcnow
 from hub.subscriptions.service import registered_feed_names
-from schemas.errors import ConfigurationError, HubError, InvalidInput
+from schemas.errors import ConfigurationError, Conflict, HubError, InvalidInput
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -145,10 +145,19 @@ def _status_out(item: stored.StoredConnector) -> StatusOut:
     )
 
 
+class FeedAlreadyConnected(Conflict):
+    code = "feed_already_connected"
+
+
+class SlotInUse(Conflict):
+    code = "slot_in_use"
+
+
 async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBase:
-    """Parse, then refuse a config that cannot work (contracts, then the kind's live checks)."""
+    """Parse, then refuse a config that cannot work (contracts, claims, then the kind's live checks)."""
     config = registry.parse_config(document)
     await _contracts_known(config, store)
+    await asyncio.to_thread(_check_claims, config, store)
     await asyncio.to_thread(registry.validate, config)
     return config
 
@@ -162,6 +171,25 @@ async def _contracts_known(config: ConnectorConfigBase, store: Store) -> None:
             code="unknown_contract",
             details={"event_types": unknown},
         )
+
+
+def _check_claims(config: ConnectorConfigBase, store: Store) -> None:
+    """Refuse a table feed or a replication slot another connector already has."""
+    mine = config.claims()
+    with store.session() as session:
+        others = [item for item in stored.list_all(session) if item.name != config.name]
+    for other in others:
+        try:
+            taken = registry.parse_config(other.document).claims()
+        except HubError:  # a kind gone from this build claims nothing we can know
+            continue
+        for claim in sorted(set(mine) & set(taken)):
+            error = SlotInUse if claim.startswith("slot:") else FeedAlreadyConnected
+            raise error(
+                f"{mine[claim]} is already used by connector {other.name!r} on the same source: "
+                f"{'choose another slot_name' if error is SlotInUse else 'one connector per table and feed'}",
+                details={"connector": other.name, "claim": mine[claim]},
+            )
 
 
 def _find(store: Store, name: str) -> stored.StoredConnector | None:
