@@ -69,7 +69,10 @@ class FieldRule(BaseModel):
 
     @model_validator(mode="after")
     def _one_origin_and_one_disguise(self) -> FieldRule:
-        if (self.column is None) == ("constant" not in self.model_fields_set):
+        # a stored config comes back with ``constant: null`` next to its column: that is no constant
+        if (self.column is None and "constant" not in self.model_fields_set) or (
+            self.column is not None and self.constant is not None
+        ):
             raise ValueError("a field takes exactly one of 'column' or 'constant'")
         if self.hash is not None and self.keep_last is not None:
             raise ValueError("'hash' and 'keep_last' cannot both apply to one field")

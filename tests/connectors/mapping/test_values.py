@@ -81,3 +81,8 @@ def test_masking_keeps_the_last_characters() -> None:
 def test_contradictory_rules_are_refused(rule: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         FieldRule.model_validate(rule)
+
+
+def test_a_rule_read_back_from_its_stored_form_is_the_same_rule() -> None:
+    rule = FieldRule(column="ma_xa", pad=5)
+    assert FieldRule.model_validate(rule.model_dump()) == rule

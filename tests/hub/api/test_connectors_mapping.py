@@ -101,3 +101,33 @@ async def _of(bootstrap: str, topic: str, source: str, count: int) -> list[Recor
     found = mine(await collect(bootstrap, topic, lambda got: len(mine(got)) >= count, timeout_s=30))
     assert len(found) == count, f"{topic}: {len(found)} of {count} records from {source}"
     return found
+
+
+@pytest.mark.parametrize(
+    ("field", "rule", "code"),
+    [
+        ("full_name", "ten", "mapping_unknown_column"),
+        ("registration_no", "so_dang_ky", "mapping_type_mismatch"),
+        ("sex", {"column": "gioi_tinh", "values": {1: "male"}}, "mapping_enum_not_covered"),
+    ],
+)
+async def test_a_bad_mapping_is_refused_at_apply_and_nothing_is_saved(
+    client: httpx.AsyncClient, document: dict[str, Any], field: str, rule: Any, code: str
+) -> None:
+    document["feeds"][0]["mapping"]["fields"][field] = rule
+    response = await client.post("/v1/connectors", json=document)
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == code
+    assert (await client.get("/v1/connectors")).json() == []
+
+
+async def test_a_second_connector_on_the_same_table_and_feed_or_slot_is_refused(
+    client: httpx.AsyncClient, document: dict[str, Any]
+) -> None:
+    assert (await client.post("/v1/connectors", json=document)).status_code == 201
+    twin = await client.post("/v1/connectors", json=document | {"name": "twin", "slot_name": "other_slot"})
+    assert twin.status_code == 409 and twin.json()["code"] == "feed_already_connected", twin.text
+    feeds = [{"table": "public.khai_sinh", "event_type": "vn.gov.civil-status.death.v1"}]
+    same_slot = await client.post("/v1/connectors", json=document | {"name": "twin", "feeds": feeds})
+    assert same_slot.status_code == 409 and same_slot.json()["code"] == "slot_in_use", same_slot.text
+    assert (await client.put(f"/v1/connectors/{document['name']}", json=document)).status_code == 200
