@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from connectors.config import ConnectorConfigBase
+from connectors.config import ConnectorConfigBase, TableFeed
 from connectors.contracts import BuiltinContracts, ContractCheck
 from connectors.polling import sample as polling_sample
 from connectors.polling.config import SqlPollingConfig
@@ -63,28 +63,31 @@ def preview(
         PreviewTable(
             table=feed.table,
             event_type=feed.event_type,
-            rows=[_row(publisher, feed.table, row, n) for n, row in enumerate(rows.get(feed.table, []))],
+            rows=[_row(publisher, feed, row, n) for n, row in enumerate(rows.get(feed.table, []))],
         )
         for feed in config.feeds
     ]
 
 
-def _row(publisher: Publisher, table: str, row: dict[str, Any], n: int) -> PreviewRow:
-    change = Change(table, Op.READ, dict(row), None, row, position=f"preview/{n}", snapshot=True)
+def _row(publisher: Publisher, feed: TableFeed, row: dict[str, Any], n: int) -> PreviewRow:
+    table = feed.table
+    key_columns = feed.key or list(row)[:1]  # the feed's key, else the first column (usually the id)
+    key = {column: row.get(column) for column in key_columns}
+    change = Change(table, Op.READ, key, None, row, position=f"preview/{n}", snapshot=True)
     record = publisher.record(change)
     record.span.end()
     headers = dict(record.message.headers)
     body = json.loads(record.message.value)
     mapper = publisher.mappers.of(table)
     dropped = mapper.dropped(row) if mapper is not None else []
-    key = (record.message.key or b"").decode()
+    shown_key = (record.message.key or b"").decode()
     if record.quarantined:
         reason = body["reason"]
         reason.setdefault("code", headers.get(QUARANTINE_CODE_HEADER, b"").decode())
-        return PreviewRow(key=key, published=False, reason=reason, dropped_columns=dropped)
+        return PreviewRow(key=shown_key, published=False, reason=reason, dropped_columns=dropped)
     unit = headers.get("ce_adminunit")
     return PreviewRow(
-        key=key, published=True, admin_unit=unit.decode() if unit else None,
+        key=shown_key, published=True, admin_unit=unit.decode() if unit else None,
         payload=body.get("after"), dropped_columns=dropped,
     )  # fmt: skip
 

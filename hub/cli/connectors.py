@@ -93,17 +93,20 @@ def test(ctx: typer.Context, file: ConfigFile, limit: Limit = 10, output: Output
 
 def preview_table(connector: str, found: dict[str, Any]) -> Table:
     """One table's preview: each row's key, unit, and its payload or the reason it is held back."""
-    table = Table(
-        "key", "admin unit", "published as", title=f"{connector}: {found['table']} -> {found['event_type']}"
-    )
+    table = Table(title=f"{connector}: {found['table']} -> {found['event_type']}")
+    table.add_column("key", overflow="fold", max_width=24)
+    table.add_column("admin unit", no_wrap=True, min_width=10)
+    table.add_column("published as", overflow="fold", min_width=30)
     for row in found["rows"]:
         if row["published"]:
-            shown = json.dumps(row["payload"], ensure_ascii=False)
+            shown = "\n".join(
+                escape(f"{field}: {json.dumps(value, ensure_ascii=False)}")
+                for field, value in row["payload"].items()
+            )
         else:
-            shown = f"[red]quarantined[/red] [{row['reason']['code']}] {escape(row['reason']['message'])}"
-        table.add_row(
-            escape(row["key"]), row["admin_unit"] or "-", shown if not row["published"] else escape(shown)
-        )
+            reason = escape(f"[{row['reason']['code']}] {row['reason']['message']}")
+            shown = f"[red]quarantined[/red] {reason}"
+        table.add_row(escape(row["key"]), row["admin_unit"] or "-", shown)
     dropped = sorted({column for row in found["rows"] for column in row["dropped_columns"]})
     if dropped:
         table.caption = f"columns not published: {', '.join(dropped)}"
