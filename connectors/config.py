@@ -88,8 +88,12 @@ class ConnectorConfigBase(BaseModel):
     poll_interval_ms: int = Field(
         default=1000, ge=10, le=600_000, description="longest wait of one read when the source is idle"
     )
-    restart_initial_backoff_ms: int = Field(default=1000, ge=10, description="first restart delay")
-    restart_max_backoff_ms: int = Field(default=60_000, ge=10, description="longest restart delay")
+    restart_initial_backoff_ms: int = Field(
+        default=1000, ge=10, le=3_600_000, description="first restart delay"
+    )
+    restart_max_backoff_ms: int = Field(
+        default=60_000, ge=10, le=86_400_000, description="longest restart delay"
+    )
     mapping_salt: SecretStr | None = Field(
         default=None, description="secret key of the mappings' `hash: sha256` fields (HMAC-SHA-256)"
     )

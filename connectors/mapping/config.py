@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 COLUMN_PATTERN = r"^[A-Za-z_][A-Za-z0-9_$]*$"
-Scalar = str | int | float | bool
+SAFE_INTEGER = 2**53 - 1  # what every JSON reader keeps exact
+Scalar = str | Annotated[int, Field(ge=-SAFE_INTEGER, le=SAFE_INTEGER)] | float | bool
 
 
 class Cast(StrEnum):

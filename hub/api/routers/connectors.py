@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic_core import CoreSchema
 
 from connectors import registry
 from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
@@ -38,11 +39,29 @@ from schemas.errors import ConfigurationError, Conflict, HubError, InvalidInput
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
 ConnectorName = Annotated[str, Path(pattern=SLUG_PATTERN, description="e.g. land-db")]
+
+
+class _DocumentedAs:
+    """Shows a body read as a plain mapping as ``target`` in OpenAPI.
+
+    The routes parse the document themselves (``registry.parse_config``), so a bad one gets the
+    connector's own codes (``invalid_connector_config``, ``unknown_connector_kind``) and a PUT may
+    leave out its ``name``; the published schema is still the typed union of the kinds' configs.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __get_pydantic_json_schema__(self, _schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return handler(TypeAdapter(self.target).core_schema)
+
+
 ConfigBody = Annotated[
     dict[str, Any],
+    _DocumentedAs(registry.config_union()),
     Body(
         description="a connector config: name, kind (postgres_cdc, sql_polling...), feeds and the "
-        "kind's own fields, as in `hub connectors apply -f connector.yaml`",
+        "kind's own fields, as in `hub connectors apply -f connector.yaml` (docs/reference/connectors.md)",
         examples=[
             {
                 "name": "land-db",

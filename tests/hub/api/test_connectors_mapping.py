@@ -131,3 +131,20 @@ async def test_a_second_connector_on_the_same_table_and_feed_or_slot_is_refused(
     same_slot = await client.post("/v1/connectors", json=document | {"name": "twin", "feeds": feeds})
     assert same_slot.status_code == 409 and same_slot.json()["code"] == "slot_in_use", same_slot.text
     assert (await client.put(f"/v1/connectors/{document['name']}", json=document)).status_code == 200
+
+
+async def test_the_openapi_body_of_apply_is_the_typed_union_of_the_kinds(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    for path, method in (
+        ("/v1/connectors", "post"),
+        ("/v1/connectors/{name}", "put"),
+        ("/v1/connectors/test", "post"),
+    ):
+        body = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["discriminator"]["propertyName"] == "kind"
+        assert {ref["$ref"].rsplit("/", 1)[-1] for ref in body["oneOf"]} == {
+            "PostgresCdcConfig",
+            "SqlPollingConfig",
+        }
+    feed = document["components"]["schemas"]["TableFeed"]["properties"]
+    assert "mapping" in feed
