@@ -5,8 +5,9 @@ batch (``acks=all``, idempotent producer), or raises ``BusError``; that is what 
 commit the source position afterwards and nothing else. Records are queued in the batch's
 order, so the changes of one record (one key, one partition) keep their order.
 
-A change whose row breaks its contract, names an administrative unit nobody knows, or that its
-source already rejected (``Change.rejected``, e.g. an unreadable outbox row), is not published
+A mapped feed's change is first reshaped into its contract's fields (``connectors.mapping``).
+A change the mapping cannot read (a failed cast, an unlisted code), whose row breaks its
+contract, names an administrative unit nobody knows, or that its source already rejected (``Change.rejected``, e.g. an unreadable outbox row), is not published
 on the feed: it goes to the feed's quarantine topic (``<topic>.quarantine``) with the
 same key, the event's identity in CloudEvents headers, the reason in ``quarantine-code`` /
 ``quarantine-reason`` headers, and a JSON body ``{"reason": {...}, "event": {...}}``. The

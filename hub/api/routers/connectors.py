@@ -4,7 +4,11 @@ A connector config is refused before anything is stored when it cannot work, wit
 names the problem: ``invalid_connector_config`` / ``unknown_connector_kind`` (the document),
 ``unknown_contract`` (a feed's event type has no contract, built-in or registered), then the
 kind's own check against the live source (``source_unreachable``, ``table_missing``,
-``no_replication_privilege``, ``wal_level_not_logical``...). Responses never carry a password:
+``no_replication_privilege``, ``wal_level_not_logical``, ``no_create_privilege``,
+``publication_missing``, ``slot_in_use``, ``mapping_*``...), and a table feed or replication slot
+another connector already has (409 ``feed_already_connected``, ``slot_in_use``). ``POST
+/connectors/test`` shows the first rows as they would be published, saving nothing. Responses
+never carry a password:
 configs are shown through ``connectors.config.public_document``, and a document sent back with
 its masks (``**********``) keeps the stored secrets.
 
