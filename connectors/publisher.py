@@ -7,11 +7,12 @@ order, so the changes of one record (one key, one partition) keep their order.
 
 A mapped feed's change is first reshaped into its contract's fields (``connectors.mapping``).
 A change the mapping cannot read (a failed cast, an unlisted code), whose row breaks its
-contract, names an administrative unit nobody knows, or that its source already rejected (``Change.rejected``, e.g. an unreadable outbox row), is not published
-on the feed: it goes to the feed's quarantine topic (``<topic>.quarantine``) with the
-same key, the event's identity in CloudEvents headers, the reason in ``quarantine-code`` /
-``quarantine-reason`` headers, and a JSON body ``{"reason": {...}, "event": {...}}``. The
-connector goes on with the next change: one bad row never stops a feed.
+contract, names an administrative unit nobody knows, or that its source already rejected
+(``Change.rejected``, e.g. an unreadable outbox row), is not published on the feed: it goes to
+the feed's quarantine topic (``<topic>.quarantine``) with the same key, the event's identity in
+CloudEvents headers, the reason in ``quarantine-code`` / ``quarantine-reason`` headers, and a
+JSON body ``{"reason": {...}, "event": {...}}``. The connector goes on with the next change:
+one bad row never stops a feed.
 """
 
 from __future__ import annotations
