@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 
+from connectors.mapping.config import TableMapping
 from schemas import naming
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
@@ -46,6 +47,11 @@ class TableFeed(BaseModel):
     )
     admin_unit_column: Column | None = Field(
         default=None, description="column holding the record's administrative unit code, if any"
+    )
+    mapping: TableMapping | None = Field(
+        default=None,
+        description="how the table's columns become the contract's fields (connectors.mapping); "
+        "without one, rows are published as the table has them",
     )
 
     @field_validator("event_type")
@@ -82,8 +88,15 @@ class ConnectorConfigBase(BaseModel):
     poll_interval_ms: int = Field(
         default=1000, ge=10, le=600_000, description="longest wait of one read when the source is idle"
     )
-    restart_initial_backoff_ms: int = Field(default=1000, ge=10, description="first restart delay")
-    restart_max_backoff_ms: int = Field(default=60_000, ge=10, description="longest restart delay")
+    restart_initial_backoff_ms: int = Field(
+        default=1000, ge=10, le=3_600_000, description="first restart delay"
+    )
+    restart_max_backoff_ms: int = Field(
+        default=60_000, ge=10, le=86_400_000, description="longest restart delay"
+    )
+    mapping_salt: SecretStr | None = Field(
+        default=None, description="secret key of the mappings' `hash: sha256` fields (HMAC-SHA-256)"
+    )
 
     @model_validator(mode="after")
     def _tables_are_unique(self) -> ConnectorConfigBase:
@@ -91,6 +104,8 @@ class ConnectorConfigBase(BaseModel):
         repeated = sorted({table for table in tables if tables.count(table) > 1})
         if repeated:
             raise ValueError(f"table(s) listed twice in feeds: {', '.join(repeated)}")
+        if self.mapping_salt is None and any(f.mapping and f.mapping.uses_hash() for f in self.feeds):
+            raise ValueError("a mapping hashes a column: set mapping_salt (a secret of the connector)")
         return self
 
     def feed_for_table(self, table: str) -> TableFeed | None:
@@ -99,6 +114,23 @@ class ConnectorConfigBase(BaseModel):
     def database_label(self) -> str:
         """The source database's name in events (``source.database``); kinds override it."""
         return self.name
+
+    def source_identity(self) -> str | None:
+        """Which database this connector reads (server and database, no credentials); kinds override it."""
+        return None
+
+    def claims(self) -> dict[str, str]:
+        """What no two connectors may share (claim -> what it is): here each table's feed, per source.
+
+        Two connectors on one table and feed would publish every change twice.
+        """
+        source = self.source_identity()
+        if source is None:
+            return {}
+        return {
+            f"table:{source}/{feed.table}/{feed.event_type}": f"table {feed.table} -> {feed.event_type}"
+            for feed in self.feeds
+        }
 
 
 def stored_document(config: BaseModel) -> dict[str, Any]:

@@ -105,6 +105,8 @@ class Envelope:
 
     def admin_unit_code(self, change: Change) -> str | None:
         feed = self.feed_of(change)
+        if feed is not None and feed.mapping is not None:  # the mapping computed it (or not)
+            return change.admin_unit
         row = row_of(change)
         if feed is None or feed.admin_unit_column is None or row is None:
             return None

@@ -7,7 +7,8 @@
     ConfigurationError
     ├── SourceUnreachable    source_unreachable   registration could not connect at all
     ├── TableMissing         table_missing        a feed names a table the source lacks
-    └── ColumnMissing        column_missing       a table lacks a column the feed needs
+    ├── ColumnMissing        column_missing       a table lacks a column the feed needs
+    └── AdminUnitColumnMissing  admin_unit_column_missing  admin_unit_column names no column
 """
 
 from __future__ import annotations
@@ -39,4 +40,16 @@ class ColumnMissing(ConfigurationError):
     code = "column_missing"
 
 
-__all__ = ["ColumnMissing", "SourceUnavailable", "SourceUnreachable", "TableMissing"]
+class AdminUnitColumnMissing(ConfigurationError):
+    """A feed's ``admin_unit_column`` names no column of its table: routing by unit could never work."""
+
+    code = "admin_unit_column_missing"
+
+
+__all__ = [
+    "AdminUnitColumnMissing",
+    "ColumnMissing",
+    "SourceUnavailable",
+    "SourceUnreachable",
+    "TableMissing",
+]

@@ -5,12 +5,14 @@ batch (``acks=all``, idempotent producer), or raises ``BusError``; that is what 
 commit the source position afterwards and nothing else. Records are queued in the batch's
 order, so the changes of one record (one key, one partition) keep their order.
 
-A change whose row breaks its contract, names an administrative unit nobody knows, or that its
-source already rejected (``Change.rejected``, e.g. an unreadable outbox row), is not published
-on the feed: it goes to the feed's quarantine topic (``<topic>.quarantine``) with the
-same key, the event's identity in CloudEvents headers, the reason in ``quarantine-code`` /
-``quarantine-reason`` headers, and a JSON body ``{"reason": {...}, "event": {...}}``. The
-connector goes on with the next change: one bad row never stops a feed.
+A mapped feed's change is first reshaped into its contract's fields (``connectors.mapping``).
+A change the mapping cannot read (a failed cast, an unlisted code), whose row breaks its
+contract, names an administrative unit nobody knows, or that its source already rejected
+(``Change.rejected``, e.g. an unreadable outbox row), is not published on the feed: it goes to
+the feed's quarantine topic (``<topic>.quarantine``) with the same key, the event's identity in
+CloudEvents headers, the reason in ``quarantine-code`` / ``quarantine-reason`` headers, and a
+JSON body ``{"reason": {...}, "event": {...}}``. The connector goes on with the next change:
+one bad row never stops a feed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
 from connectors.envelope import Envelope
+from connectors.mapping.pipeline import Mappers
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import AdminUnitResolver, default_normaliser
@@ -86,6 +89,7 @@ class Publisher:
         admin_units: AdminUnitResolver | None = None,
     ) -> None:
         self.envelope = Envelope(config)
+        self.mappers = Mappers(config)
         self.kind = config.kind
         self.producer = producer
         self.contracts = contracts
@@ -123,14 +127,16 @@ class Publisher:
             f"send {topic}", context=set_span_in_context(capture), kind=SpanKind.PRODUCER
         )
         capture.end()
-        traceparent, payload = traceparent_of(span), self.envelope.payload(change)
+        traceparent, shaped = traceparent_of(span), change
         try:
+            shaped = self.mappers(change)  # a mapped table's row in its contract's fields
+            payload = self.envelope.payload(shaped)
             event = self.envelope.build(
-                change, payload, traceparent=traceparent, **self._checked(change, payload)
+                shaped, payload, traceparent=traceparent, **self._checked(shaped, payload)
             )
             found = _Record(topic, _encoded(event), quarantined=False, span=span)
-        except InvalidInput as exc:  # quarantined as built, without what the checks would add
-            event = self.envelope.build(change, payload, traceparent=traceparent)
+        except InvalidInput as exc:  # quarantined as built (as read, if the mapping failed)
+            event = self.envelope.build(shaped, traceparent=traceparent)
             span.set_attribute("error.type", exc.code)
             log.warning(
                 "change %s of %s quarantined: [%s] %s", event.id, change.table, exc.code, exc.message,

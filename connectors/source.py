@@ -43,6 +43,7 @@ class Change:
     event_id: str | None = None  # ...and the id; otherwise both derive from the feed and position
     traceparent: str | None = None  # outbox mode: the trace context the application wrote, if any
     rejected: InvalidInput | None = None  # read, but unpublishable: goes to quarantine with this reason
+    admin_unit: str | None = None  # a mapped table's unit, computed by its mapping (connectors.mapping)
 
 
 @dataclass(frozen=True)

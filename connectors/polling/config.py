@@ -99,6 +99,10 @@ class SqlPollingConfig(OutboxConfigBase):
             return self.name
         return PurePath(url.database).stem if url.get_backend_name() == "sqlite" else url.database
 
+    def source_identity(self) -> str:
+        url = make_url(self.url)
+        return f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+
     def engine_url(self) -> URL:
         """The URL to connect with: the only place the password is revealed."""
         url = make_url(self.url)

@@ -8,9 +8,15 @@ registration rather than a retry loop later.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.errors import AdminUnitColumnMissing
+from connectors.mapping.checks import SourceType, check_mapping
+from connectors.mapping.pipeline import shape_of
 from connectors.polling.config import SqlPollingConfig
 from connectors.polling.database import SourceUnreachable, describe, open_engine
 from connectors.polling.query import changes_query
@@ -32,6 +38,7 @@ def check_config(config: SqlPollingConfig) -> None:
         with conn:
             for polled in reflect_all(conn, config):
                 _try_reading(conn, polled)
+                _check_columns(config, polled)
     finally:
         engine.dispose()
 
@@ -47,4 +54,42 @@ def _try_reading(conn: Connection, polled: PolledTable) -> None:
         conn.rollback()
 
 
-__all__ = ["TableUnreadable", "check_config"]
+def _check_columns(config: SqlPollingConfig, polled: PolledTable) -> None:
+    """The admin-unit column and the feed's mapping, against the reflected columns."""
+    feed = config.feed_for_table(polled.name)
+    if feed is None:
+        return
+    columns = {str(column.name): source_type(column) for column in polled.table.columns}
+    if feed.admin_unit_column is not None and feed.admin_unit_column not in columns:
+        raise AdminUnitColumnMissing(
+            f"{feed.table} has no column {feed.admin_unit_column}: fix admin_unit_column "
+            f"(columns: {', '.join(columns)})",
+            details={"table": feed.table, "column": feed.admin_unit_column},
+        )
+    if feed.mapping is not None:
+        check_mapping(feed.table, feed.mapping, columns, shape_of(feed.event_type))
+
+
+def source_type(column: Column[object]) -> SourceType:
+    """A reflected column's coarse type, from the Python type the dialect declares."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return SourceType.OTHER
+    for kind, source in _TYPES:
+        if issubclass(python_type, kind):
+            return source
+    return SourceType.OTHER
+
+
+_TYPES: tuple[tuple[type, SourceType], ...] = (
+    (bool, SourceType.BOOLEAN),
+    (int, SourceType.INTEGER),
+    (float, SourceType.NUMBER),
+    (Decimal, SourceType.NUMBER),
+    (str, SourceType.STRING),
+    (datetime, SourceType.TIMESTAMP),
+    (date, SourceType.DATE),
+)
+
+__all__ = ["AdminUnitColumnMissing", "TableUnreadable", "check_config", "source_type"]

@@ -30,12 +30,22 @@ class PostgresCdcConfig(OutboxConfigBase):
     dsn: str = Field(description="libpq URI or key=value string, without the password")
     password: SecretStr | None = Field(default=None, description="kept out of the DSN so it is masked")
     slot_name: str | None = Field(
-        default=None, pattern=IDENTIFIER, description="logical slot; default hub_<connector name>"
+        default=None,
+        pattern=IDENTIFIER,
+        description="logical replication slot; default hub_<connector name> (apply refuses a slot "
+        "another process streams from or another connector uses)",
     )
     publication_name: str | None = Field(
-        default=None, pattern=IDENTIFIER, description="publication; default hub_<connector name>"
+        default=None,
+        pattern=IDENTIFIER,
+        description="a publication a DBA made (it must exist and include every feed table); without it "
+        "the connector creates hub_<connector name>, which needs CREATE on the database and table ownership",
     )
-    snapshot_mode: SnapshotMode = SnapshotMode.INITIAL
+    snapshot_mode: SnapshotMode = Field(
+        default=SnapshotMode.INITIAL,
+        description="initial: snapshot every table at the first start; never: stream only; "
+        "when_needed: initial, and again by itself after a lost slot",
+    )
     chunk_size: int = Field(default=4096, ge=1, le=100_000, description="rows per snapshot chunk")
     heartbeat_interval_s: float = Field(
         default=10.0, gt=0, le=300, description="standby status interval (keep below wal_sender_timeout)"
@@ -52,6 +62,15 @@ class PostgresCdcConfig(OutboxConfigBase):
     @property
     def publication(self) -> str:
         return self.publication_name or _default_identifier(self.name)
+
+    def source_identity(self) -> str:
+        found = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        return f"postgresql://{found.get('host', '')}:{found.get('port', 5432)}/{found.get('dbname', '')}"
+
+    def claims(self) -> dict[str, str]:
+        """Besides the tables, the replication slot: slots belong to the whole server."""
+        server = self.source_identity().rsplit("/", 1)[0]
+        return {**super().claims(), f"slot:{server}/{self.slot}": f"replication slot {self.slot}"}
 
     def conninfo(self) -> str:
         """The DSN with the password: for connecting, never for logging."""

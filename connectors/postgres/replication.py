@@ -66,8 +66,11 @@ def _resolve(ready: asyncio.Future[None]) -> None:
 class ReplicationStream:
     """One ``START_REPLICATION`` session on a logical slot with the pgoutput plugin."""
 
-    def __init__(self, dsn: str, slot: str, publication: str, status_interval_s: float) -> None:
+    def __init__(
+        self, dsn: str, slot: str, publication: str, status_interval_s: float, application_name: str = ""
+    ) -> None:
         self._dsn, self.slot, self._publication = dsn, slot, publication
+        self._application_name = application_name  # how the pre-flight tells this connector's walsender
         self._status_interval_s = status_interval_s
         self._conn: Any = None
         self._cursor: Any = None
@@ -80,6 +83,7 @@ class ReplicationStream:
                 psycopg2.connect,
                 self._dsn,
                 connection_factory=psycopg2.extras.LogicalReplicationConnection,
+                application_name=self._application_name,
             )
             self._cursor = self._conn.cursor()
             self._cursor.start_replication(

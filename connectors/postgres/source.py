@@ -36,6 +36,7 @@ from connectors.postgres.changes import ChangeStream, SnapshotWatermark, TxEnd
 from connectors.postgres.config import PostgresCdcConfig, SnapshotMode
 from connectors.postgres.errors import ReplicationStreamBroken, SlotLost, SourceQueryFailed
 from connectors.postgres.outbox import OutboxCapture, outbox_capture
+from connectors.postgres.preflight import application_name
 from connectors.postgres.replication import ReplicationStream
 from connectors.postgres.resume import ResumePoint
 from connectors.postgres.rows import RowDecoder
@@ -104,7 +105,7 @@ class PostgresCdcSource:
         )
         self._stream = ReplicationStream(
             self._config.conninfo(), self._config.slot, self._config.publication,
-            self._config.heartbeat_interval_s,
+            self._config.heartbeat_interval_s, application_name(self._config),
         )  # fmt: skip
         await self._stream.open()
         if resume.lsn > slot_confirmed:  # the runtime committed further than the slot heard

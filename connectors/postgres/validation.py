@@ -15,6 +15,7 @@ from connectors.errors import SourceUnreachable
 from connectors.postgres.config import PostgresCdcConfig
 from connectors.postgres.errors import NoReplicationPrivilege, WalLevelNotLogical
 from connectors.postgres.outbox import outbox_capture
+from connectors.postgres.preflight import check_columns, check_publication, check_slot
 from connectors.postgres.tables import inspect_table
 
 _PRIVILEGES = (
@@ -46,3 +47,6 @@ async def _check(config: PostgresCdcConfig) -> None:
             spec = await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
             if feed.table == config.outbox:
                 await outbox_capture(conn, spec, config.outbox_mark_column)
+        await check_columns(conn, config)
+        await check_publication(conn, config)
+        await check_slot(conn, config)

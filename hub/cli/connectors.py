@@ -11,6 +11,7 @@ SIGTERM; start as many as needed, they share the connectors (see ``connectors.wo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from pathlib import Path
@@ -65,6 +66,51 @@ def apply(ctx: typer.Context, file: ConfigFile) -> None:
     """Create or replace the connectors declared in a YAML file (checked against the source first)."""
     for applied in put_each(api_client(ctx), PATH, read_configs(file), identity="name"):
         out.print(f"{applied.verb} {escape(applied.name)}")
+
+
+Limit = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Rows read per table.")]
+Output = Annotated[str, typer.Option("--output", "-o", help="table (default) or json.")]
+
+
+@app.command("test")
+def test(ctx: typer.Context, file: ConfigFile, limit: Limit = 10, output: Output = "table") -> None:
+    """Show the first rows of each table as they would be published; publish and save nothing."""
+    client = api_client(ctx)
+    found = [
+        {
+            "connector": document["name"],
+            "tables": client.request("POST", f"{PATH}/test?limit={limit}", document).json(),
+        }
+        for document in read_configs(file)
+    ]
+    if output == "json":
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    for connector in found:
+        for table in connector["tables"]:
+            out.print(preview_table(connector["connector"], table))
+
+
+def preview_table(connector: str, found: dict[str, Any]) -> Table:
+    """One table's preview: each row's key, unit, and its payload or the reason it is held back."""
+    table = Table(title=f"{connector}: {found['table']} -> {found['event_type']}")
+    table.add_column("key", overflow="fold", max_width=24)
+    table.add_column("admin unit", no_wrap=True, min_width=10)
+    table.add_column("published as", overflow="fold", min_width=30)
+    for row in found["rows"]:
+        if row["published"]:
+            shown = "\n".join(
+                escape(f"{field}: {json.dumps(value, ensure_ascii=False)}")
+                for field, value in row["payload"].items()
+            )
+        else:
+            reason = escape(f"[{row['reason']['code']}] {row['reason']['message']}")
+            shown = f"[red]quarantined[/red] {reason}"
+        table.add_row(escape(row["key"]), row["admin_unit"] or "-", shown)
+    dropped = sorted({column for row in found["rows"] for column in row["dropped_columns"]})
+    if dropped:
+        table.caption = f"columns not published: {', '.join(dropped)}"
+    return table
 
 
 @app.command("list")

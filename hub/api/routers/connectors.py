@@ -4,7 +4,11 @@ A connector config is refused before anything is stored when it cannot work, wit
 names the problem: ``invalid_connector_config`` / ``unknown_connector_kind`` (the document),
 ``unknown_contract`` (a feed's event type has no contract, built-in or registered), then the
 kind's own check against the live source (``source_unreachable``, ``table_missing``,
-``no_replication_privilege``, ``wal_level_not_logical``...). Responses never carry a password:
+``no_replication_privilege``, ``wal_level_not_logical``, ``no_create_privilege``,
+``publication_missing``, ``slot_in_use``, ``mapping_*``...), and a table feed or replication slot
+another connector already has (409 ``feed_already_connected``, ``slot_claimed``). ``POST
+/connectors/test`` shows the first rows as they would be published, saving nothing. Responses
+never carry a password:
 configs are shown through ``connectors.config.public_document``, and a document sent back with
 its masks (``**********``) keeps the stored secrets.
 
@@ -18,11 +22,13 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Path, Query, Response, status
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic_core import CoreSchema
 
 from connectors import registry
 from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
+from connectors.preview import PreviewTable, preview, sample_rows
 from hub.access.audit import Auditor
 from hub.access.policy import allows, authorize
 from hub.access.resources import check_connector, connector_document_resource, stored_connector_resource
@@ -33,16 +39,34 @@ from hub.api.errors import NameMismatch, UnknownTable
 from hub.store import connectors as stored
 from hub.store.base import Store, utcnow
 from hub.subscriptions.service import registered_feed_names
-from schemas.errors import HubError, UnknownContract
+from schemas.errors import Conflict, HubError, UnknownContract
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
 ConnectorName = Annotated[str, Path(pattern=SLUG_PATTERN, description="e.g. land-db")]
+
+
+class _DocumentedAs:
+    """Shows a body read as a plain mapping as ``target`` in OpenAPI.
+
+    The routes parse the document themselves (``registry.parse_config``), so a bad one gets the
+    connector's own codes (``invalid_connector_config``, ``unknown_connector_kind``) and a PUT may
+    leave out its ``name``; the published schema is still the typed union of the kinds' configs.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __get_pydantic_json_schema__(self, _schema: CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return handler(TypeAdapter(self.target).core_schema)
+
+
 ConfigBody = Annotated[
     dict[str, Any],
+    _DocumentedAs(registry.config_union()),
     Body(
         description="a connector config: name, kind (postgres_cdc, sql_polling...), feeds and the "
-        "kind's own fields, as in `hub connectors apply -f connector.yaml`",
+        "kind's own fields, as in `hub connectors apply -f connector.yaml` (docs/reference/connectors.md)",
         examples=[
             {
                 "name": "land-db",
@@ -145,9 +169,26 @@ def _status_out(item: stored.StoredConnector) -> StatusOut:
     )
 
 
+class FeedAlreadyConnected(Conflict):
+    code = "feed_already_connected"
+
+
+class SlotClaimed(Conflict):
+    """Another registered connector already names this replication slot on the same server."""
+
+    code = "slot_claimed"
+
+
 async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBase:
-    """Parse, then refuse a config that cannot work (contracts, then the kind's live checks)."""
+    """Parse, then refuse a config that cannot work (contracts, claims, then the kind's live checks)."""
     config = registry.parse_config(document)
+    await _contracts_known(config, store)
+    await asyncio.to_thread(_check_claims, config, store)
+    await asyncio.to_thread(registry.validate, config)
+    return config
+
+
+async def _contracts_known(config: ConnectorConfigBase, store: Store) -> None:
     known = await asyncio.to_thread(registered_feed_names, store)
     unknown = sorted({feed.event_type for feed in config.feeds} - set(known))
     if unknown:
@@ -155,8 +196,25 @@ async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBas
             f"no contract for event type(s) {', '.join(unknown)}: register the contract first",
             details={"event_types": unknown},
         )
-    await asyncio.to_thread(registry.validate, config)
-    return config
+
+
+def _check_claims(config: ConnectorConfigBase, store: Store) -> None:
+    """Refuse a table feed or a replication slot another connector already has."""
+    mine = config.claims()
+    with store.session() as session:
+        others = [item for item in stored.list_all(session) if item.name != config.name]
+    for other in others:
+        try:
+            taken = registry.parse_config(other.document).claims()
+        except HubError:  # a kind gone from this build claims nothing we can know
+            continue
+        for claim in sorted(set(mine) & set(taken)):
+            error = SlotClaimed if claim.startswith("slot:") else FeedAlreadyConnected
+            raise error(
+                f"{mine[claim]} is already used by connector {other.name!r} on the same source: "
+                + ("choose another slot_name" if error is SlotClaimed else "one connector per table+feed"),
+                details={"connector": other.name, "claim": mine[claim]},
+            )
 
 
 def _find(store: Store, name: str) -> stored.StoredConnector | None:
@@ -187,6 +245,22 @@ async def create_connector(
     created = _out(_in_session(store, stored.insert, config))
     await asyncio.to_thread(auditor.record, "connector.create", "connector", created.name, after=created)
     return created
+
+
+@router.post("/test")
+async def test_connector(
+    document: ConfigBody,
+    store: StoreDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="rows read per table")] = 10,
+) -> list[PreviewTable]:
+    """The first rows of each table as they would be published (key, admin unit, payload), or
+    why each would be quarantined; nothing is published or saved."""
+    authorize(principal, "write", connector_document_resource(document))
+    config = registry.parse_config(document)
+    await _contracts_known(config, store)
+    rows = await asyncio.to_thread(sample_rows, config, limit)
+    return await asyncio.to_thread(preview, config, rows)
 
 
 @router.get("")

@@ -26,6 +26,7 @@ from schemathesis.python import asgi
 
 from connectors import registry
 from hub.api import create_app, problems
+from hub.api.routers import connectors as connectors_router
 from hub.api.routers.subscriptions import get_checks
 from hub.delivery.endpoint_safety import EndpointPolicy, IPAddress
 from hub.settings import Settings
@@ -71,6 +72,7 @@ def world(app: FastAPI, api_schema: Any) -> World:
 @pytest.fixture(autouse=True)
 def _no_live_source_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "validate", lambda _config: None)
+    monkeypatch.setattr(connectors_router, "sample_rows", lambda _config, _limit: {})
 
 
 def fuzz(api_schema: Any, headers: dict[str, str]) -> dict[str, str]:
