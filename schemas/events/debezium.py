@@ -32,7 +32,7 @@ from schemas import naming
 from schemas.errors import InvalidInput
 from schemas.events.change import ChangeEvent, ChangePayload, Op, SourceInfo
 from schemas.events.ids import event_id
-from schemas.feeds.row import KEY_SEPARATOR
+from schemas.feeds.spec import KEY_SEPARATOR
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SNAPSHOT_MARKERS = frozenset({"true", "first", "last", "first_in_data_collection", "last_in_data_collection",
