@@ -154,7 +154,7 @@ def register_connectors(run: Run, dsns: dict[str, str]) -> None:
                 {
                     "table": ministry_db.table_name(spec),
                     "event_type": spec.event_type,
-                    "admin_unit_column": spec.row_model.admin_unit_field,
+                    "admin_unit_column": spec.admin_unit_field,
                 }
                 for spec in ministry.feeds
             ],

@@ -65,11 +65,15 @@ class Contract:
         return {name: prop[SENSITIVITY_KEY] for name, prop in self.document["properties"].items()}
 
 
-def parse_contract(document: Any) -> Contract:
-    """The contract ``document`` describes; ``InvalidContract`` listing every problem otherwise."""
+def parse_contract(document: Any, *, trusted: bool = False) -> Contract:
+    """The contract ``document`` describes; ``InvalidContract`` listing every problem otherwise.
+
+    ``trusted`` skips the meta-schema check (slow) for documents the registry already accepted.
+    """
     if not isinstance(document, dict):
         raise InvalidContract("a contract is a JSON object", details=[_problem("not_an_object", "", "")])
-    check_schema(document)
+    if not trusted:
+        check_schema(document)
     found = list(_problems(document))
     if found:
         shown = "; ".join(f"{p['code']} at {p['path'] or '/'}" for p in found[:5])
@@ -104,7 +108,8 @@ def _problem(code: str, path: str, message: str) -> dict[str, str]:
 def _problems(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
     yield from _identity(doc)
     if doc.get("type") != "object" or doc.get("additionalProperties") is not False:
-        yield _problem("open_contract", "", 'a contract is "type": "object" with "additionalProperties": false')
+        closed = 'a contract is "type": "object" with "additionalProperties": false'
+        yield _problem("open_contract", "", closed)
     properties = doc.get("properties")
     if not isinstance(properties, dict) or not properties:
         yield _problem("missing_properties", "/properties", "a contract lists its fields under properties")
@@ -114,7 +119,8 @@ def _problems(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
     required = doc.get("required", [])
     for name in required:
         if name not in properties:
-            yield _problem("unknown_required_field", "/required", f"required field {name!r} is not a property")
+            message = f"required field {name!r} is not a property"
+            yield _problem("unknown_required_field", "/required", message)
     yield from _key_fields(doc.get(KEY_FIELDS_KEY), properties, required)
     yield from _admin_unit_field(doc.get(ADMIN_UNIT_FIELD_KEY), properties)
 
@@ -122,7 +128,8 @@ def _problems(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
 def _identity(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
     event_type = doc.get(EVENT_TYPE_KEY)
     if not isinstance(event_type, str):
-        yield _problem("missing_event_type", f"/{EVENT_TYPE_KEY}", "name the feed: vn.gov.<domain>.<entity>.v1")
+        message = "name the feed: vn.gov.<domain>.<entity>.v<major>"
+        yield _problem("missing_event_type", f"/{EVENT_TYPE_KEY}", message)
     else:
         try:
             naming.parse_event_type(event_type)
@@ -172,7 +179,8 @@ def _key_fields(keys: Any, properties: dict[str, Any], required: list[Any]) -> I
         elif key not in required:
             yield _problem("optional_key_field", path, f"key field {key!r} must be required")
         elif not _scalar(properties[key]):
-            yield _problem("non_scalar_key_field", path, f"key field {key!r} must be a string, number or boolean")
+            message = f"key field {key!r} must be a string, number or boolean"
+            yield _problem("non_scalar_key_field", path, message)
 
 
 def _admin_unit_field(field: Any, properties: dict[str, Any]) -> Iterator[dict[str, str]]:
@@ -182,7 +190,8 @@ def _admin_unit_field(field: Any, properties: dict[str, Any]) -> Iterator[dict[s
     elif field not in properties:
         yield _problem("unknown_admin_unit_field", path, f"admin-unit field {field!r} is not a property")
     elif "string" not in _types(properties[field]):
-        yield _problem("non_string_admin_unit_field", path, f"admin-unit field {field!r} must be a string code")
+        message = f"admin-unit field {field!r} must be a string code"
+        yield _problem("non_string_admin_unit_field", path, message)
 
 
 def _types(prop: dict[str, Any]) -> set[str]:

@@ -71,7 +71,7 @@ def problems(root: Path) -> list[str]:
     for path, text in render(catalogue(files).feeds).items():
         target = root / path
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            found.append(f"{path}: differs from the contract files (run python -m schemas.contracts.generate)")
+            found.append(f"{path}: stale (run python -m schemas.contracts.generate)")
     return found
 
 
@@ -91,7 +91,8 @@ def _file_problems(item: ContractFile) -> list[str]:
 
 def _history(event_type: str, versions: list[ContractFile]) -> list[str]:
     numbers = [item.version for item in versions]
-    found = [f"{event_type}/v{v}.schema.json: history is missing" for v in range(1, max(numbers)) if v not in numbers]
+    gaps = [v for v in range(1, max(numbers)) if v not in numbers]
+    found = [f"{event_type}/v{v}.schema.json: history is missing" for v in gaps]
     newest, older = versions[-1], versions[:-1]
     incompatible = check(newest.document, [(i.version, i.document) for i in older], FEED_COMPATIBILITY)
     found += [

@@ -3,10 +3,11 @@
 ``check_schema`` refuses what cannot be a contract (not a JSON Schema by its meta-schema; a
 remote or recursive ``$ref``). ``normal_form`` then returns a self-contained tree: local
 ``$ref``\\ s inlined (so a contract that moved a definition into ``$defs`` compares equal to the
-inline one), annotations and the hub's ``x-`` metadata dropped (``title``, ``description``, ``examples``,
-``x-sensitivity``... change nothing a reader accepts), ``const`` written as a one-value ``enum``, ``type`` as a sorted list, and the
-nullable idiom ``anyOf: [X, {"type": "null"}]`` (what pydantic emits for ``X | None``) folded
-into X with ``null`` added, so the common way of making a field nullable is not an opaque
+inline one), annotations and the hub's ``x-`` metadata dropped (``title``, ``description``,
+``examples``, ``x-sensitivity``... change nothing a reader accepts), ``const`` written as a
+one-value ``enum``, ``type`` as a sorted list, and the nullable idiom
+``anyOf: [X, {"type": "null"}]`` (what pydantic emits for ``X | None``) folded into X with
+``null`` added, so the common way of making a field nullable is not an opaque
 ``anyOf`` change.
 """
 

@@ -1,9 +1,10 @@
 """Check a change's rows against the feed's contract before it is produced.
 
 What a connector calls on every change: ``validate_change(event_type, payload, contract)``
-returns the contract id (the contract's ``$id``) to put in the event's ``dataschema``, or raises ``ContractViolation`` whose
-``details`` list every failure (row, field, JSON pointer, the JSON Schema keyword that failed,
-the offending value truncated), which is what the connector puts on the quarantine topic.
+returns the contract id (the contract's ``$id``) to put in the event's ``dataschema``, or raises
+``ContractViolation`` whose ``details`` list every failure (row, field, JSON pointer, the JSON
+Schema keyword that failed, the offending value truncated), which is what the connector puts on
+the quarantine topic.
 
 Which rows are checked follows the operation: the ``after`` image of a create, update or
 snapshot read must satisfy the whole contract; a ``before`` image only has to be right about the

@@ -34,12 +34,13 @@ class FeedSpec:
     admin_unit_field: str
 
     @classmethod
-    def of(cls, document: dict[str, Any], version: int | None = None) -> FeedSpec:
+    def of(cls, document: dict[str, Any], version: int | None = None, *, trusted: bool = False) -> FeedSpec:
         """The feed a contract document describes (``InvalidContract`` if it is not one).
 
         ``version`` is the registry's number; without it, the one ``$id`` names (else 1).
+        ``trusted``: the registry accepted it already (see ``parse_contract``).
         """
-        contract: Contract = parse_contract(document)
+        contract: Contract = parse_contract(document, trusted=trusted)
         number = version or contract.version or 1
         return cls(contract.name, contract.title, document, number, contract.key_fields,
                    contract.admin_unit_field)  # fmt: skip

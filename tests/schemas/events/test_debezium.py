@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from schemas.contracts.json_schema import contract_schema
 from schemas.errors import InvalidInput
 from schemas.events import ChangeEvent, Op, debezium, event_id, kafka_codec
 from schemas.feeds import feed_for_event_type
@@ -66,9 +65,7 @@ def test_create_with_schema_envelope_becomes_a_contract_valid_event() -> None:
     assert source.commit_time == datetime(2026, 11, 23, 8, 15, 2, 123000, tzinfo=UTC)
     assert event.time == source.commit_time
     assert event.id == event_id("hotich", "public.khai_sinh", "0/16E9378", event.subject, "c")
-    contract = Draft202012Validator(
-        contract_schema(feed_for_event_type(BIRTH)), format_checker=FormatChecker()
-    )
+    contract = Draft202012Validator(feed_for_event_type(BIRTH).schema, format_checker=FormatChecker())
     assert list(contract.iter_errors(after)) == []
 
 
@@ -90,9 +87,7 @@ def test_update_decodes_decimal_and_micro_timestamp() -> None:
     assert event.data.before["area_m2"] == 123.4 and event.data.after["area_m2"] == 86.5
     assert event.data.after["updated_at"] == "2026-11-23T08:00:00.250000Z"
     assert event.data.source.position == "5/16E9378"
-    contract = Draft202012Validator(
-        contract_schema(feed_for_event_type(PARCEL)), format_checker=FormatChecker()
-    )
+    contract = Draft202012Validator(feed_for_event_type(PARCEL).schema, format_checker=FormatChecker())
     assert list(contract.iter_errors(event.data.after)) == []
 
 
