@@ -127,24 +127,30 @@ def _problems(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
 
 def _identity(doc: dict[str, Any]) -> Iterator[dict[str, str]]:
     event_type = doc.get(EVENT_TYPE_KEY)
-    if not isinstance(event_type, str):
-        message = "name the feed: vn.gov.<domain>.<entity>.v<major>"
-        yield _problem("missing_event_type", f"/{EVENT_TYPE_KEY}", message)
-    else:
-        try:
-            naming.parse_event_type(event_type)
-        except naming.InvalidName as exc:
-            yield _problem("invalid_event_type", f"/{EVENT_TYPE_KEY}", exc.message)
+    named = _event_type_problem(event_type)
+    if named is not None:
+        yield named
     if not isinstance(doc.get("title"), str) or not doc["title"].strip():
         yield _problem("missing_title", "/title", "a contract has a non-empty title")
     given = doc.get("$id")
-    if given is not None:
+    if given is not None and named is None:
         match = _CONTRACT_ID.match(str(given))
         if match is None or match["type"] != event_type:
             expected = f"{naming.CONTRACT_URN_PREFIX}{event_type}:v<N>"
             yield _problem("invalid_contract_id", "/$id", f"$id must be {expected} (or left out)")
     if doc.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
         yield _problem("unsupported_draft", "/$schema", f"contracts are JSON Schema {DRAFT_2020_12}")
+
+
+def _event_type_problem(event_type: Any) -> dict[str, str] | None:
+    if not isinstance(event_type, str):
+        message = "name the feed: vn.gov.<domain>.<entity>.v<major>"
+        return _problem("missing_event_type", f"/{EVENT_TYPE_KEY}", message)
+    try:
+        naming.parse_event_type(event_type)
+    except naming.InvalidName as exc:
+        return _problem("invalid_event_type", f"/{EVENT_TYPE_KEY}", exc.message)
+    return None
 
 
 def _field(name: str, prop: Any) -> Iterator[dict[str, str]]:
