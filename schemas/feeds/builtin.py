@@ -1,7 +1,7 @@
 """The built-in feeds: the contract files under the repository's ``contracts/`` folder.
 
 ``contracts/<event type>/v<N>.schema.json`` holds version N of a contract in the format of
-``schemas.contracts.document``. The folder ships inside this package (``builtin`` is a link to
+``schemas.contracts.document``. The folder ships inside this package (``contracts`` here links to
 it, copied into wheels as package data), so an installed hub reads the same files as a checkout.
 The hub's store loads them into its contract registry at migration; this module only reads them.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from schemas.errors import InvalidInput
 
-BUILTIN_FOLDER = "builtin"
+BUILTIN_FOLDER = "contracts"
 VERSION_FILE = re.compile(r"^v(?P<version>[1-9][0-9]*)\.schema\.json$")
 
 
