@@ -143,7 +143,6 @@ def register_organisations(run: Run) -> None:
 
 def register_connectors(run: Run, dsns: dict[str, str]) -> None:
     run.console.rule("[bold]3. Contracts, connectors, receivers, subscriptions")
-    run.group.run("contracts", "sync")
     for ministry in ministry_db.ministries():
         config = {
             "name": ministry.database.replace("_", "-"),

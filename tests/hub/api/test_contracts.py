@@ -297,7 +297,8 @@ async def test_a_document_without_the_hub_metadata_is_refused_with_every_problem
     broken["x-key-fields"] = ["nope"]
     response = await unchanged(register(client, broken))
     body = assert_problem(response, 422, "invalid_contract")
-    codes = {item["code"] for item in body["details"]}  # type: ignore[union-attr]
+    details: list[dict[str, Any]] = body["details"]  # type: ignore[assignment]
+    codes = {item["code"] for item in details}
     assert codes == {"missing_sensitivity", "unknown_key_field"}
 
 
@@ -329,4 +330,5 @@ async def test_key_and_admin_unit_fields_stay_put_within_a_major(
     assert (await client.put(f"{BASE}/config", json={"compatibility": "NONE"})).status_code == 200
     changed = {**V1, **change, "required": ["id", "name"]}
     body = assert_problem(await unchanged(register(client, changed)), 409, "incompatible_contract")
-    assert [item["rule"] for item in body["details"]] == [rule]  # type: ignore[union-attr]
+    details: list[dict[str, Any]] = body["details"]  # type: ignore[assignment]
+    assert [item["rule"] for item in details] == [rule]
