@@ -200,14 +200,16 @@ def _admin_unit_field(field: Any, properties: dict[str, Any]) -> Iterator[dict[s
         yield _problem("non_string_admin_unit_field", path, message)
 
 
-def _types(prop: dict[str, Any]) -> set[str]:
+def _types(prop: Any) -> set[str]:
+    if not isinstance(prop, dict):  # a boolean schema (true/false): no declared type
+        return set()
     given = prop.get("type", [])
     return {given} if isinstance(given, str) else set(given)
 
 
-def _scalar(prop: dict[str, Any]) -> bool:
+def _scalar(prop: Any) -> bool:
     types = _types(prop) - {"null"}
-    if not types and "enum" in prop:
+    if not types and isinstance(prop, dict) and "enum" in prop:
         return True
     return bool(types) and types <= _SCALAR_TYPES
 
