@@ -122,7 +122,8 @@ def sync(
     ctx: typer.Context,
     directory: ContractsDir = REPO_ROOT / "contracts",
 ) -> None:
-    """Register every generated contract file, oldest version first; safe to run again."""
+    """Register every contract file of a contracts/-shaped folder, oldest version first; safe to
+    run again. Not needed for the built-in contracts: every migration loads them."""
     client = api_client(ctx)
     failures = 0
     for item in discover(directory):

@@ -54,7 +54,7 @@ def column_type(prop: dict[str, Any]) -> str:
     if "format" in first and first["format"] in _SQL_FORMATS:
         return _SQL_FORMATS[first["format"]]
     if "enum" in first or "const" in first:
-        values = first.get("enum", [first.get("const")])
+        values = [v for v in first.get("enum", [first.get("const")]) if v is not None]
         return "bigint" if all(isinstance(v, int) for v in values) else "text"
     return _SQL_TYPES.get(str(first.get("type")), "text")
 
