@@ -3,7 +3,7 @@
 What makes an event reproducible lives here: the id derives from the connector, table, source
 position, record key and operation (``schemas.events.event_id``), unless an outbox row chose its
 own; the record key (message key and CloudEvent ``subject``) is the key columns' values joined
-by ``:`` in the order the source gave them, as ``schemas.feeds.FeedRow.record_key`` does. So a
+by ``:`` in the order the source gave them, as ``schemas.feeds.FeedSpec.record_key`` does. So a
 change re-read after a crash becomes the same event, byte for byte apart from ``time`` when the
 source has no commit time.
 
@@ -31,7 +31,7 @@ from connectors.source import Change
 from schemas import naming
 from schemas.errors import ConfigurationError
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo, event_id
-from schemas.feeds.row import KEY_SEPARATOR
+from schemas.feeds.spec import KEY_SEPARATOR
 
 _REENCODED = (bytes, bytearray, memoryview, list)  # values whose wire form differs from the row's
 

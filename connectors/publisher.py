@@ -29,7 +29,7 @@ from pydantic_core import PydanticSerializationError
 
 from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
-from connectors.contracts import ContractCheck
+from connectors.contracts import ContractCheck, Contracts, builtin_contract
 from connectors.envelope import Envelope
 from connectors.mapping.pipeline import Mappers
 from connectors.source import Change
@@ -89,7 +89,10 @@ class Publisher:
         admin_units: AdminUnitResolver | None = None,
     ) -> None:
         self.envelope = Envelope(config)
-        self.mappers = Mappers(config)
+        # the mapping reads the same contracts the checks use (the hub's registry under hub connect)
+        self.mappers = Mappers(
+            config, contracts.lookup if isinstance(contracts, Contracts) else builtin_contract
+        )
         self.kind = config.kind
         self.producer = producer
         self.contracts = contracts

@@ -6,7 +6,7 @@ A kind registers itself once, at import, from its package (``connectors/<kind>/_
 
 - ``config_model`` subclasses ``ConnectorConfigBase`` with ``kind: Literal["postgres_cdc"]``;
 - ``factory(config, context) -> Source`` builds a fresh, unstarted source (``SourceContext``);
-- ``validate(config) -> None`` runs at registration, in a worker thread (it may block on the
+- ``validate(config, contracts) -> None`` runs at registration, in a worker thread (it may block on the
   database for a few seconds), and raises ``schemas.errors.ConfigurationError`` with a precise
   code when the config cannot work: ``source_unreachable``, ``table_missing``,
   ``no_replication_privilege``, ``wal_level_not_logical``, ``unknown_contract``...
@@ -26,6 +26,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext
+from connectors.contracts import ContractLookup, builtin_contract
 from connectors.source import Source
 from schemas.errors import Conflict, InvalidInput, NotFound
 
@@ -46,7 +47,7 @@ class Kind(Generic[C]):
     name: str
     config_model: type[C]
     factory: Callable[[C, SourceContext], Source]
-    validate: Callable[[C], None] | None = None
+    validate: Callable[[C, ContractLookup], None] | None = None
 
 
 _KINDS: dict[str, Kind[Any]] = {}
@@ -57,7 +58,7 @@ def register(
     config_model: type[C],
     factory: Callable[[C, SourceContext], Source],
     *,
-    validate: Callable[[C], None] | None = None,
+    validate: Callable[[C, ContractLookup], None] | None = None,
 ) -> None:
     """Add a kind; registering the same kind twice with another model is a programming error."""
     existing = _KINDS.get(kind)
@@ -103,11 +104,15 @@ def build_source(config: ConnectorConfigBase, context: SourceContext) -> Source:
     return kind_of(config).factory(config, context)
 
 
-def validate(config: ConnectorConfigBase) -> None:
-    """Run the kind's registration check (blocking); a kind without one accepts any config."""
+def validate(config: ConnectorConfigBase, contracts: ContractLookup = builtin_contract) -> None:
+    """Run the kind's registration check (blocking); a kind without one accepts any config.
+
+    ``contracts`` finds the feeds' contract documents (the hub passes its registry) for the
+    mapping checks.
+    """
     check = kind_of(config).validate
     if check is not None:
-        check(config)
+        check(config, contracts)
 
 
 def config_union() -> Any:

@@ -2,7 +2,8 @@
 
 Connectors never import the hub; this module is where the hub hands them what they need: the
 store's leases and positions (``SqlControlPlane``), the broker address, and contract checks
-that know the contracts registered through the API as well as the built-in ones.
+over the contract registry (``RegisteredContracts``: the built-in contracts are seeded into it
+at migration, a ministry's are registered through the API).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import os
 import socket
 import time
+from typing import Any
 
-from connectors.contracts import BuiltinContracts
+from connectors.contracts import Contracts
 from connectors.worker import HEARTBEAT_S, Worker
 from hub.settings import Settings
 from hub.store import migrate
@@ -19,45 +21,44 @@ from hub.store.base import Store
 from hub.store.connector_runtime import LEASE_TTL_S, SqlControlPlane
 from hub.store.contracts import ContractRegistry
 from schemas.contracts.compatibility import Mode
-from schemas.contracts.validation import validate_change
-from schemas.errors import NotFound
-from schemas.events import ChangePayload
 
 CONTRACT_REFRESH_S = 30.0
+MISSING_CONTRACT_REFRESH_S = 1.0
 
 
-class RegisteredContracts:
-    """The latest live contract registered under the event type, else the built-in feed's.
+class RegistryLookup:
+    """The latest live contract document of an event type, read from the hub's registry.
 
-    Lookups are cached for ``CONTRACT_REFRESH_S``: a newly registered version applies within
-    that time, and the store is not queried per event.
+    A found document is kept for ``CONTRACT_REFRESH_S`` (a new version applies within that time;
+    the store is not queried per event); a missing one is asked again after
+    ``MISSING_CONTRACT_REFRESH_S``, so a contract registered after the worker started is found
+    at once, and its connector's rows stop being quarantined as ``unknown_contract``.
     """
 
     def __init__(self, store: Store, default_mode: Mode) -> None:
         self.store = store
         self.default_mode = default_mode
-        self.builtin = BuiltinContracts()
-        self._cache: dict[str, tuple[float, dict[str, object] | None]] = {}
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
-    def __call__(self, event_type: str, payload: ChangePayload) -> str | None:
-        contract = self._latest(event_type)
-        if contract is None:
-            return self.builtin(event_type, payload)
-        return validate_change(event_type, payload, contract)
-
-    def _latest(self, event_type: str) -> dict[str, object] | None:
+    def __call__(self, event_type: str) -> dict[str, Any] | None:
         cached = self._cache.get(event_type)
-        if cached is not None and time.monotonic() - cached[0] < CONTRACT_REFRESH_S:
-            return cached[1]
+        now = time.monotonic()
+        if cached is not None:
+            found_at, found = cached
+            ttl = CONTRACT_REFRESH_S if found is not None else MISSING_CONTRACT_REFRESH_S
+            if now - found_at < ttl:
+                return found
         with self.store.session() as session:
-            try:
-                found: dict[str, object] | None = (
-                    ContractRegistry(session, self.default_mode).version(event_type, None).document
-                )
-            except NotFound:
-                found = None
-        self._cache[event_type] = (time.monotonic(), found)
+            found = ContractRegistry(session, self.default_mode).document(event_type)
+        self._cache[event_type] = (now, found)
         return found
+
+
+class RegisteredContracts(Contracts):
+    """Contract checks over the hub's registry (the one source of truth, built-ins included)."""
+
+    def __init__(self, store: Store, default_mode: Mode) -> None:
+        super().__init__(RegistryLookup(store, default_mode))
 
 
 def default_worker_id() -> str:
@@ -84,4 +85,4 @@ def build_worker(
     )
 
 
-__all__ = ["RegisteredContracts", "build_worker", "default_worker_id"]
+__all__ = ["RegisteredContracts", "RegistryLookup", "build_worker", "default_worker_id"]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import Column, Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.contracts import ContractLookup, builtin_contract
 from connectors.errors import AdminUnitColumnMissing
 from connectors.mapping.checks import SourceType, check_mapping
 from connectors.mapping.pipeline import shape_of
@@ -28,7 +29,7 @@ class TableUnreadable(ConfigurationError):
     code = "table_unreadable"
 
 
-def check_config(config: SqlPollingConfig) -> None:
+def check_config(config: SqlPollingConfig, contracts: ContractLookup = builtin_contract) -> None:
     engine = open_engine(config)
     try:
         try:
@@ -38,7 +39,7 @@ def check_config(config: SqlPollingConfig) -> None:
         with conn:
             for polled in reflect_all(conn, config):
                 _try_reading(conn, polled)
-                _check_columns(config, polled)
+                _check_columns(config, polled, contracts)
     finally:
         engine.dispose()
 
@@ -54,7 +55,7 @@ def _try_reading(conn: Connection, polled: PolledTable) -> None:
         conn.rollback()
 
 
-def _check_columns(config: SqlPollingConfig, polled: PolledTable) -> None:
+def _check_columns(config: SqlPollingConfig, polled: PolledTable, contracts: ContractLookup) -> None:
     """The admin-unit column and the feed's mapping, against the reflected columns."""
     feed = config.feed_for_table(polled.name)
     if feed is None:
@@ -67,7 +68,7 @@ def _check_columns(config: SqlPollingConfig, polled: PolledTable) -> None:
             details={"table": feed.table, "column": feed.admin_unit_column},
         )
     if feed.mapping is not None:
-        check_mapping(feed.table, feed.mapping, columns, shape_of(feed.event_type))
+        check_mapping(feed.table, feed.mapping, columns, shape_of(feed.event_type, contracts))
 
 
 def source_type(column: Column[object]) -> SourceType:

@@ -18,6 +18,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from connectors.contracts import ContractLookup
 from connectors.errors import AdminUnitColumnMissing
 from connectors.mapping.checks import SourceType, check_mapping
 from connectors.mapping.pipeline import shape_of
@@ -162,7 +163,7 @@ def _source_type(type_name: str, category: str) -> SourceType:
     return {"S": SourceType.STRING, "B": SourceType.BOOLEAN}.get(category, SourceType.OTHER)
 
 
-async def check_columns(conn: Conn, config: PostgresCdcConfig) -> None:
+async def check_columns(conn: Conn, config: PostgresCdcConfig, contracts: ContractLookup) -> None:
     """The admin-unit column and each mapping, against the table's columns and the contract."""
     for feed in config.feeds:
         columns = await column_types(conn, feed.table)
@@ -173,7 +174,7 @@ async def check_columns(conn: Conn, config: PostgresCdcConfig) -> None:
                 details={"table": feed.table, "column": feed.admin_unit_column},
             )
         if feed.mapping is not None:
-            contract = shape_of(feed.event_type)
+            contract = shape_of(feed.event_type, contracts)
             check_mapping(feed.table, feed.mapping, columns, contract)
             key = [rule.column for name, rule in feed.mapping.fields.items() if name in contract.key_fields]
             # deletes must carry the columns the contract's key is made of

@@ -11,6 +11,7 @@ import asyncio
 
 import psycopg
 
+from connectors.contracts import ContractLookup, builtin_contract
 from connectors.errors import SourceUnreachable
 from connectors.postgres.config import PostgresCdcConfig
 from connectors.postgres.errors import NoReplicationPrivilege, WalLevelNotLogical
@@ -24,11 +25,11 @@ _PRIVILEGES = (
 )
 
 
-def check_config(config: PostgresCdcConfig) -> None:
-    asyncio.run(_check(config))
+def check_config(config: PostgresCdcConfig, contracts: ContractLookup = builtin_contract) -> None:
+    asyncio.run(_check(config, contracts))
 
 
-async def _check(config: PostgresCdcConfig) -> None:
+async def _check(config: PostgresCdcConfig, contracts: ContractLookup) -> None:
     try:
         conn = await psycopg.AsyncConnection.connect(config.conninfo(), autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
@@ -47,6 +48,6 @@ async def _check(config: PostgresCdcConfig) -> None:
             spec = await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
             if feed.table == config.outbox:
                 await outbox_capture(conn, spec, config.outbox_mark_column)
-        await check_columns(conn, config)
+        await check_columns(conn, config, contracts)
         await check_publication(conn, config)
         await check_slot(conn, config)

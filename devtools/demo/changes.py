@@ -80,9 +80,7 @@ class ChangeGenerator:
     def _insert(self, conn: psycopg.Connection[Any], spec: FeedSpec, op: str) -> None:
         row = self.faker.row(spec)
         conn.execute(insert_sql(spec, row), row)
-        self.ledger.keys.setdefault(spec.event_type, []).append(
-            {k: row[k] for k in spec.row_model.key_fields}
-        )
+        self.ledger.keys.setdefault(spec.event_type, []).append({k: row[k] for k in spec.key_fields})
         self.ledger.committed[(spec.event_type, op)] += 1
 
     def _update(self, conn: psycopg.Connection[Any], spec: FeedSpec, key: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """The three ministry source databases of the demo, with tables derived from the feed contracts.
 
-Each table's columns come from its feed's row model (the same model that generates the
-contract), so the demo's sources cannot drift from what the feeds promise. Tables get
+Each table's columns come from its feed's contract document (JSON Schema of the row), so the
+demo's sources cannot drift from what the feeds promise. Tables get
 ``REPLICA IDENTITY FULL`` so CDC updates and deletes carry the whole old row.
 """
 
@@ -48,17 +48,19 @@ def table_name(spec: FeedSpec) -> str:
 def column_type(prop: dict[str, Any]) -> str:
     options = prop.get("anyOf", [prop])
     kinds = [o for o in options if o.get("type") != "null"]
-    first = kinds[0] if kinds else {"type": "string"}
+    first = dict(kinds[0]) if kinds else {"type": "string"}
+    if isinstance(first.get("type"), list):  # nullable: ["string", "null"]
+        first["type"] = next((t for t in first["type"] if t != "null"), "string")
     if "format" in first and first["format"] in _SQL_FORMATS:
         return _SQL_FORMATS[first["format"]]
     if "enum" in first or "const" in first:
-        values = first.get("enum", [first.get("const")])
+        values = [v for v in first.get("enum", [first.get("const")]) if v is not None]
         return "bigint" if all(isinstance(v, int) for v in values) else "text"
     return _SQL_TYPES.get(str(first.get("type")), "text")
 
 
 def create_table_sql(spec: FeedSpec) -> sql.Composed:
-    schema = spec.row_model.model_json_schema()
+    schema = spec.schema
     required = set(schema.get("required", []))
     columns = [
         sql.SQL("{} {}{}").format(
@@ -68,7 +70,7 @@ def create_table_sql(spec: FeedSpec) -> sql.Composed:
         )
         for name, prop in schema["properties"].items()
     ]
-    key = sql.SQL(", ").join(sql.Identifier(k) for k in spec.row_model.key_fields)
+    key = sql.SQL(", ").join(sql.Identifier(k) for k in spec.key_fields)
     schema_name, table = table_name(spec).split(".")
     return sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({})); ALTER TABLE {} REPLICA IDENTITY FULL").format(
         sql.Identifier(schema_name, table),

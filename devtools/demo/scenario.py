@@ -143,7 +143,6 @@ def register_organisations(run: Run) -> None:
 
 def register_connectors(run: Run, dsns: dict[str, str]) -> None:
     run.console.rule("[bold]3. Contracts, connectors, receivers, subscriptions")
-    run.group.run("contracts", "sync")
     for ministry in ministry_db.ministries():
         config = {
             "name": ministry.database.replace("_", "-"),
@@ -154,7 +153,7 @@ def register_connectors(run: Run, dsns: dict[str, str]) -> None:
                 {
                     "table": ministry_db.table_name(spec),
                     "event_type": spec.event_type,
-                    "admin_unit_column": spec.row_model.admin_unit_field,
+                    "admin_unit_column": spec.admin_unit_field,
                 }
                 for spec in ministry.feeds
             ],

@@ -1,8 +1,9 @@
-"""The generated contract files on disk: ``contracts/<subject>/v<N>.schema.json``.
+"""Contract files on disk: one file (JSON, or YAML for hand-written ones), or a tree shaped like
+``contracts/<subject>/v<N>.schema.json``.
 
-Other files in the tree (the AsyncAPI document, READMEs) are not contracts and are skipped.
-Reading a file that is not a JSON object fails with ``InvalidResourceFile`` naming the file,
-before anything is sent to the API.
+Other files in a tree (the AsyncAPI document, READMEs) are not contracts and are skipped.
+Reading a file that is not a JSON or YAML object fails with ``InvalidResourceFile`` naming the
+file, before anything is sent to the API.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from hub.cli.yaml_files import InvalidResourceFile
+from schemas.contracts.document import EVENT_TYPE_KEY
 from schemas.errors import InvalidInput
+
+YAML_SUFFIXES = (".yaml", ".yml")
 
 _VERSION_FILE = re.compile(r"^v(?P<version>[1-9][0-9]*)\.schema\.json$")
 
@@ -46,9 +52,24 @@ def discover(root: Path) -> list[ContractFile]:
 
 def read_schema(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text) if path.suffix in YAML_SUFFIXES else json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InvalidResourceFile(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise InvalidResourceFile(f"{path} does not hold a JSON object")
     return document
+
+
+class MissingEventType(InvalidInput):
+    """A contract file without ``x-event-type``, registered without naming its subject."""
+
+    code = "missing_event_type"
+
+
+def subject_of(document: dict[str, Any], path: Path) -> str:
+    """The subject a contract file registers under: its event type."""
+    event_type = document.get(EVENT_TYPE_KEY)
+    if not isinstance(event_type, str):
+        raise MissingEventType(f"{path} names no {EVENT_TYPE_KEY}: add it or give the subject")
+    return event_type

@@ -1,4 +1,8 @@
-"""``hub contracts``: list, show, register, check and seed contract versions through the API."""
+"""``hub contracts``: list, show, register, check and sync contract versions through the API.
+
+The built-in contracts are in the registry from the first migration on; ``register -f FILE`` adds
+a feed (or a new version of one) from one contract file (``docs/guide/contracts.md``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from rich.table import Column, Table
 
 from hub.cli.client import ApiClient, ApiError
 from hub.cli.context import api_client
-from hub.cli.contract_files import ContractFile, discover, read_schema
+from hub.cli.contract_files import ContractFile, discover, read_schema, subject_of
 from hub.cli.errors import detail_lines, report
 from hub.settings import REPO_ROOT
 
@@ -20,7 +24,12 @@ app = typer.Typer(help="The contract registry: versioned JSON Schemas per event 
 out = Console(highlight=False, soft_wrap=True)
 
 SchemaFile = Annotated[
-    Path, typer.Option("--file", "-f", exists=True, dir_okay=False, help="JSON Schema file.")
+    Path,
+    typer.Option("--file", "-f", exists=True, dir_okay=False, help="Contract file (JSON or YAML)."),
+]
+OptionalSubject = Annotated[
+    str | None,
+    typer.Argument(help="The event type; by default the file's x-event-type.", show_default=False),
 ]
 ContractsDir = Annotated[Path, typer.Option("--dir", help="Root of the contract files.")]
 Mode = Annotated[str | None, typer.Argument(metavar="[MODE]")]
@@ -59,18 +68,25 @@ def show(ctx: typer.Context, subject: str, version: VersionArg = "latest") -> No
 
 
 @app.command("register")
-def register(ctx: typer.Context, subject: str, file: SchemaFile) -> None:
-    """Register a schema as the subject's next version (refused when incompatible)."""
-    response = api_client(ctx).request("POST", _path(subject, "versions"), {"schema": read_schema(file)})
+def register(ctx: typer.Context, file: SchemaFile, subject: OptionalSubject = None) -> None:
+    """Register a contract file as its feed's next version (refused when invalid or incompatible).
+
+    A new feed needs nothing else: its event type, topic and dataschema come from the file.
+    """
+    document = read_schema(file)
+    subject = subject or subject_of(document, file)
+    response = api_client(ctx).request("POST", _path(subject, "versions"), {"schema": document})
     body = response.json()
     verb = "registered" if response.status_code == 201 else "already registered:"
-    out.print(f"{verb} {escape(subject)} version {body['version']}")
+    out.print(f"{verb} {escape(subject)} version {body['version']} ({escape(body['schema']['$id'])})")
 
 
 @app.command("check")
-def check(ctx: typer.Context, subject: str, file: SchemaFile) -> None:
-    """Would this schema be accepted? Exit status 1 when it would not."""
-    body = {"schema": read_schema(file)}
+def check(ctx: typer.Context, file: SchemaFile, subject: OptionalSubject = None) -> None:
+    """Would this contract file be accepted? Exit status 1 when it would not."""
+    document = read_schema(file)
+    subject = subject or subject_of(document, file)
+    body = {"schema": document}
     result = api_client(ctx).request("POST", _path(subject, "compatibility"), body).json()
     if result["compatible"]:
         out.print(f"compatible with {escape(subject)} under {result['compatibility']}")
@@ -106,7 +122,8 @@ def sync(
     ctx: typer.Context,
     directory: ContractsDir = REPO_ROOT / "contracts",
 ) -> None:
-    """Register every generated contract file, oldest version first; safe to run again."""
+    """Register every contract file of a contracts/-shaped folder, oldest version first; safe to
+    run again. Not needed for the built-in contracts: every migration loads them."""
     client = api_client(ctx)
     failures = 0
     for item in discover(directory):

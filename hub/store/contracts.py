@@ -1,7 +1,12 @@
-"""The contract registry: subjects, their numbered JSON Schema versions and compatibility modes.
+"""The contract registry: the one source of truth of the feeds the hub knows.
 
-A subject is a stream of schemas (usually one event type). Its versions are numbered 1..n in
-registration order and never change. A new version is accepted only when the subject's mode
+A subject is an event type; its versions are contract documents (``schemas.contracts.document``:
+JSON Schema of the row plus key fields, admin-unit field, per-field description and sensitivity),
+numbered 1..n in registration order, and never change. The registry writes each version's number
+into its ``$id`` (``urn:vn-gov-hub:contract:<event type>:v<N>``, the ``dataschema`` of the events
+it describes); a document that already names a version must name the one it gets. The built-in
+contract files are loaded at migration (``hub.store.contract_seed``); a ministry registers a new
+feed with one more document, no code. A new version is accepted only when the subject's mode
 (or the process default) says it is compatible with the history, so publishers cannot break
 subscribers by accident. Registering a schema already live under the subject is a no-op that
 returns that version (so seeding from files can run any number of times). Deleting a subject is
@@ -25,8 +30,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub.store.base import Base, utcnow
-from schemas.contracts.compatibility import Incompatibility, Mode, check, check_schema
+from schemas.contracts.compatibility import Incompatibility, Mode, check
+from schemas.contracts.document import (
+    ADMIN_UNIT_FIELD_KEY,
+    KEY_FIELDS_KEY,
+    InvalidContract,
+    contract_version,
+    numbered,
+    parse_contract,
+)
 from schemas.errors import Conflict, IncompatibleContract, NotFound
+from schemas.feeds import FeedCatalogue, FeedSpec
 
 SUBJECT_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]{0,198}[a-z0-9])?$"
 
@@ -36,6 +50,12 @@ class ConcurrentUpdate(Conflict):
 
     code = "concurrent_update"
     retriable = True
+
+
+class ContractVersionMismatch(Conflict):
+    """The document's ``$id`` names another version than the one it would get."""
+
+    code = "contract_version_mismatch"
 
 
 class ContractSubject(Base):
@@ -129,27 +149,44 @@ class ContractRegistry:
 
     def check(self, subject: str, schema: dict[str, Any]) -> list[Incompatibility]:
         """What registering ``schema`` now would break (an already live schema breaks nothing)."""
-        check_schema(schema)
+        _checked(subject, schema)
         live = self._live_versions(subject)
-        if any(item.fingerprint == fingerprint(schema) for item in live):
+        if _existing(live, schema) is not None:
             return []
-        return check(schema, [(item.version, item.document) for item in live], self.mode(subject))
+        found = _identity_changes(schema, live)
+        return found + check(schema, [(item.version, item.document) for item in live], self.mode(subject))
 
     def register(self, subject: str, schema: dict[str, Any]) -> Registration:
-        check_schema(schema)
+        _checked(subject, schema)
         row = self._locked_subject(subject)
         live = self._live_versions(subject)
-        existing = next((item for item in live if item.fingerprint == fingerprint(schema)), None)
+        existing = _existing(live, schema)
         if existing is not None:
             return Registration(existing, created=False)
         mode = self._mode_of(row)
-        found = check(schema, [(item.version, item.document) for item in live], mode)
+        found = _identity_changes(schema, live)
+        found += check(schema, [(item.version, item.document) for item in live], mode)
         if found:
             raise IncompatibleContract(
-                f"schema is not {mode.value} compatible with subject {subject!r}",
+                f"contract is not {mode.value} compatible with subject {subject!r}",
                 details=incompatibility_details(found),
             )
         return Registration(self._add_version(row, schema), created=True)
+
+    def document(self, event_type: str) -> dict[str, Any] | None:
+        """The latest live contract document of ``event_type``; None when it has none."""
+        live = self._live_versions(event_type)
+        return live[-1].document if live else None
+
+    def catalogue(self) -> FeedCatalogue:
+        """Every live feed at its latest version: the feeds the hub knows."""
+        latest = self.session.execute(
+            select(ContractVersion.subject, func.max(ContractVersion.version))
+            .where(ContractVersion.deleted_at.is_(None))
+            .group_by(ContractVersion.subject)
+        ).all()
+        rows = [self.session.get(ContractVersion, (subject, version)) for subject, version in latest]
+        return FeedCatalogue(spec for row in rows if row is not None and (spec := _feed(row)) is not None)
 
     def delete(self, subject: str) -> list[int]:
         """Soft-delete every live version; the numbers they had are never given out again."""
@@ -167,8 +204,16 @@ class ContractRegistry:
         highest = self.session.scalar(
             select(func.max(ContractVersion.version)).where(ContractVersion.subject == row.name)
         )
+        number = (highest or 0) + 1
+        named = contract_version(schema)
+        if named is not None and named != number:
+            raise ContractVersionMismatch(
+                f"the document's $id names version {named}, but it would be version {number} of {row.name!r}",
+                details={"named": named, "next": number},
+            )
+        document = numbered(schema, number)
         version = ContractVersion(
-            subject=row.name, version=(highest or 0) + 1, document=schema, fingerprint=fingerprint(schema)
+            subject=row.name, version=number, document=document, fingerprint=fingerprint(document)
         )
         row.deleted_at = None
         self.session.add(version)
@@ -215,3 +260,49 @@ class ContractRegistry:
             self.session.flush()
         except IntegrityError as exc:
             raise ConcurrentUpdate("the subject changed concurrently; try again") from exc
+
+
+class SubjectMismatch(InvalidContract):
+    """A contract sent to another subject than its own ``x-event-type``."""
+
+    code = "subject_mismatch"
+
+
+def _checked(subject: str, schema: dict[str, Any]) -> None:
+    """A contract document registered under its own event type, or ``InvalidContract``."""
+    contract = parse_contract(schema)
+    if contract.event_type != subject:
+        raise SubjectMismatch(
+            f"the document is the contract of {contract.event_type!r}, not of {subject!r}",
+            details=[{"code": "subject_mismatch", "path": "/x-event-type", "message": contract.event_type}],
+        )
+
+
+def _existing(live: Sequence[ContractVersion], schema: dict[str, Any]) -> ContractVersion | None:
+    """The live version ``schema`` already is (its ``$id`` set or not), if any."""
+    matches = (item for item in live if item.fingerprint == fingerprint(numbered(schema, item.version)))
+    return next(matches, None)
+
+
+def _identity_changes(schema: dict[str, Any], live: Sequence[ContractVersion]) -> list[Incompatibility]:
+    """Key and admin-unit fields stay put within a major: keys place records on partitions, and
+    subscribers route by the unit; changing either needs a new event type."""
+    if not live:
+        return []
+    latest = live[-1]
+    return [
+        Incompatibility(f"/{key}", f"{key[2:].replace('-', '_')}_changed",
+                        f"{key} changed from {latest.document.get(key)!r} to {schema.get(key)!r}",
+                        latest.version)
+        for key in (KEY_FIELDS_KEY, ADMIN_UNIT_FIELD_KEY)
+        if schema.get(key) != latest.document.get(key)
+    ]  # fmt: skip
+
+
+def _feed(row: ContractVersion) -> FeedSpec | None:
+    """The feed a stored version describes; None for a document stored before contracts carried
+    the hub's metadata (it names no feed until a proper version is registered)."""
+    try:
+        return FeedSpec.of(row.document, row.version, trusted=True)
+    except InvalidContract:
+        return None

@@ -15,37 +15,28 @@ import asyncio
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from hub.delivery.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
 from hub.store import subscriptions as rows
 from hub.store.base import Store
-from hub.store.contracts import ContractSubject
+from hub.store.contracts import ContractRegistry
 from hub.subscriptions.model import Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.secrets import DEFAULT_OVERLAP_S, SigningSecrets, generate_secret
-from schemas import naming
 from schemas.admin_units import AdminUnitResolver
-from schemas.feeds import UnknownFeed, all_feeds
+from schemas.contracts.compatibility import Mode
+from schemas.feeds import UnknownFeed, builtin_catalogue
 
 
 def builtin_feed_names() -> frozenset[str]:
-    """Event types and topics of the built-in feeds (what a subscriber may name)."""
-    return frozenset(name for spec in all_feeds() for name in (spec.event_type, spec.topic))
+    """Event types and topics of the built-in feeds (the default where no store is at hand)."""
+    return builtin_catalogue().names()
 
 
 def registered_feed_names(store: Store) -> frozenset[str]:
-    """Built-in feeds plus every live contract subject (with its topic, when it is an event type),
-    so a publisher's newly registered feed can be subscribed to at once."""
+    """Event types and topics of every live contract in the registry (built-ins are seeded into
+    it at migration), so a publisher's newly registered feed can be subscribed to at once."""
     with store.session() as session:
-        subjects = session.scalars(select(ContractSubject.name).where(ContractSubject.deleted_at.is_(None)))
-        names = set(subjects)
-    for subject in list(names):
-        try:
-            names.add(naming.parse_event_type(subject).topic)
-        except naming.InvalidName:
-            continue
-    return builtin_feed_names() | names
+        return ContractRegistry(session, Mode.BACKWARD).catalogue().names()
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,26 @@
-"""Write ``contracts/`` from the row models, or check that it is up to date.
+"""Check ``contracts/`` and write its AsyncAPI document from the contract files.
 
 ::
 
-    python -m schemas.contracts.generate           # (re)write the current contract versions
-    python -m schemas.contracts.generate --check   # exit 1 on drift, listing every difference
+    python -m schemas.contracts.generate           # (re)write contracts/asyncapi.yaml
+    python -m schemas.contracts.generate --check   # write nothing; exit 1 on any problem
 
-Rendering is pure (``render``); only ``main`` touches files. For each feed the generator owns one
-file, its current contract version ``contracts/<event type>/v<N>.schema.json``. Earlier versions
-are history: they are never rewritten, must stay in place, and the current version must be
-``FEED_COMPATIBILITY`` compatible with them, so a row-model change that would break subscribers
-fails here, before any connector ships it (the fix is a new major: a new event type and topic).
+The contract files are the source (``contracts/<event type>/v<N>.schema.json``, the format of
+``schemas.contracts.document``); nothing generates them. What this checks about them: each is a
+valid contract, lives in the folder of its event type and names its own version in ``$id``,
+versions run 1..N without gaps, and the newest is ``FEED_COMPATIBILITY`` compatible with every
+earlier one, so a change that would break subscribers fails here, before any connector ships it
+(the fix is a new major: a new event type and topic). Rendering is pure (``render``); only
+``main`` touches files.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,10 @@ import yaml
 
 from schemas.contracts.asyncapi import asyncapi_document
 from schemas.contracts.compatibility import Mode, check
-from schemas.contracts.json_schema import contract_path, contract_schema
-from schemas.feeds import FeedSpec, all_feeds
+from schemas.contracts.document import contract_version
+from schemas.errors import HubError
+from schemas.feeds import ContractFile, FeedCatalogue, FeedSpec
+from schemas.feeds.builtin import read_contract_tree
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "contracts"
 ASYNCAPI_FILE = "asyncapi.yaml"
@@ -35,7 +39,6 @@ ASYNCAPI_FILE = "asyncapi.yaml"
 # an event against the version it was written with; what must hold across versions is that the
 # newest contract reads every older event (replays, backfills): backward, against all versions.
 FEED_COMPATIBILITY = Mode.BACKWARD_TRANSITIVE
-_VERSION_FILE = re.compile(r"^v(?P<version>[1-9][0-9]*)\.schema\.json$")
 
 
 def dump_json(document: dict[str, Any]) -> str:
@@ -46,53 +49,57 @@ def dump_yaml(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, width=100, default_flow_style=False)
 
 
-def render(feeds: tuple[FeedSpec, ...] | None = None) -> dict[str, str]:
+def catalogue(files: Sequence[ContractFile]) -> FeedCatalogue:
+    """The feeds of a tree: the latest version of each event type."""
+    latest = {item.event_type: item for item in sorted(files)}
+    return FeedCatalogue(FeedSpec.of(item.document, item.version) for item in latest.values())
+
+
+def render(feeds: tuple[FeedSpec, ...]) -> dict[str, str]:
     """Every generated file, by path relative to ``contracts/``, as its exact text."""
-    feeds = all_feeds() if feeds is None else feeds
-    files = {contract_path(f.event_type, f.contract_version): dump_json(contract_schema(f)) for f in feeds}
-    files[ASYNCAPI_FILE] = dump_yaml(asyncapi_document(feeds))
-    return files
+    return {ASYNCAPI_FILE: dump_yaml(asyncapi_document(feeds))}
 
 
-def problems(root: Path, files: dict[str, str], feeds: tuple[FeedSpec, ...] | None = None) -> list[str]:
-    """Everything that makes ``root`` differ from what the generator would write, or unsafe."""
-    feeds = all_feeds() if feeds is None else feeds
-    found = [f"{path}: missing" for path in sorted(files) if not (root / path).is_file()]
-    found += [
-        f"{path}: differs from the row model (run python -m schemas.contracts.generate)"
-        for path in sorted(files)
-        if (root / path).is_file() and (root / path).read_text(encoding="utf-8") != files[path]
-    ]
-    known = {f.event_type: f for f in feeds}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        spec = known.get(folder.name)
-        found += [f"{folder.name}/: no feed has this event type"] if spec is None else _history(folder, spec)
+def problems(root: Path) -> list[str]:
+    """Everything wrong with the tree at ``root``: broken contracts, history, a stale AsyncAPI file."""
+    files = sorted(read_contract_tree(root))
+    found = [p for item in files for p in _file_problems(item)]
+    for event_type, versions in groupby(files, key=lambda f: f.event_type):
+        found += _history(event_type, list(versions))
+    if found:
+        return found
+    for path, text in render(catalogue(files).feeds).items():
+        target = root / path
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            found.append(f"{path}: stale (run python -m schemas.contracts.generate)")
     return found
 
 
-def _history(folder: Path, spec: FeedSpec) -> list[str]:
-    versions = _versions(folder)
-    current = spec.contract_version
-    found = [
-        f"{folder.name}/v{v}.schema.json: newer than the model's v{current}" for v in versions if v > current
-    ]
-    found += [
-        f"{folder.name}/v{v}.schema.json: history is missing" for v in range(1, current) if v not in versions
-    ]
-    older = [
-        (v, json.loads((folder / f"v{v}.schema.json").read_text(encoding="utf-8")))
-        for v in versions
-        if v < current
-    ]
-    found += [
-        f"{folder.name}: v{current} {i.rule} at {i.path} against v{i.version}: {i.message}"
-        for i in check(contract_schema(spec), older, FEED_COMPATIBILITY)
-    ]
+def _file_problems(item: ContractFile) -> list[str]:
+    where = f"{item.event_type}/v{item.version}.schema.json"
+    try:
+        spec = FeedSpec.of(item.document, item.version)
+    except HubError as exc:
+        return [f"{where}: {exc.code}: {exc.message}"]
+    found = []
+    if spec.event_type != item.event_type:
+        found.append(f"{where}: x-event-type is {spec.event_type}, not its folder's name")
+    if contract_version(item.document) != item.version:
+        found.append(f"{where}: $id must be {spec.dataschema}")
     return found
 
 
-def _versions(folder: Path) -> list[int]:
-    return sorted(int(m["version"]) for p in folder.iterdir() if (m := _VERSION_FILE.match(p.name)))
+def _history(event_type: str, versions: list[ContractFile]) -> list[str]:
+    numbers = [item.version for item in versions]
+    gaps = [v for v in range(1, max(numbers)) if v not in numbers]
+    found = [f"{event_type}/v{v}.schema.json: history is missing" for v in gaps]
+    newest, older = versions[-1], versions[:-1]
+    incompatible = check(newest.document, [(i.version, i.document) for i in older], FEED_COMPATIBILITY)
+    found += [
+        f"{event_type}: v{newest.version} {i.rule} at {i.path} against v{i.version}: {i.message}"
+        for i in incompatible
+    ]
+    return found
 
 
 def write(root: Path, files: dict[str, str]) -> list[str]:
@@ -110,14 +117,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m schemas.contracts.generate", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on any problem")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the contracts folder")
     args = parser.parse_args(argv)
-    files = render()
     if not args.check:
+        try:
+            files = render(catalogue(read_contract_tree(args.root)).feeds)
+        except HubError as exc:
+            print(f"{exc.code}: {exc.message}", file=sys.stderr)
+            return 1
         for path in write(args.root, files):
             print(f"wrote {args.root / path}")
-    found = problems(args.root, files)
+    found = problems(args.root)
     for problem in found:
         print(problem, file=sys.stderr)
     return 1 if found else 0

@@ -3,10 +3,11 @@
 ``check_schema`` refuses what cannot be a contract (not a JSON Schema by its meta-schema; a
 remote or recursive ``$ref``). ``normal_form`` then returns a self-contained tree: local
 ``$ref``\\ s inlined (so a contract that moved a definition into ``$defs`` compares equal to the
-inline one), annotations dropped (``title``, ``description``, ``examples``... change nothing a
-reader accepts), ``const`` written as a one-value ``enum``, ``type`` as a sorted list, and the
-nullable idiom ``anyOf: [X, {"type": "null"}]`` (what pydantic emits for ``X | None``) folded
-into X with ``null`` added, so the common way of making a field nullable is not an opaque
+inline one), annotations and the hub's ``x-`` metadata dropped (``title``, ``description``,
+``examples``, ``x-sensitivity``... change nothing a reader accepts), ``const`` written as a
+one-value ``enum``, ``type`` as a sorted list, and the nullable idiom
+``anyOf: [X, {"type": "null"}]`` (what pydantic emits for ``X | None``) folded into X with
+``null`` added, so the common way of making a field nullable is not an opaque
 ``anyOf`` change.
 """
 
@@ -27,6 +28,9 @@ ANNOTATIONS = frozenset(
     {"title", "description", "examples", "default", "$comment", "deprecated", "readOnly", "writeOnly"}
 )
 STRUCTURAL = frozenset({"$schema", "$id", "$defs", "definitions", "$anchor", "$vocabulary"})
+# The hub's metadata (x-key-fields, x-sensitivity...) says how a row is used, not which rows are
+# valid; the registry guards the parts that must stay put across versions itself.
+HUB_METADATA_PREFIX = "x-"
 
 
 class InvalidSchema(InvalidInput):
@@ -114,7 +118,7 @@ def _normalise(node: Any) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ANNOTATIONS or key in STRUCTURAL:
+        if key in ANNOTATIONS or key in STRUCTURAL or key.startswith(HUB_METADATA_PREFIX):
             continue
         out[key] = _normalise_keyword(key, value)
     if "const" in out:

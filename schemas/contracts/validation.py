@@ -1,9 +1,10 @@
 """Check a change's rows against the feed's contract before it is produced.
 
-What a connector calls on every change: ``validate_change(event_type, payload)`` returns the
-contract id to put in the event's ``dataschema``, or raises ``ContractViolation`` whose
-``details`` list every failure (row, field, JSON pointer, the JSON Schema keyword that failed,
-the offending value truncated), which is what the connector puts on the quarantine topic.
+What a connector calls on every change: ``validate_change(event_type, payload, contract)``
+returns the contract id (the contract's ``$id``) to put in the event's ``dataschema``, or raises
+``ContractViolation`` whose ``details`` list every failure (row, field, JSON pointer, the JSON
+Schema keyword that failed, the offending value truncated), which is what the connector puts on
+the quarantine topic.
 
 Which rows are checked follows the operation: the ``after`` image of a create, update or
 snapshot read must satisfy the whole contract; a ``before`` image only has to be right about the
@@ -30,11 +31,9 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from schemas.contracts.json_schema import contract_schema
 from schemas.contracts.normal_form import check_schema
 from schemas.errors import ContractViolation
 from schemas.events import ChangePayload, Op
-from schemas.feeds import feed_for_event_type
 
 SHOWN_VALUE_CHARS = 40
 SHOWN_MESSAGE_CHARS = 200
@@ -87,6 +86,16 @@ class ContractValidator:
                 found += [_detail(side, error) for error in compiled.errors(row)]
         return found
 
+    def validate(self, event_type: str, payload: ChangePayload) -> str | None:
+        """The contract id the payload satisfies; ``ContractViolation`` listing every failure if not."""
+        found = self.failures(payload)
+        if found:
+            fields = ", ".join(f"{d['row']}.{d['field']} ({d['rule']})" for d in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            error = MissingRow if all(d["rule"] == "missing_row" for d in found) else ContractViolation
+            raise error(f"{event_type} contract violated: {fields}{more}", details=found)
+        return self.contract_id
+
     def _checks(self, op: Op) -> Iterator[tuple[str, _Compiled, bool]]:
         """(row, how to check it, whether it must be there) for each row ``op`` carries."""
         if op in FULL_ROWS:
@@ -94,12 +103,6 @@ class ContractValidator:
             yield "before", self.any_subset, False
         elif op is Op.DELETE:
             yield "before", self.partial, True
-
-
-@functools.lru_cache(maxsize=64)
-def for_feed(event_type: str) -> ContractValidator:
-    """The current contract of a built-in feed (``UnknownFeed`` if there is none)."""
-    return ContractValidator(contract_schema(feed_for_event_type(event_type)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -112,21 +115,9 @@ def compile_contract(schema: dict[str, Any]) -> ContractValidator:
     return _compiled(json.dumps(schema, sort_keys=True))
 
 
-def validate_change(
-    event_type: str, payload: ChangePayload, contract: dict[str, Any] | None = None
-) -> str | None:
-    """The contract id the payload satisfies; ``ContractViolation`` listing every failure if not.
-
-    ``contract`` defaults to the built-in feed's current contract for ``event_type``.
-    """
-    validator = for_feed(event_type) if contract is None else compile_contract(contract)
-    found = validator.failures(payload)
-    if found:
-        fields = ", ".join(f"{d['row']}.{d['field']} ({d['rule']})" for d in found[:10])
-        more = f" and {len(found) - 10} more" if len(found) > 10 else ""
-        error = MissingRow if all(d["rule"] == "missing_row" for d in found) else ContractViolation
-        raise error(f"{event_type} contract violated: {fields}{more}", details=found)
-    return validator.contract_id
+def validate_change(event_type: str, payload: ChangePayload, contract: dict[str, Any]) -> str | None:
+    """The contract id the payload satisfies; ``ContractViolation`` listing every failure if not."""
+    return compile_contract(contract).validate(event_type, payload)
 
 
 def _missing(side: str, op: Op) -> dict[str, Any]:

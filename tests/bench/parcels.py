@@ -23,6 +23,7 @@ from connectors.postgres import PostgresCdcConfig
 from schemas.admin_units import Era, Level, default_normaliser
 from schemas.contracts.validation import validate_change
 from schemas.events import ChangePayload
+from schemas.feeds import feed_for_event_type
 from tests.conftest import drop_slot, replace_database
 from tests.connectors import land_parcels
 
@@ -46,9 +47,12 @@ def parcel(number: int) -> tuple[Any, ...]:
     return (codes[number % len(codes)], 1, number, 50.0 + number % 500, "ODT", f"thửa số {number}")
 
 
+PARCEL_CONTRACT = feed_for_event_type(land_parcels.EVENT_TYPE).schema
+
+
 def parcel_contract(event_type: str, payload: ChangePayload) -> str | None:
     """The real contract check, whatever the benchmark's own event type is called."""
-    return validate_change(land_parcels.EVENT_TYPE, payload)
+    return validate_change(land_parcels.EVENT_TYPE, payload, PARCEL_CONTRACT)
 
 
 def feed(unique: str, event_type: str | None = None) -> TableFeed:

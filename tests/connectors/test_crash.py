@@ -35,11 +35,10 @@ from hub.store.base import Store
 from hub.store.contracts import ContractRegistry
 from schemas import naming
 from schemas.contracts.compatibility import Mode
-from schemas.contracts.json_schema import contract_schema
 from schemas.events import Op
-from schemas.feeds import feed_for_event_type
 from tests.connectors import land_parcels
 from tests.connectors.topics import Record, collect, eventually
+from tests.contract_documents import retyped
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +52,8 @@ HUB = Path(sys.executable).with_name("hub")
 
 def register_contract(store: Store, event_type: str) -> None:
     """The land-parcel contract, registered under this test's own event type."""
-    schema = contract_schema(feed_for_event_type(land_parcels.EVENT_TYPE))
-    schema |= {"$id": naming.contract_id(event_type, 1), "x-event-type": event_type}
     with store.session() as session:
-        ContractRegistry(session, Mode.BACKWARD).register(event_type, schema)
+        ContractRegistry(session, Mode.BACKWARD).register(event_type, retyped(event_type))
 
 
 def register_connector(store: Store, name: str, dsn: str, event_type: str) -> None:

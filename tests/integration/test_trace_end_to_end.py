@@ -50,6 +50,7 @@ from schemas import naming
 from schemas.admin_units import default_normaliser
 from schemas.contracts.compatibility import Mode
 from schemas.tracing import TRACER_NAME
+from tests.contract_documents import contract
 from tests.devtools.portal.serving import serving
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
@@ -57,12 +58,7 @@ from tests.hub.delivery.waiting import eventually
 pytestmark = pytest.mark.integration
 
 TABLE = "public.people"
-PERSON_CONTRACT = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "commune_code": {"type": "string"}},
-    "required": ["id", "name", "commune_code"],
-}
+PERSON_FIELDS = {"id": {"type": "integer"}, "name": {"type": "string"}, "commune_code": {"type": "string"}}
 HANOI, HO_CHI_MINH_CITY = "01", "79"
 BA_DINH = "00004"  # a commune of Hà Nội
 
@@ -112,7 +108,8 @@ def _prepare(
         "feeds": [{"table": TABLE, "event_type": event_type, "admin_unit_column": "commune_code"}],
     })  # fmt: skip
     with store.session() as session:
-        ContractRegistry(session, Mode.BACKWARD).register(event_type, PERSON_CONTRACT)
+        person = contract(event_type, PERSON_FIELDS, key=("id",), admin_unit="commune_code")
+        ContractRegistry(session, Mode.BACKWARD).register(event_type, person)
         stored_connectors.insert(session, config)
         for sid, province in ((f"portal-{unique}", HANOI), (f"far-{unique}", HO_CHI_MINH_CITY)):
             spec = SubscriptionSpec.model_validate({

@@ -14,9 +14,9 @@ FACES: list[tuple[ModuleType, set[str]]] = [
     (
         feeds,
         {
-            "BirthRegistration", "CriminalRecordCertificate", "DeathRegistration", "FeedRow", "FeedSpec",
-            "LandParcel", "LandUseRightCertificate", "MarriageRegistration", "UnknownFeed", "all_feeds",
-            "feed_for_event_type", "feed_for_topic", "feed_named",
+            "KEY_SEPARATOR", "ContractFile", "FeedCatalogue", "FeedSpec", "UnknownFeed", "all_feeds",
+            "builtin_catalogue", "builtin_contract_files", "feed_for_event_type", "feed_for_topic",
+            "feed_named",
         },
     ),
     (
@@ -30,8 +30,8 @@ FACES: list[tuple[ModuleType, set[str]]] = [
     (
         contracts,
         {
-            "ContractValidator", "Incompatibility", "Mode", "check", "check_schema", "compile_contract",
-            "contract_schema", "validate_change",
+            "Contract", "ContractValidator", "Incompatibility", "InvalidContract", "Mode", "check",
+            "check_schema", "compile_contract", "parse_contract", "validate_change",
         },
     ),
 ]  # fmt: skip

@@ -36,9 +36,11 @@ from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
 from hub.api.errors import NameMismatch, UnknownTable
+from hub.connect import RegisteredContracts
 from hub.store import connectors as stored
 from hub.store.base import Store, utcnow
 from hub.subscriptions.service import registered_feed_names
+from schemas.contracts.compatibility import Mode
 from schemas.errors import Conflict, HubError, UnknownContract
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
@@ -184,8 +186,13 @@ async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBas
     config = registry.parse_config(document)
     await _contracts_known(config, store)
     await asyncio.to_thread(_check_claims, config, store)
-    await asyncio.to_thread(registry.validate, config)
+    await asyncio.to_thread(registry.validate, config, _registry(store).lookup)
     return config
+
+
+def _registry(store: Store) -> RegisteredContracts:
+    """The registry's contracts, which the mapping checks and the preview read (built-ins included)."""
+    return RegisteredContracts(store, Mode.BACKWARD)  # the mode only matters when registering
 
 
 async def _contracts_known(config: ConnectorConfigBase, store: Store) -> None:
@@ -260,7 +267,7 @@ async def test_connector(
     config = registry.parse_config(document)
     await _contracts_known(config, store)
     rows = await asyncio.to_thread(sample_rows, config, limit)
-    return await asyncio.to_thread(preview, config, rows)
+    return await asyncio.to_thread(preview, config, rows, _registry(store))
 
 
 @router.get("")

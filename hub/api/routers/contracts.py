@@ -1,9 +1,15 @@
 """``/v1/contracts``: the contract registry over HTTP (in the manner of a schema registry).
 
-Registration answers 201 with the new version, or 200 with the existing one when the same
-schema is already live under the subject; 409 ``incompatible_contract`` lists every
-incompatibility under the subject's mode; 422 ``invalid_schema`` when the document is not a
-JSON Schema. Every rejection happens before the transaction commits, so it changes nothing.
+Subjects are event types; versions are contract documents (``docs/guide/contracts.md``).
+``POST /v1/contracts`` registers a document under its own ``x-event-type`` (a new feed is one
+request); ``POST /v1/contracts/{subject}/versions`` does the same under a named subject.
+Registration answers 201 with the new version (its ``$id`` set to its number), or 200 with the
+existing one when the same document is already live; 409 ``incompatible_contract`` lists every
+incompatibility under the subject's mode, 409 ``contract_version_mismatch`` when the ``$id``
+names another version; 422 ``invalid_schema`` when the document is not a JSON Schema,
+``invalid_contract`` (each problem with its code in ``details``) when it lacks the hub's
+metadata, ``subject_mismatch`` when it is another event type's contract. Every rejection
+happens before the transaction commits, so it changes nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from hub.store.contracts import (
     incompatibility_details,
 )
 from schemas.contracts.compatibility import Mode
+from schemas.contracts.document import parse_contract
 from schemas.errors import InvalidInput
 
 router = APIRouter(prefix="/contracts", tags=["contracts"], responses=problem_responses(404))
@@ -152,6 +159,16 @@ def list_subjects(store: StoreDep, settings: SettingsDep) -> Items[SubjectOut]:
     return Items(items=[SubjectOut.model_validate(summary) for summary in found])
 
 
+@router.post("", status_code=status.HTTP_201_CREATED, responses=REGISTER_RESPONSES)
+def register_document(
+    body: SchemaBody, response: Response, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+) -> VersionOut:
+    """Register a contract document under its own event type (``x-event-type``): a new feed, or
+    the next version of one (200 if it is already live)."""
+    subject = parse_contract(body.schema_).event_type
+    return register(subject, body, response, store, settings, principal)
+
+
 @router.post(
     "/{subject}/versions",
     status_code=status.HTTP_201_CREATED,
@@ -165,7 +182,7 @@ def register(
     settings: SettingsDep,
     principal: PrincipalDep,
 ) -> VersionOut:
-    """Register a schema as the subject's next version (200 if it is already live)."""
+    """Register a contract document as the subject's next version (200 if it is already live)."""
     authorize(principal, "write", contract_resource(subject))
     with _registry(store, settings) as registry:
         registration = registry.register(subject, body.schema_)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from pydantic_core import to_jsonable_python
 
 from devtools.demo.fake_rows import LEGACY_PROVINCE, RecordFaker
 from schemas.admin_units import default_normaliser
@@ -10,13 +12,15 @@ from schemas.feeds import FeedSpec, all_feeds
 
 
 @pytest.mark.parametrize("spec", all_feeds(), ids=lambda s: s.entity)
-def test_rows_validate_against_the_feed_model(spec: FeedSpec) -> None:
+def test_rows_validate_against_the_feed_contract(spec: FeedSpec) -> None:
     faker = RecordFaker(seed=7)
+    contract = Draft202012Validator(spec.schema, format_checker=FormatChecker())
     keys = set()
     for _ in range(50):
         row = faker.row(spec)
-        spec.row_model.model_validate(row)
-        keys.add(spec.row_model.record_key(row))
+        wire = to_jsonable_python(row)  # dates as the wire carries them
+        assert list(contract.iter_errors(wire)) == [], wire
+        keys.add(spec.record_key(row))
     assert len(keys) == 50  # distinct records, not one record updated
 
 

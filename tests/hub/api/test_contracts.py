@@ -6,7 +6,9 @@ store exactly as it was.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,18 +17,35 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from hub.settings import Settings
+from schemas import naming
+from schemas.feeds import all_feeds
+from tests.contract_documents import contract
 from tests.hub.api.test_foundation import assert_problem
 
-SUBJECT = "vn.gov.civil-status.birth.v1"
+SUBJECT = "vn.gov.test.person.v1"
+OTHER = "vn.gov.test.other.v1"
 BASE = f"/v1/contracts/{SUBJECT}"
+BUILTIN = {spec.event_type for spec in all_feeds()}
 
-V1: dict[str, Any] = {
-    "type": "object",
-    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
-    "required": ["id"],
-}
-V2 = {**V1, "description": "a birth registration"}  # same meaning, new text: a compatible change
-BREAKING = {**V1, "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+
+def person(event_type: str = SUBJECT, id_type: str = "string") -> dict[str, Any]:
+    properties = {"id": {"type": id_type}, "name": {"type": "string"}, "commune_code": {"type": "string"}}
+    return contract(event_type, properties, key=("id",), admin_unit="commune_code", required=["id"])
+
+
+V1 = person()
+V2 = {**V1, "description": "a person"}  # same meaning, new text: a compatible change
+BREAKING = person(id_type="integer")
+
+
+def numbered(schema: dict[str, Any], version: int, subject: str = SUBJECT) -> dict[str, Any]:
+    """The document as the registry stores and serves it: ``$id`` names its version."""
+    return {**schema, "$id": naming.contract_id(subject, version)}
+
+
+def added(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Listed subjects other than the built-in ones (seeded into every store)."""
+    return [item for item in items if item["subject"] not in BUILTIN]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
@@ -71,7 +90,7 @@ async def test_first_registration_is_version_one(client: httpx.AsyncClient) -> N
     response = await register(client, V1)
     assert response.status_code == 201
     body = response.json()
-    assert (body["subject"], body["version"], body["schema"]) == (SUBJECT, 1, V1)
+    assert (body["subject"], body["version"], body["schema"]) == (SUBJECT, 1, numbered(V1, 1))
     assert len(body["fingerprint"]) == 64
     assert (await client.get(f"{BASE}/versions/latest")).json() == body
     assert (await client.get(f"{BASE}/versions/1")).json() == body
@@ -93,8 +112,8 @@ async def test_compatible_change_becomes_the_next_version(client: httpx.AsyncCli
     assert (response.status_code, response.json()["version"]) == (201, 2)
     versions = (await client.get(f"{BASE}/versions")).json()["items"]
     assert [item["version"] for item in versions] == [1, 2]
-    assert (await client.get(f"{BASE}/versions/latest")).json()["schema"] == V2
-    assert (await client.get(f"{BASE}/versions/1")).json()["schema"] == V1
+    assert (await client.get(f"{BASE}/versions/latest")).json()["schema"] == numbered(V2, 2)
+    assert (await client.get(f"{BASE}/versions/1")).json()["schema"] == numbered(V1, 1)
 
 
 async def test_an_already_registered_older_schema_is_not_registered_again(client: httpx.AsyncClient) -> None:
@@ -173,13 +192,14 @@ async def test_bad_version_reference_is_invalid_input(client: httpx.AsyncClient,
 async def test_subjects_are_listed_with_latest_version_and_mode(client: httpx.AsyncClient) -> None:
     await register(client, V1)
     await register(client, V2)
-    await register(client, V1, subject="other")
-    await client.put("/v1/contracts/other/config", json={"compatibility": "FULL"})
+    await register(client, person(OTHER), subject=OTHER)
+    await client.put(f"/v1/contracts/{OTHER}/config", json={"compatibility": "FULL"})
     items = (await client.get("/v1/contracts")).json()["items"]
-    assert items == [
-        {"subject": "other", "latest_version": 1, "version_count": 1, "compatibility": "FULL"},
+    assert added(items) == [
+        {"subject": OTHER, "latest_version": 1, "version_count": 1, "compatibility": "FULL"},
         {"subject": SUBJECT, "latest_version": 2, "version_count": 2, "compatibility": "BACKWARD"},
     ]
+    assert {item["subject"] for item in items} == BUILTIN | {OTHER, SUBJECT}
 
 
 async def test_mode_defaults_to_the_settings_and_can_be_set(client: httpx.AsyncClient) -> None:
@@ -220,7 +240,7 @@ async def test_deleted_subject_disappears_and_restarts_without_reusing_numbers(
         "subject": SUBJECT,
         "deleted_versions": [1, 2],
     }
-    assert (await client.get("/v1/contracts")).json() == {"items": []}
+    assert added((await client.get("/v1/contracts")).json()["items"]) == []
     assert_problem(await client.get(f"{BASE}/versions/1"), 404, "not_found")
     assert_problem(await client.delete(f"/v1/contracts/{SUBJECT}"), 404, "not_found")
     response = await register(client, BREAKING)  # the deleted history no longer constrains it
@@ -235,7 +255,9 @@ def nested(levels: int) -> dict[str, Any]:
 
 
 async def test_reasonably_nested_schema_is_accepted(client: httpx.AsyncClient) -> None:
-    assert (await register(client, nested(20))).status_code == 201
+    deep = {**V1, "properties": {**V1["properties"], "deep": {**nested(20), "description": "d",
+                                                            "x-sensitivity": "public"}}}  # fmt: skip
+    assert (await register(client, deep)).status_code == 201
 
 
 @pytest.mark.parametrize("levels", [40, 400], ids=["deep", "deeper-than-the-json-parser"])
@@ -247,3 +269,66 @@ async def test_deeply_nested_schema_is_invalid_input(
         f"{BASE}/versions", content=f'{{"schema": {text}}}', headers={"content-type": "application/json"}
     )
     assert_problem(await unchanged(request), 422, "invalid_input")
+
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "examples" / "contract-building-permit.json"
+PERMIT = "vn.gov.construction.building-permit.v1"
+
+
+async def test_a_new_feed_is_one_document_registered_under_its_own_event_type(
+    client: httpx.AsyncClient,
+) -> None:
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    response = await client.post("/v1/contracts", json={"schema": document})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["subject"], body["version"]) == (PERMIT, 1)
+    assert body["schema"]["$id"] == naming.contract_id(PERMIT, 1)
+    again = await client.post("/v1/contracts", json={"schema": document})
+    assert (again.status_code, again.json()["version"]) == (200, 1)
+    assert PERMIT in {item["subject"] for item in (await client.get("/v1/contracts")).json()["items"]}
+
+
+async def test_a_document_without_the_hub_metadata_is_refused_with_every_problem(
+    client: httpx.AsyncClient, unchanged: Unchanged
+) -> None:
+    broken = person()
+    del broken["properties"]["name"]["x-sensitivity"]
+    broken["x-key-fields"] = ["nope"]
+    response = await unchanged(register(client, broken))
+    body = assert_problem(response, 422, "invalid_contract")
+    details: list[dict[str, Any]] = body["details"]  # type: ignore[assignment]
+    codes = {item["code"] for item in details}
+    assert codes == {"missing_sensitivity", "unknown_key_field"}
+
+
+async def test_a_document_of_another_event_type_is_refused(
+    client: httpx.AsyncClient, unchanged: Unchanged
+) -> None:
+    assert_problem(await unchanged(register(client, person(OTHER))), 422, "subject_mismatch")
+
+
+async def test_an_id_naming_another_version_is_refused(
+    client: httpx.AsyncClient, unchanged: Unchanged
+) -> None:
+    response = await unchanged(register(client, numbered(V1, 2)))
+    body = assert_problem(response, 409, "contract_version_mismatch")
+    assert body["details"] == {"named": 2, "next": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"x-key-fields": ["name"]}, "key_fields_changed"),
+        ({"x-admin-unit-field": "name"}, "admin_unit_field_changed"),
+    ],
+)
+async def test_key_and_admin_unit_fields_stay_put_within_a_major(
+    client: httpx.AsyncClient, unchanged: Unchanged, change: dict[str, Any], rule: str
+) -> None:
+    await register(client, V1)
+    assert (await client.put(f"{BASE}/config", json={"compatibility": "NONE"})).status_code == 200
+    changed = {**V1, **change, "required": ["id", "name"]}
+    body = assert_problem(await unchanged(register(client, changed)), 409, "incompatible_contract")
+    details: list[dict[str, Any]] = body["details"]  # type: ignore[assignment]
+    assert [item["rule"] for item in details] == [rule]

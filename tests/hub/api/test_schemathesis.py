@@ -71,7 +71,7 @@ def world(app: FastAPI, api_schema: Any) -> World:
 
 @pytest.fixture(autouse=True)
 def _no_live_source_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "validate", lambda _config: None)
+    monkeypatch.setattr(registry, "validate", lambda _config, _contracts: None)
     monkeypatch.setattr(connectors_router, "sample_rows", lambda _config, _limit: {})
 
 

@@ -20,6 +20,7 @@ from hub.settings import Settings
 from hub.store import subscriptions as rows
 from hub.store.base import Store
 from hub.subscriptions.secrets import generate_secret
+from tests.contract_documents import retyped
 from tests.hub.access.auth import admin_token, bearer
 
 PUBLIC = "https://93.184.216.34/hook"  # a public address literal: no DNS needed
@@ -197,8 +198,7 @@ async def test_filters_by_owner(client: httpx.AsyncClient) -> None:
 async def test_a_newly_registered_contract_can_be_subscribed_to(client: httpx.AsyncClient) -> None:
     customs = body("customs-watch", feeds=["gov.customs.declaration.v1"])
     assert (await client.post("/v1/subscriptions", json=customs)).json()["code"] == "unknown_feed"
-    schema = {"type": "object", "properties": {"id": {"type": "string"}}}
-    subject = "/v1/contracts/vn.gov.customs.declaration.v1/versions"
-    registered = await client.post(subject, json={"schema": schema})
+    schema = retyped("vn.gov.customs.declaration.v1")
+    registered = await client.post("/v1/contracts", json={"schema": schema})
     assert registered.status_code == 201, registered.text
     assert (await client.post("/v1/subscriptions", json=customs)).status_code == 201

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from hub.settings import Settings
+from schemas.feeds import all_feeds
 from tests.hub.access.auth import admin_token_for_url, bearer
 
 STARTUP_TIMEOUT_S = 20.0
@@ -44,7 +45,8 @@ def test_hub_api_serves_on_the_configured_port(settings: Settings, tmp_path: Pat
         url = f"http://127.0.0.1:{port}"
         assert wait_healthy(url, process).json() == {"status": "ok"}
         admin = bearer(admin_token_for_url(settings.store_url()))
-        assert httpx.get(f"{url}/v1/contracts", headers=admin).json() == {"items": []}
+        listed = httpx.get(f"{url}/v1/contracts", headers=admin).json()["items"]
+        assert {item["subject"] for item in listed} == {spec.event_type for spec in all_feeds()}
     finally:
         process.terminate()
         process.wait(10)

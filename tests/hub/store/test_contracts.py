@@ -11,11 +11,16 @@ from sqlalchemy import inspect
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
+from hub.store.contract_seed import seed_builtin_contracts
 from hub.store.contracts import ContractRegistry, fingerprint
 from schemas.contracts.compatibility import Mode
+from schemas.feeds import builtin_contract_files, feed_for_event_type
+from tests.contract_documents import contract
 from tests.hub.store.pg_url import sqlalchemy_url
 
-BASE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"id": {"type": "string"}}}
+RACE = "vn.gov.test.race.v1"
+BASE_SCHEMA: dict[str, Any] = contract(RACE, {"id": {"type": "string"}}, key=("id",), admin_unit="id")
+BUILTIN = sorted((item.event_type, item.version) for item in builtin_contract_files())
 WRITERS = 8
 
 
@@ -45,12 +50,12 @@ def test_racing_writers_each_get_their_own_version(store_url: str) -> None:
     migrate.upgrade(store_url)
     store = Store(store_url)
     with store.session() as session:
-        ContractRegistry(session, Mode.BACKWARD).register("race", BASE_SCHEMA)
+        ContractRegistry(session, Mode.BACKWARD).register(RACE, BASE_SCHEMA)
 
     def register(n: int) -> int:
         with store.session() as session:
             schema = {**BASE_SCHEMA, "description": f"writer {n}"}
-            return ContractRegistry(session, Mode.BACKWARD).register("race", schema).version.version
+            return ContractRegistry(session, Mode.BACKWARD).register(RACE, schema).version.version
 
     try:
         with ThreadPoolExecutor(WRITERS) as pool:
@@ -58,6 +63,36 @@ def test_racing_writers_each_get_their_own_version(store_url: str) -> None:
     finally:
         store.engine.dispose()
     assert sorted(numbers) == list(range(2, WRITERS + 2))
+
+
+def test_migration_seeds_the_builtin_contracts_once(store_url: str) -> None:
+    """A fresh store lists the six built-in feeds with no sync step; a restart adds nothing."""
+    migrate.upgrade(store_url)
+    store = Store(store_url)
+    try:
+        with store.session() as session:
+            registry = ContractRegistry(session, Mode.BACKWARD)
+            listed = [(item.subject, item.latest_version) for item in registry.subjects()]
+            assert listed == BUILTIN and len(listed) == 6
+            parcel = registry.document("vn.gov.land.parcel.v1")
+            assert parcel is not None and parcel == feed_for_event_type("vn.gov.land.parcel.v1").schema
+            assert len(registry.catalogue().feeds) == 6
+        assert seed_builtin_contracts(store) == []
+    finally:
+        store.engine.dispose()
+
+
+def test_seeding_leaves_a_deleted_builtin_contract_deleted(store_url: str) -> None:
+    migrate.upgrade(store_url)
+    store = Store(store_url)
+    try:
+        with store.session() as session:
+            ContractRegistry(session, Mode.BACKWARD).delete("vn.gov.land.parcel.v1")
+        migrate.upgrade(store_url)
+        with store.session() as session:
+            assert ContractRegistry(session, Mode.BACKWARD).document("vn.gov.land.parcel.v1") is None
+    finally:
+        store.engine.dispose()
 
 
 def test_the_settings_offer_exactly_the_checker_modes() -> None:

@@ -1,4 +1,5 @@
-"""The committed contracts/ is exactly what the row models generate, and the documents are valid."""
+"""The committed contracts/ is sound (valid contracts, safe history) and its AsyncAPI document
+is what the contract files generate; the documents are valid."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 
 from hub.settings import Settings
 from schemas.contracts import generate
-from schemas.contracts.json_schema import contract_path, contract_schema
-from schemas.feeds import FeedSpec, all_feeds
+from schemas.contracts.json_schema import contract_path
+from schemas.feeds import FeedSpec, all_feeds, builtin_contract_files
+from schemas.feeds.builtin import read_contract_tree
 from tests.schemas.contracts import official_asyncapi_schema
 
 ROOT = Path(__file__).resolve().parents[3] / "contracts"
@@ -25,12 +27,17 @@ def by_type(spec: FeedSpec) -> str:
     return spec.event_type
 
 
-def test_committed_contracts_match_the_row_models() -> None:
-    """The drift test: regenerate in memory, compare with the files in git."""
-    for path, text in generate.render().items():
+def test_committed_asyncapi_matches_the_contract_files() -> None:
+    """The drift test: regenerate in memory, compare with the file in git."""
+    for path, text in generate.render(FEEDS).items():
         committed = (ROOT / path).read_text(encoding="utf-8") if (ROOT / path).is_file() else None
         assert committed == text, f"contracts/{path} is stale: run python -m schemas.contracts.generate"
-    assert generate.problems(ROOT, generate.render()) == []
+    assert generate.problems(ROOT) == []
+
+
+def test_the_packaged_contracts_are_the_repository_files() -> None:
+    """What an installed hub loads (package data) is what ``contracts/`` holds."""
+    assert sorted(builtin_contract_files()) == sorted(read_contract_tree(ROOT))
 
 
 def test_check_mode_passes_on_the_committed_tree() -> None:
@@ -44,41 +51,63 @@ def tree(tmp_path: Path) -> Path:
     return copy
 
 
-def test_check_mode_fails_on_an_edited_contract(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tree / contract_path(FEEDS[0].event_type, 1)
-    path.write_text(path.read_text(encoding="utf-8").replace('"maxLength": 300', '"maxLength": 30'))
+def edit(tree: Path, event_type: str, version: int, change: Any) -> None:
+    path = tree / contract_path(event_type, version)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(generate.dump_json(document), encoding="utf-8")
+
+
+def test_check_mode_fails_on_a_stale_asyncapi_document(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(tree, FEEDS[0].event_type, 1, lambda d: d.update(title="Renamed"))
     assert generate.main(["--check", "--root", str(tree)]) == 1
-    assert "differs from the row model" in capsys.readouterr().err
+    assert "asyncapi.yaml: stale" in capsys.readouterr().err
 
 
-def test_check_mode_fails_on_a_missing_file_or_an_unknown_feed(tree: Path) -> None:
-    (tree / generate.ASYNCAPI_FILE).unlink()
+def test_check_mode_names_a_broken_contract_file(tree: Path) -> None:
+    edit(tree, FEEDS[0].event_type, 1, lambda d: d["properties"]["book_no"].pop("x-sensitivity"))
     (tree / "vn.gov.tax.invoice.v1").mkdir()
-    found = generate.problems(tree, generate.render())
-    assert "asyncapi.yaml: missing" in found
-    assert "vn.gov.tax.invoice.v1/: no feed has this event type" in found
+    (tree / "vn.gov.tax.invoice.v1" / "v1.schema.json").write_text(
+        (tree / contract_path(FEEDS[1].event_type, 1)).read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    found = generate.problems(tree)
+    assert any("invalid_contract" in p and "missing_sensitivity" in p for p in found), found
+    assert any(p.startswith("vn.gov.tax.invoice.v1/v1.schema.json: x-event-type is") for p in found), found
 
 
 def test_a_new_version_must_be_compatible_with_the_history(tree: Path) -> None:
     spec = FEEDS[0]
-    bumped = FeedSpec(spec.name, spec.row_model, spec.title, contract_version=2)
-    history = json.loads((tree / contract_path(spec.event_type, 1)).read_text(encoding="utf-8"))
-    history["properties"]["address"]["maxLength"] = 1000  # v1 allowed longer addresses than v2 does
-    (tree / contract_path(spec.event_type, 1)).write_text(generate.dump_json(history))
-    found = generate.problems(tree, generate.render((bumped,)), (bumped,))
-    assert any("max_length_tightened at /properties/address against v1" in p for p in found)
+    v1 = tree / contract_path(spec.event_type, 1)
+    document = json.loads(v1.read_text(encoding="utf-8"))
+    document["$id"] = spec.dataschema.replace(":v1", ":v2")
+    document["properties"]["book_no"]["maxLength"] = 3  # v2 refuses book numbers v1 allowed
+    (tree / contract_path(spec.event_type, 2)).write_text(generate.dump_json(document), encoding="utf-8")
+    found = generate.problems(tree)
+    assert any("v2 max_length_tightened at /properties/book_no against v1" in p for p in found), found
 
 
-def test_write_mode_creates_the_same_files(tmp_path: Path) -> None:
-    assert generate.main(["--root", str(tmp_path)]) == 0
-    for path, text in generate.render().items():
-        assert (tmp_path / path).read_text(encoding="utf-8") == text
-    assert generate.write(tmp_path, generate.render()) == []  # idempotent
+def test_history_must_be_complete_and_ids_must_name_their_file(tree: Path) -> None:
+    spec = FEEDS[0]
+    v1 = tree / contract_path(spec.event_type, 1)
+    v1.rename(tree / contract_path(spec.event_type, 3))
+    found = generate.problems(tree)
+    assert f"{spec.event_type}/v1.schema.json: history is missing" in found
+    assert f"{spec.event_type}/v3.schema.json: $id must be {spec.dataschema.replace(':v1', ':v3')}" in found
+
+
+def test_write_mode_creates_the_same_asyncapi_file(tree: Path) -> None:
+    (tree / generate.ASYNCAPI_FILE).unlink()
+    assert generate.main(["--root", str(tree)]) == 0
+    for path, text in generate.render(FEEDS).items():
+        assert (tree / path).read_text(encoding="utf-8") == text
+    assert generate.write(tree, generate.render(FEEDS)) == []  # idempotent
 
 
 @pytest.mark.parametrize("spec", FEEDS, ids=by_type)
 def test_contract_is_valid_json_schema_in_both_drafts_and_accepts_its_example(spec: FeedSpec) -> None:
-    schema = contract_schema(spec)
+    schema = spec.schema
     Draft202012Validator.check_schema(schema)
     Draft7Validator.check_schema(schema)  # the AsyncAPI document references it as draft-07
     assert not {"$defs", "prefixItems", "dependentRequired", "unevaluatedProperties"} & set(
@@ -92,10 +121,9 @@ def test_contract_is_valid_json_schema_in_both_drafts_and_accepts_its_example(sp
 
 
 @pytest.mark.parametrize("spec", FEEDS, ids=by_type)
-def test_contract_and_row_model_agree_on_broken_rows(spec: FeedSpec) -> None:
-    schema = contract_schema(spec)
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    example = schema["examples"][0]
+def test_contract_refuses_broken_rows(spec: FeedSpec) -> None:
+    validator = Draft202012Validator(spec.schema, format_checker=FormatChecker())
+    example = spec.schema["examples"][0]
     key = spec.key_fields[0]
     broken: list[dict[str, Any]] = [
         {**example, "unexpected": 1},
@@ -105,8 +133,6 @@ def test_contract_and_row_model_agree_on_broken_rows(spec: FeedSpec) -> None:
     ]
     for row in broken:
         assert not validator.is_valid(row), row
-        with pytest.raises(ValueError):
-            spec.row_model.model_validate(row)
 
 
 def asyncapi() -> dict[str, Any]:

@@ -27,8 +27,8 @@ FORMAT = JSONFormat()
 
 def birth_event(**changes: Any) -> ChangeEvent:
     spec = feed_for_event_type("vn.gov.civil-status.birth.v1")
-    row = spec.row_model.model_json_schema()["examples"][0]
-    key = spec.row_model.record_key(row)
+    row = spec.schema["examples"][0]
+    key = spec.record_key(row)
     source = SourceInfo(
         connector="hotich-hn", database="hotich", schema="public", table="khai_sinh",
         position="0/3A1F2B8", txid="90412",
