@@ -149,18 +149,12 @@ def register_connectors(run: Run, dsns: dict[str, str]) -> None:
             "kind": "postgres_cdc",
             "dsn": dsns[ministry.database],
             "snapshot_mode": "initial",
-            "feeds": [
-                {
-                    "table": ministry_db.table_name(spec),
-                    "event_type": spec.event_type,
-                    "admin_unit_column": spec.admin_unit_field,
-                }
-                for spec in ministry.feeds
-            ],
+            "feeds": [table.feed_config() for table in ministry.tables],
         }
         call(run.api, "PUT", f"/v1/connectors/{config['name']}", config)
         run.console.print(
-            f"  connector  [cyan]{config['name']}[/cyan]  postgres_cdc  {len(ministry.feeds)} tables"
+            f"  connector  [cyan]{config['name']}[/cyan]  postgres_cdc  "
+            + ", ".join(table.name for table in ministry.tables)
         )
 
 
