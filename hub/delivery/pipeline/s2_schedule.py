@@ -1,4 +1,4 @@
-"""Runs jobs when due, at most ``max_in_flight`` at a time, one at a time per key when ordered.
+"""Step 2, schedule: runs jobs when due, at most ``max_in_flight`` at a time, one at a time per key.
 
 Guarantees: a job never starts before its ``due`` time; with ``ordered`` two jobs of the same
 ``order_key`` never run at once and start in submission order (a job that is rescheduled stays
@@ -8,11 +8,17 @@ mode a request takes up to ``batch_max`` ready jobs, waiting at most ``batch_wai
 In batch mode with ``ordered``, a request that takes a key's head also takes the due jobs queued
 right behind it (in order): the receiver processes a batch in order, so a key's run of events
 travels in one request instead of one event per round trip. The jobs of a key taken together
-are "out"; the key's next job becomes ready only when every one of them is done or rescheduled
-(a rescheduled job stays in the queue, in place, so the key resumes from its earliest job).
+are "out"; the key's next job becomes ready only when every one of them is settled.
 
-The run callback must end every job it receives with ``done`` (resolved) or ``reschedule``
-(with a new ``due``), or the job's key stays blocked.
+Parking (``ordered`` only): a feed job whose key has an earlier event in the retry topic
+(``keys``: read from there, or handed there by this process) must not overtake it. When this
+process reads the key's retry partition (``Job.retry_here``, co-partitioning) the job waits in
+memory, with its key's later feed jobs behind it, until the key's retried events are settled:
+its offset stays unresolved, so a crash re-reads it. Otherwise it is handed to ``park`` for a
+durable hand-off (appended to the retry topic behind the earlier event).
+
+``run`` (steps 3 and 4) RETURNS how each job it was given is settled; the scheduler applies that
+to its own queues. Nothing downstream calls back into the scheduler.
 """
 
 from __future__ import annotations
@@ -22,12 +28,38 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass
+from enum import Enum
 
 from hub.delivery.job import Job
+from hub.delivery.parking import LaneKey, RetryKeys
 
-Run = Callable[[list[Job]], Awaitable[None]]
 IDLE_WAIT_S = 1.0
+
+
+class Next(Enum):
+    """What becomes of a job once a step is done with it."""
+
+    DONE = "done"  # resolved: delivered or dead-lettered
+    HANDED_OFF = "handed_off"  # appended to the retry topic: its key is held until read back and settled
+    AGAIN = "again"  # stays at the head of its key, in memory, until ``due``
+    KEPT = "kept"  # left unresolved (the subscription was disabled; its sink stops)
+
+
+@dataclass(frozen=True)
+class Settled:
+    job: Job
+    next: Next
+    due: float = 0.0
+
+
+Run = Callable[[list[Job]], Awaitable[list[Settled]]]
+Park = Callable[[Job, bool], Awaitable[Settled | None]]  # (job, durable): None when parked in memory
+
+
+async def _nowhere(job: Job, durable: bool) -> Settled | None:
+    return None
 
 
 class Scheduler:
@@ -35,6 +67,7 @@ class Scheduler:
         self,
         run: Run,
         *,
+        park: Park = _nowhere,
         ordered: bool,
         max_in_flight: int,
         batch_max: int = 1,
@@ -42,6 +75,9 @@ class Scheduler:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._run = run
+        self._park = park
+        self.keys = RetryKeys()
+        self._parked: dict[LaneKey, list[Job]] = {}
         self._ordered = ordered
         self._batch_max = batch_max
         self._batch_wait_s = batch_wait_s
@@ -56,6 +92,8 @@ class Scheduler:
         self._failure: BaseException | None = None
 
     def submit(self, job: Job) -> None:
+        if job.from_retry:
+            self.keys.add(job)
         if not self._ordered:
             self._ready(job)
             return
@@ -63,18 +101,65 @@ class Scheduler:
         queue.append(job)
         if len(queue) == 1:
             self._ready(job)
+        elif self._parked_here(queue[0]):
+            self._spawn(self._park_one(job, durable=False))  # waits behind the parked head
 
-    def done(self, job: Job) -> None:
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions revoked: their retry keys go, and their parked jobs (the new owner re-reads them)."""
+        gone = set(partitions)
+        self.keys.forget(gone)
+        for lane in [lane for lane in self._parked if lane[:2] in gone]:
+            for job in self._parked.pop(lane):
+                self._queues.pop(job.order_key, None)
+
+    def parked(self) -> int:
+        return sum(len(jobs) for jobs in self._parked.values())
+
+    def settle(self, settled: Settled) -> None:
+        job = settled.job
+        if settled.next is Next.KEPT:
+            return
+        if settled.next is Next.AGAIN:
+            self._reschedule(job, settled.due)
+            return
+        if settled.next is Next.HANDED_OFF:
+            self.keys.add(job)
         if self._ordered:
-            self._queues[job.order_key].remove(job)
-            self._returned(job.order_key)
+            queue = self._queues.get(job.order_key)
+            if queue is not None and job in queue:
+                queue.remove(job)
+                self._returned(job.order_key)
+        if job.from_retry:
+            self._release(job)
 
-    def reschedule(self, job: Job, due: float) -> None:
+    def _reschedule(self, job: Job, due: float) -> None:
         job.due = due
         if self._ordered:
             self._returned(job.order_key)
         else:
             self._ready(job)
+
+    def _release(self, job: Job) -> None:
+        """A retried event is settled: when its key holds no other, the key's parked jobs go on."""
+        self.keys.discard(job)
+        if self.keys.holds(job):
+            return
+        for parked in self._parked.pop(RetryKeys.lane(job), []):
+            self._ready(parked)
+
+    def _held(self, job: Job) -> bool:
+        return self._ordered and not job.from_retry and self.keys.holds(job)
+
+    def _hold(self, job: Job) -> None:
+        if not job.retry_here:
+            self._spawn(self._park_one(job, durable=True))
+            return
+        self._parked.setdefault(RetryKeys.lane(job), []).append(job)
+        for waiting in self._queues[job.order_key]:  # the head and the key's jobs behind it
+            self._spawn(self._park_one(waiting, durable=False))
+
+    def _parked_here(self, head: Job) -> bool:
+        return head in self._parked.get(RetryKeys.lane(head), ())
 
     def _returned(self, key: Hashable) -> None:
         """One taken job of ``key`` is back; when all are, its (possibly same) head is ready."""
@@ -82,7 +167,9 @@ class Scheduler:
         if self._out[key] > 0:
             return
         del self._out[key]
-        queue = self._queues[key]
+        queue = self._queues.get(key)
+        if queue is None:
+            return  # forgotten with its partition
         if queue:
             self._ready(queue[0])
         else:
@@ -111,22 +198,38 @@ class Scheduler:
                 except BaseException:
                     self._slots.release()
                     raise
-                task = asyncio.create_task(self._run_one(jobs))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._run_one(jobs))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _run_one(self, jobs: list[Job]) -> None:
         try:
-            await self._run(jobs)
+            for settled in await self._run(jobs):
+                self.settle(settled)
         except Exception as exc:
-            self._failure = exc
-            self._wake.set()
+            self._fail(exc)
         finally:
             self._slots.release()
+
+    async def _park_one(self, job: Job, *, durable: bool) -> None:
+        try:
+            settled = await self._park(job, durable)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        if settled is not None:
+            self.settle(settled)
+
+    def _fail(self, exc: Exception) -> None:
+        self._failure = exc
+        self._wake.set()
 
     async def _next_batch(self) -> list[Job]:
         jobs = self._take(await self._next_due(), self._batch_max)
@@ -164,8 +267,12 @@ class Scheduler:
             await self._sleep(self._until_next_due())
 
     def _pop_due(self) -> Job | None:
-        if self._heap and self._heap[0][0] <= self._clock():
-            return heapq.heappop(self._heap)[2]
+        """The next due job that may run now; a due job whose key is held is parked instead."""
+        while self._heap and self._heap[0][0] <= self._clock():
+            job = heapq.heappop(self._heap)[2]
+            if not self._held(job):
+                return job
+            self._hold(job)
         return None
 
     def _until_next_due(self) -> float:
@@ -186,4 +293,4 @@ class Scheduler:
             raise self._failure
 
 
-__all__ = ["Scheduler"]
+__all__ = ["Next", "Park", "Run", "Scheduler", "Settled"]

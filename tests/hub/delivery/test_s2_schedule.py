@@ -1,4 +1,4 @@
-"""Scheduling: due times, per-key order with parallel keys, in-flight limit, batches."""
+"""Scheduling: due times, per-key order with parallel keys, in-flight limit, batches, parking."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from hub.delivery.job import Job
-from hub.delivery.scheduler import Scheduler
-from tests.hub.delivery.jobs import make_job
+from hub.delivery.pipeline.s2_schedule import Next, Scheduler, Settled
+from tests.hub.delivery.jobs import TOPIC, make_job
 from tests.hub.delivery.waiting import eventually
 
 
 class Recorder:
-    """A run callback that records each call and resolves (or holds) its jobs."""
+    """A run callback that records each call and settles its jobs as done (or due again)."""
 
     def __init__(self, *, hold_s: float = 0.0) -> None:
         self.calls: list[list[str]] = []
@@ -22,11 +22,10 @@ class Recorder:
         self.hold_s = hold_s
         self.running = 0
         self.peak = 0
-        self.scheduler: Scheduler | None = None
         self.reschedule_once: set[str] = set()
+        self.handed_off: set[str] = set()
 
-    async def __call__(self, jobs: list[Job]) -> None:
-        assert self.scheduler is not None
+    async def __call__(self, jobs: list[Job]) -> list[Settled]:
         self.calls.append([j.event.id for j in jobs])
         for job in jobs:
             self.started.setdefault(job.event.id, time.time())
@@ -34,18 +33,20 @@ class Recorder:
         self.peak = max(self.peak, self.running)
         await asyncio.sleep(self.hold_s)
         self.running -= 1
-        for job in jobs:
-            if job.event.id in self.reschedule_once:
-                self.reschedule_once.discard(job.event.id)
-                self.scheduler.reschedule(job, time.time() + 0.2)
-            else:
-                self.scheduler.done(job)
+        return [self.settle(job) for job in jobs]
+
+    def settle(self, job: Job) -> Settled:
+        if job.event.id in self.reschedule_once:
+            self.reschedule_once.discard(job.event.id)
+            return Settled(job, Next.AGAIN, time.time() + 0.2)
+        if job.event.id in self.handed_off:
+            return Settled(job, Next.HANDED_OFF)
+        return Settled(job, Next.DONE)
 
 
 @asynccontextmanager
 async def running(recorder: Recorder, **options: object) -> AsyncIterator[Scheduler]:
     scheduler = Scheduler(recorder, **options)  # type: ignore[arg-type]
-    recorder.scheduler = scheduler
     task = asyncio.create_task(scheduler.run_forever())
     try:
         yield scheduler
@@ -130,7 +131,7 @@ async def test_a_rescheduled_batch_resumes_from_the_keys_earliest_job() -> None:
 
 
 async def test_an_unexpected_error_of_a_run_stops_the_scheduler() -> None:
-    async def broken(jobs: list[Job]) -> None:
+    async def broken(jobs: list[Job]) -> list[Settled]:
         raise RuntimeError("bug")
 
     scheduler = Scheduler(broken, ordered=False, max_in_flight=1)
@@ -144,3 +145,80 @@ async def test_an_unexpected_error_of_a_run_stops_the_scheduler() -> None:
             assert str(exc) == "bug"
         else:
             raise AssertionError("the scheduler kept running")
+
+
+class Parking:
+    """A park callback that records (event id, durable) and hands durable ones off."""
+
+    def __init__(self) -> None:
+        self.parked: list[tuple[str, bool]] = []
+
+    async def __call__(self, job: Job, durable: bool) -> Settled | None:
+        self.parked.append((job.event.id, durable))
+        return Settled(job, Next.HANDED_OFF) if durable else None
+
+
+async def test_a_feed_job_waits_in_memory_behind_its_keys_retried_event() -> None:
+    recorder, parking = Recorder(), Parking()
+    recorder.reschedule_once.add("e-A-0")
+    async with running(recorder, park=parking, ordered=True, max_in_flight=2) as scheduler:
+        scheduler.submit(make_job("A", 0, from_retry=True))
+        scheduler.submit(make_job("A", 1))
+        scheduler.submit(make_job("B", 0))
+        await eventually(lambda: len(recorder.calls) == 4)
+        assert scheduler.parked() == 0 and len(scheduler.keys) == 0
+    ids = [c[0] for c in recorder.calls]
+    assert ids.index("e-B-0") < ids.index("e-A-1")
+    assert ids.count("e-A-0") == 2 and ids[-1] == "e-A-1"  # after the retried event's second try
+    assert parking.parked == [("e-A-1", False)]
+
+
+async def test_a_handed_off_event_holds_its_key_until_read_back_and_settled() -> None:
+    recorder, parking = Recorder(), Parking()
+    recorder.handed_off.add("e-A-0")
+    async with running(recorder, park=parking, ordered=True, max_in_flight=2) as scheduler:
+        first = make_job("A", 0)
+        scheduler.submit(first)
+        scheduler.submit(make_job("A", 1, offset=1))
+        await eventually(lambda: parking.parked == [("e-A-1", False)])
+        scheduler.submit(make_job("A", 2, offset=2))  # behind the parked head: parked too
+        await eventually(lambda: parking.parked == [("e-A-1", False), ("e-A-2", False)])
+        assert scheduler.parked() == 1 and [c[0] for c in recorder.calls] == ["e-A-0"]
+        recorder.handed_off.clear()
+        scheduler.submit(make_job("A", 0, from_retry=True))  # read back from the retry topic
+        await eventually(lambda: len(recorder.calls) == 4)
+    assert [c[0] for c in recorder.calls] == ["e-A-0", "e-A-0", "e-A-1", "e-A-2"]
+
+
+async def test_without_its_retry_partition_a_held_job_is_parked_durably() -> None:
+    recorder, parking = Recorder(), Parking()
+    async with running(recorder, park=parking, ordered=True, max_in_flight=2) as scheduler:
+        scheduler.submit(make_job("A", 0, from_retry=True, due=time.time() + 0.3))
+        for n in (1, 2):
+            elsewhere = make_job("A", n, offset=n)
+            elsewhere.retry_here = False
+            scheduler.submit(elsewhere)
+        await eventually(lambda: parking.parked == [("e-A-1", True), ("e-A-2", True)])
+        assert scheduler.parked() == 0 and recorder.calls == []
+        await eventually(lambda: len(recorder.calls) == 1)
+    assert recorder.calls == [["e-A-0"]]
+
+
+async def test_unordered_jobs_are_never_parked() -> None:
+    recorder, parking = Recorder(), Parking()
+    async with running(recorder, park=parking, ordered=False, max_in_flight=2) as scheduler:
+        scheduler.submit(make_job("A", 0, from_retry=True, due=time.time() + 0.2))
+        scheduler.submit(make_job("A", 1))
+        await eventually(lambda: len(recorder.calls) == 2)
+    assert [c[0] for c in recorder.calls] == ["e-A-1", "e-A-0"] and parking.parked == []
+
+
+async def test_parked_jobs_of_a_revoked_partition_are_dropped() -> None:
+    recorder, parking = Recorder(), Parking()
+    async with running(recorder, park=parking, ordered=True, max_in_flight=1) as scheduler:
+        scheduler.submit(make_job("A", 0, from_retry=True, due=time.time() + 60))
+        scheduler.submit(make_job("A", 1, offset=1))
+        await eventually(lambda: scheduler.parked() == 1)
+        scheduler.forget([(TOPIC, 0)])
+        assert scheduler.parked() == 0 and len(scheduler.keys) == 0
+    assert recorder.calls == []
