@@ -24,18 +24,18 @@ from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
 from bus.ports import Producer
 from bus.records import TopicPartition
-from hub.delivery import copartition, retry
-from hub.delivery.dead_letter import DLQ_PARTITIONS
-from hub.delivery.health import Health
-from hub.delivery.job import Job
-from hub.delivery.log import DeliveryLog
-from hub.delivery.parking import RetryKeys
+from hub.delivery.control.dead_letter import DLQ_PARTITIONS
+from hub.delivery.control.health import Health
+from hub.delivery.pipeline import copartition, retry
+from hub.delivery.pipeline.delivery_log import DeliveryLog
+from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.parking import RetryKeys
 from hub.delivery.pipeline.s1_intake import Intake, Lane, Revocations, feed_group, retry_group
 from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
 from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
-from hub.delivery.sender import Sender
-from hub.delivery.tracker import OffsetTracker
+from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.sender import Sender
 from hub.observability import metrics
 from hub.routing import AdminUnitIndex
 from hub.subscriptions.model import Subscription

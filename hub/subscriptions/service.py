@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from hub.delivery.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
+from hub.delivery.push.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
 from hub.store import subscriptions as rows
 from hub.store.base import Store

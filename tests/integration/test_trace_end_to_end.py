@@ -33,7 +33,7 @@ from connectors import registry
 from connectors.worker import Worker
 from hub.api import create_app
 from hub.connect import RegisteredContracts
-from hub.delivery.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
 from hub.observability.connector_view import connector_health
 from hub.portal.receiver import create_receiver_app
 from hub.settings import Settings

@@ -23,8 +23,8 @@ from hub.access.resources import check_delivery_query, check_subscription
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
-from hub.delivery import dead_letter
-from hub.delivery.dead_letter import DeadLetter
+from hub.delivery.control import dead_letter
+from hub.delivery.control.dead_letter import DeadLetter
 from hub.store import deliveries
 from hub.store import subscriptions as stored
 from hub.subscriptions.model import SLUG

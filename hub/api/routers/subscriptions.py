@@ -21,7 +21,7 @@ from hub.access.resources import check_subscription, check_subscription_write, s
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
-from hub.delivery.endpoint_safety import EndpointPolicy
+from hub.delivery.push.endpoint_safety import EndpointPolicy
 from hub.store.subscriptions import SubscriptionNotFound
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names

@@ -32,8 +32,8 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from hub.delivery.job import Job
-from hub.delivery.parking import LaneKey, RetryKeys
+from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.parking import LaneKey, RetryKeys
 
 IDLE_WAIT_S = 1.0
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from opentelemetry import trace
 
-from hub.delivery.failures import EndpointGone, PushError
-from hub.delivery.job import Job
-from hub.delivery.rate_limit import RateLimiter
-from hub.delivery.retry import ShortRetry, next_due, with_short_retries
-from hub.delivery.sender import Accepted, Push, Sender
+from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.retry import ShortRetry, next_due, with_short_retries
+from hub.delivery.push.failures import EndpointGone, PushError
+from hub.delivery.push.rate_limit import RateLimiter
+from hub.delivery.push.sender import Accepted, Push, Sender
 from hub.subscriptions.model import Subscription
 from schemas.errors import DeliveryError
 from schemas.events import http_codec

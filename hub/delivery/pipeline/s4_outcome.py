@@ -23,11 +23,10 @@ from typing import Protocol
 
 from bus import headers
 from bus.ports import Producer
-from hub.delivery import copartition, retry
-from hub.delivery.dead_letter import dead_letter_headers
-from hub.delivery.failures import PushError
-from hub.delivery.health import Health, Transition
-from hub.delivery.job import Job, Origin, Record
+from hub.delivery.control.dead_letter import dead_letter_headers
+from hub.delivery.control.health import Health, Transition
+from hub.delivery.pipeline import copartition, retry
+from hub.delivery.pipeline.job import Job, Origin, Record
 from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import (
     Attempted,
@@ -37,7 +36,8 @@ from hub.delivery.pipeline.s3_attempt import (
     Try,
     Verdict,
 )
-from hub.delivery.tracker import OffsetTracker
+from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.failures import PushError
 from hub.store.deliveries import Outcome
 from hub.subscriptions.model import Subscription
 from schemas.events import ChangeEvent
@@ -53,7 +53,7 @@ def event_fields(event: ChangeEvent, subscription_id: str) -> dict[str, str | No
 
 
 class AttemptLog(Protocol):
-    """The delivery log, as this step writes it (``hub.delivery.log.DeliveryLog``)."""
+    """The delivery log, as this step writes it (``hub.delivery.pipeline.delivery_log.DeliveryLog``)."""
 
     def attempt(
         self,

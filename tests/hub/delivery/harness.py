@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS, Producer
 from bus.producer import KafkaProducer
-from hub.delivery.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
 from hub.portal.receiver import create_receiver_app
 from hub.settings import Settings
 from hub.store import deliveries, migrate

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.signing import webhook_headers
+from hub.delivery.push.signing import webhook_headers
 from hub.portal import Receiver, create_receiver_app
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from tests.hub.portal.serving import serving

@@ -21,7 +21,7 @@ from bus import headers
 from bus.ports import Producer
 from bus.producer import KafkaProducer
 from bus.reads import read_topics
-from hub.delivery.job import Headers, Job, Origin, Record
+from hub.delivery.pipeline.job import Headers, Job, Origin, Record
 from schemas.naming import dlq_topic, retry_topic
 
 DLQ_PARTITIONS = 3

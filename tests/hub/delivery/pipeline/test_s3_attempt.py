@@ -11,7 +11,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.retry import ShortRetry
 from hub.delivery.pipeline.s3_attempt import (
     Attempt,
     Attempted,
@@ -21,8 +22,7 @@ from hub.delivery.pipeline.s3_attempt import (
     RetryAt,
     batch_id,
 )
-from hub.delivery.retry import ShortRetry
-from hub.delivery.sender import Sender
+from hub.delivery.push.sender import Sender
 from hub.subscriptions.model import Subscription
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from tests.hub.delivery.jobs import make_job

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
 from hub.delivery.pipeline.s2_schedule import Next, Scheduler, Settled
 from tests.hub.delivery.jobs import TOPIC, make_job
 from tests.hub.delivery.waiting import eventually

@@ -8,14 +8,14 @@ from typing import Any
 from bus import headers
 from bus.memory import MemoryBroker
 from bus.records import Record, TopicPartition
-from hub.delivery.failures import EndpointGone, PushFailed, PushRejected
-from hub.delivery.health import Health, Transition
-from hub.delivery.job import Job
+from hub.delivery.control.health import Health, Transition
+from hub.delivery.pipeline.job import Job
 from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import Attempted, DeadLetter, Delivered, Disable, RetryAt, Try, Verdict
 from hub.delivery.pipeline.s4_outcome import Outcomes, Topics
-from hub.delivery.sender import Accepted
-from hub.delivery.tracker import OffsetTracker
+from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.failures import EndpointGone, PushFailed, PushRejected
+from hub.delivery.push.sender import Accepted
 from hub.subscriptions.model import Subscription
 from schemas.errors import DeliveryError
 from tests.hub.delivery.jobs import TOPIC, make_job

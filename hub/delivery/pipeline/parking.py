@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
 
 LaneKey = tuple[str, int, str]  # origin feed topic, its partition, record key
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
 from hub.observability import metrics
 from hub.observability.route_log import RoutedEvents
 from hub.store import deliveries, routed_events

@@ -20,9 +20,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from hub.delivery import signing
-from hub.delivery.endpoint_safety import read_capped
-from hub.delivery.failures import (
+from hub.delivery.push import signing
+from hub.delivery.push.endpoint_safety import read_capped
+from hub.delivery.push.failures import (
     EndpointGone,
     EndpointRefused,
     EndpointUnreachable,
