@@ -15,7 +15,9 @@ Parking (``ordered`` only): a feed job whose key has an earlier event in the ret
 process reads the key's retry partition (``Job.retry_here``, co-partitioning) the job waits in
 memory, with its key's later feed jobs behind it, until the key's retried events are settled:
 its offset stays unresolved, so a crash re-reads it. Otherwise it is handed to ``park`` for a
-durable hand-off (appended to the retry topic behind the earlier event).
+durable hand-off (appended to the retry topic behind the earlier event). Parked jobs hold their
+partition's commits back, so when the intake has too many records unresolved it calls ``spill``:
+the keys parked in memory are then handed off durably, and their offsets move on.
 
 ``run`` (steps 3 and 4) RETURNS how each job it was given is settled; the scheduler applies that
 to its own queues. Nothing downstream calls back into the scheduler.
@@ -78,6 +80,7 @@ class Scheduler:
         self._park = park
         self.keys = RetryKeys()
         self._parked: dict[LaneKey, list[Job]] = {}
+        self._spilling: set[Hashable] = set()  # order keys whose held jobs are handed off durably
         self._ordered = ordered
         self._batch_max = batch_max
         self._batch_wait_s = batch_wait_s
@@ -111,6 +114,15 @@ class Scheduler:
         for lane in [lane for lane in self._parked if lane[:2] in gone]:
             for job in self._parked.pop(lane):
                 self._queues.pop(job.order_key, None)
+                self._spilling.discard(job.order_key)
+
+    def spill(self) -> None:
+        """Hand every job parked in memory to the retry topic (durably), with the jobs behind it."""
+        parked, self._parked = self._parked, {}
+        for heads in parked.values():
+            for head in heads:
+                self._spilling.add(head.order_key)
+                self._spawn(self._park_one(head, durable=True))
 
     def parked(self) -> int:
         return sum(len(jobs) for jobs in self._parked.values())
@@ -151,7 +163,7 @@ class Scheduler:
         return self._ordered and not job.from_retry and self.keys.holds(job)
 
     def _hold(self, job: Job) -> None:
-        if not job.retry_here:
+        if not job.retry_here or job.order_key in self._spilling:
             self._spawn(self._park_one(job, durable=True))
             return
         self._parked.setdefault(RetryKeys.lane(job), []).append(job)
@@ -174,6 +186,7 @@ class Scheduler:
             self._ready(queue[0])
         else:
             del self._queues[key]
+            self._spilling.discard(key)
 
     def waiting(self) -> int:
         """Jobs submitted and not yet done (running, due later, or queued behind their key)."""

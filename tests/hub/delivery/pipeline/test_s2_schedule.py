@@ -222,3 +222,17 @@ async def test_parked_jobs_of_a_revoked_partition_are_dropped() -> None:
         scheduler.forget([(TOPIC, 0)])
         assert scheduler.parked() == 0 and len(scheduler.keys) == 0
     assert recorder.calls == []
+
+
+async def test_spilling_hands_the_keys_parked_in_memory_off_durably_in_order() -> None:
+    recorder, parking = Recorder(), Parking()
+    async with running(recorder, park=parking, ordered=True, max_in_flight=1) as scheduler:
+        scheduler.submit(make_job("A", 0, from_retry=True, due=time.time() + 60))
+        scheduler.submit(make_job("A", 1, offset=1))
+        scheduler.submit(make_job("A", 2, offset=2))
+        await eventually(lambda: scheduler.parked() == 1)
+        scheduler.spill()
+        await eventually(lambda: parking.parked[2:] == [("e-A-1", True), ("e-A-2", True)])
+        assert scheduler.parked() == 0 and recorder.calls == []
+        scheduler.submit(make_job("A", 3, offset=3))  # a later event of the key parks in memory again
+        await eventually(lambda: scheduler.parked() == 1)
