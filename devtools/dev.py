@@ -62,7 +62,7 @@ class DevHub:
 
     async def run(self, stop: asyncio.Event) -> None:
         from hub.connect import build_worker
-        from hub.delivery.supervisor import Supervisor
+        from hub.delivery.control.supervisor import Supervisor
         from hub.store.base import Store
         from schemas.admin_units import default_normaliser
 

@@ -32,18 +32,18 @@ class InvalidPath(InvalidInput):
 
 
 @dataclass(frozen=True, order=True)
-class ContractFile:
+class FoundContract:
     subject: str
     version: int
     path: Path
 
 
-def discover(root: Path) -> list[ContractFile]:
+def discover(root: Path) -> list[FoundContract]:
     """Every contract file under ``root``, by subject then version (the order to register them)."""
     if not root.is_dir():
         raise InvalidPath(f"{root} is not a directory of contracts")
     found = [
-        ContractFile(subject=path.parent.name, version=int(match["version"]), path=path)
+        FoundContract(subject=path.parent.name, version=int(match["version"]), path=path)
         for path in root.glob("*/v*.schema.json")
         if (match := _VERSION_FILE.match(path.name))
     ]

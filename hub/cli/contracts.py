@@ -16,7 +16,7 @@ from rich.table import Column, Table
 
 from hub.cli.client import ApiClient, ApiError
 from hub.cli.context import api_client
-from hub.cli.contract_files import ContractFile, discover, read_schema, subject_of
+from hub.cli.contract_files import FoundContract, discover, read_schema, subject_of
 from hub.cli.errors import detail_lines, report
 from hub.settings import REPO_ROOT
 
@@ -134,7 +134,7 @@ def sync(
         raise typer.Exit(1)
 
 
-def _sync_one(client: ApiClient, item: ContractFile) -> tuple[str, bool]:
+def _sync_one(client: ApiClient, item: FoundContract) -> tuple[str, bool]:
     """Register one file; a refusal is reported and the other subjects still go through."""
     body: dict[str, Any] = {"schema": read_schema(item.path)}
     try:

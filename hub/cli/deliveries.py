@@ -32,7 +32,7 @@ def run_hub(
     ] = None,
 ) -> None:
     """Run the delivery engine: every active subscription's sink, until SIGINT or SIGTERM."""
-    from hub.delivery.supervisor import Supervisor, SupervisorOptions
+    from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
     from hub.store import migrate
     from hub.store.base import Store
     from hub.telemetry import setup_logging, setup_tracing

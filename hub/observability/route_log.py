@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.delivery.job import Record
+from hub.delivery.pipeline.job import Record
 from schemas.events import ChangeEvent
 
 RECENT = 50_000

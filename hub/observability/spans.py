@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from opentelemetry.trace import SpanKind
 
-from hub.delivery.job import Record
+from hub.delivery.pipeline.job import Record
 from hub.routing import Decision
 from schemas.events import ChangeEvent
 from schemas.tracing import context_from, messaging_attributes, routing_attributes, tracer

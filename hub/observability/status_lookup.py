@@ -24,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bus.admin import KafkaAdmin
-from hub.delivery import dead_letter
-from hub.delivery.feeds import topic_pattern
+from hub.delivery.control import dead_letter
+from hub.delivery.pipeline.feeds import topic_pattern
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.connector_view import ConnectorHealth, connector_health

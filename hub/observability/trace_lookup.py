@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bus.records import TopicPartition
-from hub.delivery.job import Record
+from hub.delivery.pipeline.job import Record
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.kafka_reads import Address

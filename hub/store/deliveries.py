@@ -3,7 +3,7 @@
 The log answers "where is event X": for each subscription and attempt, which feed record it
 came from (topic, partition, offset, key), when it was scheduled and started, the HTTP status,
 latency, outcome and error. Writes come in batches from the delivery engine's buffered writer
-(``hub.delivery.log``); reads page backwards by id (newest first).
+(``hub.delivery.pipeline.delivery_log``); reads page backwards by id (newest first).
 
 Replay requests are how the API asks running hub processes to reset a subscription's consumer
 group to a time: a process stops the subscription's sink, resets the group, marks the request

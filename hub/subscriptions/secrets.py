@@ -3,7 +3,7 @@ rotation with an overlap.
 
 During the overlap the hub signs every push with both the new and the previous secret (the
 ``webhook-signature`` header carries several space-separated signatures, written by
-``hub.delivery.signing``), so a subscriber can switch its verifier to the new secret whenever it
+``hub.delivery.push.signing``), so a subscriber can switch its verifier to the new secret whenever it
 likes without a single push failing.
 """
 

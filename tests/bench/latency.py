@@ -34,7 +34,7 @@ from bus.admin import KafkaAdmin
 from connectors.positions import MemoryPositions
 from connectors.status import TaskState
 from connectors.task import ConnectorTask
-from hub.delivery import signing
+from hub.delivery.push import signing
 from hub.settings import Settings
 from schemas.events import http_codec
 from schemas.events.kafka_codec import from_kafka

@@ -34,7 +34,7 @@ from connectors.worker import Worker
 from devtools.portal.receiver import create_receiver_app
 from hub.api import create_app
 from hub.connect import RegisteredContracts
-from hub.delivery.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
 from hub.observability.connector_view import connector_health
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors

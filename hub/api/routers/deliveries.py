@@ -23,8 +23,8 @@ from hub.access.resources import check_delivery_query, check_subscription
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
-from hub.delivery import dead_letter
-from hub.delivery.dead_letter import DeadLetter
+from hub.delivery.control import dead_letter
+from hub.delivery.control.dead_letter import DeadLetterEntry
 from hub.store import deliveries
 from hub.store import subscriptions as stored
 from hub.subscriptions.model import SLUG
@@ -37,7 +37,7 @@ MAX_ID = 2**62  # larger ids would overflow the store's integer (a 500 instead o
 ReplayId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-class Attempt(BaseModel):
+class AttemptRecord(BaseModel):
     """One push attempt of one event to one subscription, and where the event came from."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -61,7 +61,7 @@ class Attempt(BaseModel):
 
 
 class AttemptPage(BaseModel):
-    items: list[Attempt]
+    items: list[AttemptRecord]
     next_before_id: int | None = Field(description="pass as before_id for the next (older) page")
 
 
@@ -82,7 +82,7 @@ class Replay(BaseModel):
 
 
 class DeadLetterPage(BaseModel):
-    items: list[DeadLetter]
+    items: list[DeadLetterEntry]
 
 
 class RedeliverBody(RequestBody):
@@ -92,7 +92,7 @@ class RedeliverBody(RequestBody):
 
 
 class Redelivered(BaseModel):
-    redelivered: list[DeadLetter]
+    redelivered: list[DeadLetterEntry]
 
 
 def _status_filter(value: str | None) -> tuple[deliveries.Outcome | None, int | None]:
@@ -122,7 +122,7 @@ def list_deliveries(
     outcome, status_code = _status_filter(status)
     query = deliveries.AttemptQuery(subscription, event_id, outcome, status_code, before_id, limit)
     with store.session() as session:
-        items = [Attempt.model_validate(row) for row in deliveries.attempts(session, query)]
+        items = [AttemptRecord.model_validate(row) for row in deliveries.attempts(session, query)]
     following = items[-1].id if len(items) == limit else None
     return AttemptPage(items=items, next_before_id=following)
 

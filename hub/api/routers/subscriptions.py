@@ -22,7 +22,7 @@ from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.errors import IdMismatch
-from hub.delivery.endpoint_safety import EndpointPolicy
+from hub.delivery.push.endpoint_safety import EndpointPolicy
 from hub.store.subscriptions import SubscriptionNotFound
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names

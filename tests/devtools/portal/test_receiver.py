@@ -13,7 +13,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from devtools.portal import Receiver, create_receiver_app
-from hub.delivery.signing import webhook_headers
+from hub.delivery.push.signing import webhook_headers
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from tests.devtools.portal.serving import serving
 

@@ -16,7 +16,7 @@ import pytest
 from hub.access.admission import admit
 from hub.access.principals import OrganisationSpec
 from hub.access.service import AccessService
-from hub.delivery.supervisor import Supervisor
+from hub.delivery.control.supervisor import Supervisor
 from hub.settings import Settings
 from hub.store import access as rows
 from hub.store import migrate

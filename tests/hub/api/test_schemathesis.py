@@ -28,7 +28,7 @@ from connectors import registry
 from hub.api import create_app, problems
 from hub.api.routers import connectors as connectors_router
 from hub.api.routers.subscriptions import get_checks
-from hub.delivery.endpoint_safety import EndpointPolicy, IPAddress
+from hub.delivery.push.endpoint_safety import EndpointPolicy, IPAddress
 from hub.settings import Settings
 from hub.store.base import Store
 from hub.subscriptions.service import Checks, registered_feed_names

@@ -20,7 +20,7 @@ from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS, Producer
 from bus.producer import KafkaProducer
 from devtools.portal.receiver import create_receiver_app
-from hub.delivery.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
 from hub.settings import Settings
 from hub.store import deliveries, migrate
 from hub.store import subscriptions as stored

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.delivery.job import Job, Origin, Record
+from hub.delivery.pipeline.job import Job, Origin, Record
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 from schemas.events.kafka_codec import to_kafka
 

@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from bus.admin import KafkaAdmin
 from bus.producer import KafkaProducer
-from hub.delivery import copartition
-from hub.delivery.supervisor import Supervisor
+from hub.delivery.control.supervisor import Supervisor
+from hub.delivery.pipeline import copartition
 from schemas.naming import retry_topic
 from tests.devtools.portal.serving import serving
 from tests.hub.delivery.harness import Deployment, Portal, by_key

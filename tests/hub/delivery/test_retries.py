@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.delivery import dead_letter
+from hub.delivery.control import dead_letter
 from tests.hub.delivery.harness import Deployment, by_key
 from tests.hub.delivery.waiting import eventually
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hub.delivery.job import Record
+from hub.delivery.pipeline.job import Record
 from hub.observability.route_log import RoutedEvents, routed_row
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.signing import webhook_headers
+from hub.delivery.push.signing import webhook_headers
 from hub.subscriptions.secrets import SigningSecrets, check_secret, generate_secret
 
 

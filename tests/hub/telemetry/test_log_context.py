@@ -10,7 +10,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from hub.delivery.dispatch import event_fields
+from hub.delivery.pipeline.s4_outcome import event_fields
 from hub.telemetry.logs import JsonFormatter, RedactingFormatter, setup_logging
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 

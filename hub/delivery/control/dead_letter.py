@@ -21,7 +21,7 @@ from bus import headers
 from bus.ports import Producer
 from bus.producer import KafkaProducer
 from bus.reads import read_topics
-from hub.delivery.job import Headers, Job, Origin, Record
+from hub.delivery.pipeline.job import Headers, Job, Origin, Record
 from schemas.naming import dlq_topic, retry_topic
 
 DLQ_PARTITIONS = 3
@@ -40,7 +40,7 @@ def dead_letter_headers(job: Job, reason: str, error: str, status_code: int | No
     return (*job.record.event_headers(), *marks)
 
 
-class DeadLetter(BaseModel):
+class DeadLetterEntry(BaseModel):
     """One unresolved entry, as the API lists it (no payload: it may hold personal data)."""
 
     id: str
@@ -57,13 +57,13 @@ class DeadLetter(BaseModel):
 
 @dataclass(frozen=True)
 class _Entry:
-    letter: DeadLetter
+    letter: DeadLetterEntry
     record: Record
 
 
 def _entry(record: Record) -> _Entry:
     status, at = record.header(headers.DLQ_STATUS), record.header(headers.DLQ_AT)
-    letter = DeadLetter(
+    letter = DeadLetterEntry(
         id=f"{record.partition}:{record.offset}",
         event_id=record.header("ce_id"),
         event_type=record.header("ce_type"),
@@ -86,13 +86,13 @@ async def unresolved(bootstrap: str, subscription_id: str) -> list[_Entry]:
     return [e for e in entries if e.letter.id not in resolved]
 
 
-async def list_dead_letters(bootstrap: str, subscription_id: str) -> list[DeadLetter]:
+async def list_dead_letters(bootstrap: str, subscription_id: str) -> list[DeadLetterEntry]:
     return [entry.letter for entry in await unresolved(bootstrap, subscription_id)]
 
 
 async def redeliver(
     bootstrap: str, subscription_id: str, *, select: Collection[str] | None = None
-) -> list[DeadLetter]:
+) -> list[DeadLetterEntry]:
     """Send entries back for delivery: all, or those whose entry id or event id is in ``select``."""
     chosen = [
         e for e in await unresolved(bootstrap, subscription_id)
@@ -127,4 +127,4 @@ async def _send_back(producer: Producer, subscription_id: str, entry: _Entry) ->
     )
 
 
-__all__ = ["DeadLetter", "dead_letter_headers", "list_dead_letters", "redeliver", "unresolved"]
+__all__ = ["DeadLetterEntry", "dead_letter_headers", "list_dead_letters", "redeliver", "unresolved"]

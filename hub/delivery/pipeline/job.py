@@ -48,6 +48,7 @@ class Job:
     attempts: int = 0  # HTTP tries made so far, across stages and restarts
     last_error: str | None = None
     scheduled_at: float = field(default=0.0)
+    retry_here: bool = True  # this process reads the retry partition of the job's key (parking)
 
     @property
     def key(self) -> str:
@@ -57,8 +58,8 @@ class Job:
     def order_key(self) -> tuple[str, str, str]:
         """Jobs with the same order key go one at a time, in arrival order (``ordering: key``).
 
-        Feed jobs and retry jobs are separate lanes: a feed event whose key is in retry is
-        parked into the retry topic instead of waiting in memory behind it.
+        Feed jobs and retry jobs are separate lanes: a feed event whose key is in retry waits
+        (parked) until the key's retried events are settled, whichever lane they are in.
         """
         return ("retry" if self.from_retry else "feed", self.origin.topic, self.key)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from hub.delivery.failures import PushFailed, PushRejected
-from hub.delivery.job import Job, Origin, Record
-from hub.delivery.retry import ShortRetry, next_due, read_marks, retry_headers, with_short_retries
+from hub.delivery.pipeline.job import Job, Origin, Record
+from hub.delivery.pipeline.retry import ShortRetry, next_due, read_marks, retry_headers, with_short_retries
+from hub.delivery.push.failures import PushFailed, PushRejected
 from tests.hub.delivery.jobs import make_job
 
 POLICY = ShortRetry(attempts=3, initial_s=0.1, max_s=1.0, inline_max_s=10.0)

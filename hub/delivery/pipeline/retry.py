@@ -3,7 +3,7 @@
 Short tries absorb blips (a restarting endpoint, one lost connection): exponential backoff with
 jitter, honouring ``Retry-After`` when it is short. Anything longer moves the event to the
 subscription's retry topic with its due time in a header, where it waits without holding back
-other events (see ``sink``). The schedule is the subscription's ``retry.schedule_s``: entry
+other events (see ``s2_schedule``). The schedule is the subscription's ``retry.schedule_s``: entry
 ``i`` is the wait before scheduled attempt ``i`` (entry 0, normally 0, is the first delivery);
 after the last entry fails, the event goes to the dead letters.
 """
@@ -20,8 +20,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from bus import headers
-from hub.delivery.failures import PushError
-from hub.delivery.job import Headers, Job, Origin, Record
+from hub.delivery.pipeline.job import Headers, Job, Origin, Record
+from hub.delivery.push.failures import PushError
 from schemas.errors import DeliveryError
 
 T = TypeVar("T")

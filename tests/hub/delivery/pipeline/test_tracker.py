@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.delivery.tracker import OffsetTracker
+from hub.delivery.pipeline.tracker import OffsetTracker
 
 TP = ("gov.land.parcel.v1", 0)
 

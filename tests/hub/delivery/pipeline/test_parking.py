@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.delivery.parking import RetryKeys
+from hub.delivery.pipeline.parking import RetryKeys
 from tests.hub.delivery.jobs import TOPIC, make_job
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bus.admin import KafkaAdmin
 from bus.errors import GroupBusy
-from hub.delivery.feeds import topic_pattern
+from hub.delivery.pipeline.feeds import topic_pattern
 
 
 async def reset_to_time(bootstrap: str, group: str, feeds: list[str], from_time: datetime) -> dict[str, int]:

@@ -12,7 +12,7 @@
 
 Each carries what the delivery log and the retry logic need: the HTTP status (if any), the
 ``Retry-After`` the endpoint asked for (if any) and how long the try took. Only
-``hub.delivery.sender`` creates them from httpx outcomes.
+``hub.delivery.push.sender`` creates them from httpx outcomes.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from hub.delivery.signing import sign, webhook_headers
+from hub.delivery.push.signing import sign, webhook_headers
 from hub.subscriptions.secrets import generate_secret
 
 BODY = '{"specversion":"1.0","id":"e-1","data":{"tên":"Hà Nội"}}'.encode()

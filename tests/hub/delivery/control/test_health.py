@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.delivery.health import Health, Transition
+from hub.delivery.control.health import Health, Transition
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hub.delivery.feeds import topic_pattern
+from hub.delivery.pipeline.feeds import topic_pattern
 
 
 def matches(feeds: list[str], topic: str) -> bool:

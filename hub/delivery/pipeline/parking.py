@@ -1,8 +1,7 @@
 """Keys with events in retry, so that later events of those keys are parked behind them.
 
 With ``ordering: key`` an event whose key has an earlier event waiting in the retry topic must
-not overtake it. Such an event is appended to the retry topic too (parked), right behind,
-instead of being pushed: the retry lane delivers a key's records one at a time in log order.
+not overtake it: the scheduler parks it (in memory, or durably behind it in the retry topic).
 An entry is added when this process hands an event to the retry topic and when it reads one
 from there; it is removed when that event is resolved (delivered or dead-lettered), or when the
 key's partition moves to another process (``forget``), which reads its retries from then on.
@@ -12,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
 
 LaneKey = tuple[str, int, str]  # origin feed topic, its partition, record key
 
@@ -22,14 +21,14 @@ class RetryKeys:
         self._events: dict[LaneKey, set[str]] = {}
 
     @staticmethod
-    def _lane(job: Job) -> LaneKey:
+    def lane(job: Job) -> LaneKey:
         return (job.origin.topic, job.origin.partition, job.key)
 
     def add(self, job: Job) -> None:
-        self._events.setdefault(self._lane(job), set()).add(job.ident)
+        self._events.setdefault(self.lane(job), set()).add(job.ident)
 
     def discard(self, job: Job) -> None:
-        lane = self._lane(job)
+        lane = self.lane(job)
         waiting = self._events.get(lane)
         if waiting is not None:
             waiting.discard(job.ident)
@@ -37,7 +36,7 @@ class RetryKeys:
                 del self._events[lane]
 
     def holds(self, job: Job) -> bool:
-        return self._lane(job) in self._events
+        return self.lane(job) in self._events
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Drop the keys of feed partitions this process no longer owns."""
@@ -49,4 +48,4 @@ class RetryKeys:
         return len(self._events)
 
 
-__all__ = ["RetryKeys"]
+__all__ = ["LaneKey", "RetryKeys"]

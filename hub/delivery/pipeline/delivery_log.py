@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hub.delivery.job import Job
+from hub.delivery.pipeline.job import Job
 from hub.observability import metrics
 from hub.observability.route_log import RoutedEvents
 from hub.store import deliveries, routed_events
@@ -50,7 +50,9 @@ class DeliveryLog:
         latency_ms: float | None = None,
         error_code: str | None = None,
         error: str | None = None,
+        number: int | None = None,
     ) -> None:
+        """One try (``number``: the job's attempt count then, when it has moved on since)."""
         if len(self._attempts) == self._attempts.maxlen:
             self.dropped += 1
             metrics.log_dropped()
@@ -66,7 +68,7 @@ class DeliveryLog:
                 "topic": job.origin.topic,
                 "partition": job.origin.partition,
                 "offset": job.origin.offset,
-                "attempt": job.attempts,
+                "attempt": job.attempts if number is None else number,
                 "stage": job.stage,
                 "scheduled_at": _when(job.scheduled_at),
                 "started_at": _when(started_at),

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.failures import (
+from hub.delivery.push.failures import (
     EndpointGone,
     EndpointRefused,
     EndpointUnreachable,
@@ -20,7 +20,7 @@ from hub.delivery.failures import (
     PushTimeout,
     RedirectRefused,
 )
-from hub.delivery.sender import Push, Sender, retry_after_s
+from hub.delivery.push.sender import Push, Sender, retry_after_s
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from schemas.errors import DeliveryError, PermanentDeliveryError, UnsafeEndpoint
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS
 from bus.records import TopicPartition
-from hub.delivery.feeds import topic_pattern
+from hub.delivery.pipeline.feeds import topic_pattern
 from schemas.errors import ConfigurationError
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from hub.delivery import signing
-from hub.delivery.endpoint_safety import read_capped
-from hub.delivery.failures import (
+from hub.delivery.push import signing
+from hub.delivery.push.endpoint_safety import read_capped
+from hub.delivery.push.failures import (
     EndpointGone,
     EndpointRefused,
     EndpointUnreachable,
@@ -51,7 +51,9 @@ class Push:
 
 
 @dataclass(frozen=True)
-class Delivered:
+class Accepted:
+    """A 2xx answer."""
+
     status_code: int
     latency_ms: float
 
@@ -65,7 +67,7 @@ class Sender:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def send(self, push: Push) -> Delivered:
+    async def send(self, push: Push) -> Accepted:
         """Deliver ``push`` once; raise a ``DeliveryError`` subclass saying why it was not."""
         request = self._request(push)
         started = time.perf_counter()
@@ -97,11 +99,11 @@ class Sender:
         return self._client.build_request("POST", self.url, content=push.body, headers=headers)
 
 
-def classify(response: httpx.Response, excerpt: bytes, latency_ms: float) -> Delivered:
-    """Delivered for a 2xx; otherwise raise the error that says what to do next."""
+def classify(response: httpx.Response, excerpt: bytes, latency_ms: float) -> Accepted:
+    """Accepted for a 2xx; otherwise raise the error that says what to do next."""
     status = response.status_code
     if 200 <= status < 300:
-        return Delivered(status, latency_ms)
+        return Accepted(status, latency_ms)
     text = excerpt.decode(errors="replace").strip()
     message = f"HTTP {status}" + (f": {text}" if text else "")
     error_type: type[PushError]
@@ -137,4 +139,4 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-__all__ = ["Delivered", "Push", "Sender", "classify", "retry_after_s"]
+__all__ = ["Accepted", "Push", "Sender", "classify", "retry_after_s"]

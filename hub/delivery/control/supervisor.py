@@ -29,11 +29,11 @@ import httpx
 
 from bus.producer import KafkaProducer
 from hub.access import admission
-from hub.delivery import replay
-from hub.delivery.endpoint_safety import EndpointPolicy, safe_client
-from hub.delivery.health import Health, Transition
-from hub.delivery.log import DeliveryLog
-from hub.delivery.sender import Sender
+from hub.delivery.control import replay
+from hub.delivery.control.health import Health, Transition
+from hub.delivery.pipeline.delivery_log import DeliveryLog
+from hub.delivery.push.endpoint_safety import EndpointPolicy, safe_client
+from hub.delivery.push.sender import Sender
 from hub.delivery.sink import Sink, SinkContext, feed_group
 from hub.routing import AdminUnitIndex
 from hub.settings import Settings

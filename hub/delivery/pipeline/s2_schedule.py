@@ -1,0 +1,309 @@
+"""Step 2, schedule: runs jobs when due, at most ``max_in_flight`` at a time, one at a time per key.
+
+Guarantees: a job never starts before its ``due`` time; with ``ordered`` two jobs of the same
+``order_key`` never run at once and start in submission order (a job that is rescheduled stays
+at the head of its key, so later ones wait behind it, while every other key proceeds); in batch
+mode a request takes up to ``batch_max`` ready jobs, waiting at most ``batch_wait_s`` for more.
+
+In batch mode with ``ordered``, a request that takes a key's head also takes the due jobs queued
+right behind it (in order): the receiver processes a batch in order, so a key's run of events
+travels in one request instead of one event per round trip. The jobs of a key taken together
+are "out"; the key's next job becomes ready only when every one of them is settled.
+
+Parking (``ordered`` only): a feed job whose key has an earlier event in the retry topic
+(``keys``: read from there, or handed there by this process) must not overtake it. When this
+process reads the key's retry partition (``Job.retry_here``, co-partitioning) the job waits in
+memory, with its key's later feed jobs behind it, until the key's retried events are settled:
+its offset stays unresolved, so a crash re-reads it. Otherwise it is handed to ``park`` for a
+durable hand-off (appended to the retry topic behind the earlier event). Parked jobs hold their
+partition's commits back, so when the intake has too many records unresolved it calls ``spill``:
+the keys parked in memory are then handed off durably, and their offsets move on.
+
+``run`` (steps 3 and 4) RETURNS how each job it was given is settled; the scheduler applies that
+to its own queues. Nothing downstream calls back into the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.parking import LaneKey, RetryKeys
+
+IDLE_WAIT_S = 1.0
+
+
+class Next(Enum):
+    """What becomes of a job once a step is done with it."""
+
+    DONE = "done"  # resolved: delivered or dead-lettered
+    HANDED_OFF = "handed_off"  # appended to the retry topic: its key is held until read back and settled
+    AGAIN = "again"  # stays at the head of its key, in memory, until ``due``
+    KEPT = "kept"  # left unresolved (the subscription was disabled; its sink stops)
+
+
+@dataclass(frozen=True)
+class Settled:
+    job: Job
+    next: Next
+    due: float = 0.0
+
+
+Run = Callable[[list[Job]], Awaitable[list[Settled]]]
+Park = Callable[[Job, bool], Awaitable[Settled | None]]  # (job, durable): None when parked in memory
+
+
+async def _nowhere(job: Job, durable: bool) -> Settled | None:
+    return None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        run: Run,
+        *,
+        park: Park = _nowhere,
+        ordered: bool,
+        max_in_flight: int,
+        batch_max: int = 1,
+        batch_wait_s: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._run = run
+        self._park = park
+        self.keys = RetryKeys()
+        self._parked: dict[LaneKey, list[Job]] = {}
+        self._spilling: set[Hashable] = set()  # order keys whose held jobs are handed off durably
+        self._ordered = ordered
+        self._batch_max = batch_max
+        self._batch_wait_s = batch_wait_s
+        self._clock = clock
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._heap: list[tuple[float, int, Job]] = []
+        self._seq = itertools.count()
+        self._queues: dict[Hashable, deque[Job]] = {}
+        self._out: dict[Hashable, int] = {}  # jobs of the key taken and not yet back (ordered)
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._failure: BaseException | None = None
+
+    def submit(self, job: Job) -> None:
+        if job.from_retry:
+            self.keys.add(job)
+        if not self._ordered:
+            self._ready(job)
+            return
+        queue = self._queues.setdefault(job.order_key, deque())
+        queue.append(job)
+        if len(queue) == 1:
+            self._ready(job)
+        elif self._parked_here(queue[0]):
+            self._spawn(self._park_one(job, durable=False))  # waits behind the parked head
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions revoked: their retry keys go, and their parked jobs (the new owner re-reads them)."""
+        gone = set(partitions)
+        self.keys.forget(gone)
+        for lane in [lane for lane in self._parked if lane[:2] in gone]:
+            for job in self._parked.pop(lane):
+                self._queues.pop(job.order_key, None)
+                self._spilling.discard(job.order_key)
+
+    def spill(self) -> None:
+        """Hand every job parked in memory to the retry topic (durably), with the jobs behind it."""
+        parked, self._parked = self._parked, {}
+        for heads in parked.values():
+            for head in heads:
+                self._spilling.add(head.order_key)
+                self._spawn(self._park_one(head, durable=True))
+
+    def parked(self) -> int:
+        return sum(len(jobs) for jobs in self._parked.values())
+
+    def settle(self, settled: Settled) -> None:
+        job = settled.job
+        if settled.next is Next.KEPT:
+            return
+        if settled.next is Next.AGAIN:
+            self._reschedule(job, settled.due)
+            return
+        if settled.next is Next.HANDED_OFF:
+            self.keys.add(job)
+        if self._ordered:
+            queue = self._queues.get(job.order_key)
+            if queue is not None and job in queue:
+                queue.remove(job)
+                self._returned(job.order_key)
+        if job.from_retry:
+            self._release(job)
+
+    def _reschedule(self, job: Job, due: float) -> None:
+        job.due = due
+        if self._ordered:
+            self._returned(job.order_key)
+        else:
+            self._ready(job)
+
+    def _release(self, job: Job) -> None:
+        """A retried event is settled: when its key holds no other, the key's parked jobs go on."""
+        self.keys.discard(job)
+        if self.keys.holds(job):
+            return
+        for parked in self._parked.pop(RetryKeys.lane(job), []):
+            self._ready(parked)
+
+    def _held(self, job: Job) -> bool:
+        return self._ordered and not job.from_retry and self.keys.holds(job)
+
+    def _hold(self, job: Job) -> None:
+        if not job.retry_here or job.order_key in self._spilling:
+            self._spawn(self._park_one(job, durable=True))
+            return
+        self._parked.setdefault(RetryKeys.lane(job), []).append(job)
+        for waiting in self._queues[job.order_key]:  # the head and the key's jobs behind it
+            self._spawn(self._park_one(waiting, durable=False))
+
+    def _parked_here(self, head: Job) -> bool:
+        return head in self._parked.get(RetryKeys.lane(head), ())
+
+    def _returned(self, key: Hashable) -> None:
+        """One taken job of ``key`` is back; when all are, its (possibly same) head is ready."""
+        self._out[key] = self._out.get(key, 1) - 1
+        if self._out[key] > 0:
+            return
+        del self._out[key]
+        queue = self._queues.get(key)
+        if queue is None:
+            return  # forgotten with its partition
+        if queue:
+            self._ready(queue[0])
+        else:
+            del self._queues[key]
+            self._spilling.discard(key)
+
+    def waiting(self) -> int:
+        """Jobs submitted and not yet done (running, due later, or queued behind their key)."""
+        if self._ordered:
+            return sum(len(q) for q in self._queues.values())
+        return len(self._heap) + self.running()
+
+    def running(self) -> int:
+        return len(self._tasks)
+
+    def _ready(self, job: Job) -> None:
+        heapq.heappush(self._heap, (job.due, next(self._seq), job))
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Dispatch until cancelled; re-raises the first unexpected error of a run."""
+        try:
+            while True:
+                await self._slots.acquire()
+                try:
+                    jobs = await self._next_batch()
+                except BaseException:
+                    self._slots.release()
+                    raise
+                self._spawn(self._run_one(jobs))
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_one(self, jobs: list[Job]) -> None:
+        try:
+            for settled in await self._run(jobs):
+                self.settle(settled)
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            self._slots.release()
+
+    async def _park_one(self, job: Job, *, durable: bool) -> None:
+        try:
+            settled = await self._park(job, durable)
+        except Exception as exc:
+            self._fail(exc)
+            return
+        if settled is not None:
+            self.settle(settled)
+
+    def _fail(self, exc: Exception) -> None:
+        self._failure = exc
+        self._wake.set()
+
+    async def _next_batch(self) -> list[Job]:
+        jobs = self._take(await self._next_due(), self._batch_max)
+        deadline = time.monotonic() + self._batch_wait_s
+        while len(jobs) < self._batch_max:
+            job = self._pop_due()
+            if job is not None:
+                jobs += self._take(job, self._batch_max - len(jobs))
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            await self._sleep(min(left, self._until_next_due()))
+        return jobs
+
+    def _take(self, head: Job, room: int) -> list[Job]:
+        """``head`` and, when ordered, the due jobs queued right behind it (up to ``room``)."""
+        if not self._ordered:
+            return [head]
+        queue, now = self._queues[head.order_key], self._clock()
+        taken = [head]
+        for job in itertools.islice(queue, 1, None):
+            if len(taken) >= room or job.due > now:
+                break
+            taken.append(job)
+        self._out[head.order_key] = len(taken)
+        return taken
+
+    async def _next_due(self) -> Job:
+        while True:
+            self._raise_failure()
+            job = self._pop_due()
+            if job is not None:
+                return job
+            await self._sleep(self._until_next_due())
+
+    def _pop_due(self) -> Job | None:
+        """The next due job that may run now; a due job whose key is held is parked instead."""
+        while self._heap and self._heap[0][0] <= self._clock():
+            job = heapq.heappop(self._heap)[2]
+            if not self._held(job):
+                return job
+            self._hold(job)
+        return None
+
+    def _until_next_due(self) -> float:
+        if not self._heap:
+            return IDLE_WAIT_S
+        return max(0.0, min(IDLE_WAIT_S, self._heap[0][0] - self._clock()))
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+
+__all__ = ["Next", "Park", "Run", "Scheduler", "Settled"]
