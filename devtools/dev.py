@@ -117,7 +117,7 @@ def dev_settings(settings: Settings, *, port: int | None, allow_local: bool) -> 
 def dev_admin_token(settings: Settings) -> Path | None:
     """The file holding the development admin's token; created with the admin on a fresh store."""
     from hub.access.principals import OrganisationSpec
-    from hub.access.service import AccessService, AlreadyBootstrapped
+    from hub.services.access import AccessService, AlreadyBootstrapped
     from hub.store import migrate
     from hub.store.base import Store
 

@@ -13,17 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from hub.access import audit
 from hub.access.grants import GrantOut, GrantSpec
 from hub.access.policy import Resource, authorize
 from hub.access.principals import Organisation, OrganisationSpec, Role, canonical_agency_code
-from hub.access.service import AccessService
 from hub.access.tokens import IssuedToken, TokenInfo, TokenSpec
 from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
 from hub.api.errors import IdMismatch
 from hub.api.problems import problem_responses
+from hub.services import audit
+from hub.services.access import AccessService
 from hub.store.access import AuditQuery
 from schemas.admin_units import default_normaliser
 

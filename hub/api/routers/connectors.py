@@ -29,16 +29,16 @@ from pydantic_core import CoreSchema
 from connectors import registry
 from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
 from connectors.preview import PreviewTable, preview, sample_rows
-from hub.access.audit import Auditor
 from hub.access.policy import allows, authorize
-from hub.access.resources import check_connector, connector_document_resource, stored_connector_resource
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
 from hub.api.errors import NameMismatch, UnknownTable
+from hub.services.audit import Auditor
+from hub.services.resources import check_connector, connector_document_resource, stored_connector_resource
+from hub.services.subscriptions import registered_feed_names
 from hub.store import connectors as stored
 from hub.store.base import Store, utcnow
-from hub.subscriptions.service import registered_feed_names
 from schemas.errors import Conflict, HubError, UnknownContract
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])

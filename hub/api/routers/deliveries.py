@@ -18,13 +18,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.access import audit
-from hub.access.resources import check_delivery_query, check_subscription
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery import dead_letter
 from hub.delivery.dead_letter import DeadLetter
+from hub.services import audit
+from hub.services.resources import check_delivery_query, check_subscription
 from hub.store import deliveries
 from hub.store import subscriptions as stored
 from hub.subscriptions.model import SLUG

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from hub.delivery.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
+from hub.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
 from hub.store import subscriptions as rows
 from hub.store.base import Store
