@@ -42,7 +42,7 @@ def run_hub(
     setup_logging()
     setup_tracing("hub-delivery", settings)
     if metrics_port is not None:
-        from hub.observability.metrics import serve
+        from hub.telemetry.metrics import serve
 
         serve(metrics_port, settings.api_host)
     migrate.upgrade(settings.store_url())

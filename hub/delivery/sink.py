@@ -34,7 +34,7 @@ from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
 from bus.ports import Consumer, Producer
 from bus.records import TopicPartition
-from hub.delivery import copartition, retry
+from hub.delivery import copartition, retry, spans
 from hub.delivery.dead_letter import DLQ_PARTITIONS, dead_letter_headers
 from hub.delivery.dispatch import Dispatcher
 from hub.delivery.health import Health, Transition
@@ -44,9 +44,9 @@ from hub.delivery.parking import RetryKeys
 from hub.delivery.scheduler import Scheduler
 from hub.delivery.sender import Sender
 from hub.delivery.tracker import OffsetTracker
-from hub.observability import metrics, spans
 from hub.routing import AdminUnitIndex, decide
 from hub.subscriptions.model import Subscription
+from hub.telemetry import metrics
 from schemas.errors import BusError, InvalidInput
 from schemas.events import ChangeEvent
 from schemas.events.kafka_codec import from_kafka

@@ -14,12 +14,12 @@ from bus.memory import MemoryBroker
 from bus.records import TopicPartition
 from connectors import registry
 from connectors.status import TaskState, TaskStatus
-from hub.observability import metrics
 from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.store_metrics import StoreCollector, connector_families
 from hub.store import connectors as stored_connectors
 from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
+from hub.telemetry import metrics
 
 NOW = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
 
