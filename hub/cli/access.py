@@ -230,7 +230,7 @@ def export_audit(
     follow: Annotated[bool, typer.Option(help="Keep exporting new entries until SIGINT/SIGTERM.")] = False,
 ) -> None:
     """Copy the audit log to the hub.audit Kafka topic (from the store, at least once)."""
-    from hub.cli.deliveries import _until_signalled as until_signalled
+    from hub.processes.signals import until_signalled
     from hub.services.audit import AuditExporter
     from hub.store.base import Store
 
@@ -239,7 +239,7 @@ def export_audit(
     exporter = AuditExporter(store, settings.kafka_address())
     try:
         if follow:
-            asyncio.run(until_signalled(exporter.run))  # the same stop as `hub run`
+            asyncio.run(until_signalled(exporter.run))
         else:
             out.print(f"exported {asyncio.run(exporter.export_once())} entries")
     finally:
