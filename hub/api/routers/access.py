@@ -24,7 +24,6 @@ from hub.api.errors import IdMismatch
 from hub.api.problems import problem_responses
 from hub.services import audit
 from hub.services.access import AccessService
-from hub.store.access import AuditQuery
 from schemas.admin_units import default_normaliser
 
 MAX_ID = 2**62  # beyond what any store column holds; larger numbers are refused, not overflowed
@@ -170,7 +169,7 @@ def list_audit(
 ) -> AuditPage:
     """Changes made through the control plane (and by the delivery engine), newest first."""
     authorize(principal, "read", Resource("audit", id="*"))
-    query = AuditQuery(actor, resource_kind, resource_id, action, before_id, limit=limit)
+    query = audit.AuditQuery(actor, resource_kind, resource_id, action, before_id, limit=limit)
     items = audit.entries(store, query)
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
 

@@ -24,9 +24,9 @@ from hub.api.errors import IdMismatch
 from hub.endpoint_safety import EndpointPolicy
 from hub.services.resources import check_subscription, check_subscription_write, subscription_resource
 from hub.services.subscriptions import Checks, Issued, SubscriptionService, registered_feed_names
-from hub.store.subscriptions import SubscriptionNotFound
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
 from schemas.admin_units import default_normaliser
+from schemas.errors import NotFound
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 
@@ -67,7 +67,7 @@ class RotatedOut(BaseModel):
 def _existing(service: SubscriptionService, subscription_id: str) -> Subscription | None:
     try:
         return service.get(subscription_id)
-    except SubscriptionNotFound:
+    except NotFound:  # the store's subscription_not_found
         return None
 
 
