@@ -15,18 +15,16 @@ part fails, the others are stopped and the error is reported.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
+from hub.processes import api
+from hub.processes.signals import until_signalled
 from hub.settings import Settings, get_settings
 from schemas.errors import HubError
 
@@ -36,41 +34,30 @@ DEV_ADMIN_CODE = "000.00.00.D01"
 TOKEN_FILE = "dev-admin-token"  # noqa: S105  # a file name, not a secret
 
 
-class _Server(uvicorn.Server):
-    """Uvicorn without its own signal handling: ``devtools dev`` stops all three parts together."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @dataclass
 class DevHub:
-    """The three parts over one settings; ``run`` until ``stop`` is set or a part fails."""
+    """The three parts over one settings; ``run`` until ``stop`` is set or a part fails.
+
+    Each part is built by its process module (``hub.processes``), as ``hub api``, ``hub connect``
+    and ``hub run`` build theirs.
+    """
 
     settings: Settings
-    server: uvicorn.Server = field(init=False)
+    server: api.ApiServer = field(init=False)
 
     def __post_init__(self) -> None:
-        from hub.api import create_app
-
-        config = uvicorn.Config(
-            create_app(self.settings), host=self.settings.api_host, port=self.settings.api_port,
-            log_config=None, lifespan="on", ws="none",
-        )  # fmt: skip
-        self.server = _Server(config)
+        self.server = api.server(self.settings)
 
     async def run(self, stop: asyncio.Event) -> None:
         from hub.connect import build_worker
-        from hub.delivery.control.supervisor import Supervisor
+        from hub.processes import run
         from hub.store.base import Store
-        from schemas.admin_units import default_normaliser
 
         worker = await asyncio.to_thread(build_worker, self.settings)  # applies the migrations
         store = Store(self.settings.store_url())
-        supervisor = Supervisor(self.settings, store, default_normaliser())
+        supervisor = run.supervisor(self.settings, store)
         parts = [
-            asyncio.create_task(self.server.serve(), name="api"),
+            asyncio.create_task(self.server.serve_until(stop), name="api"),
             asyncio.create_task(worker.run(stop), name="connector worker"),
             asyncio.create_task(supervisor.run(stop), name="delivery engine"),
         ]
@@ -117,7 +104,7 @@ def dev_settings(settings: Settings, *, port: int | None, allow_local: bool) -> 
 def dev_admin_token(settings: Settings) -> Path | None:
     """The file holding the development admin's token; created with the admin on a fresh store."""
     from hub.access.principals import OrganisationSpec
-    from hub.access.service import AccessService, AlreadyBootstrapped
+    from hub.services.access import AccessService, AlreadyBootstrapped
     from hub.store import migrate
     from hub.store.base import Store
 
@@ -168,13 +155,5 @@ def dev(
     setup_tracing("hub-dev", settings)
     token = dev_admin_token(settings)
     _banner(settings, token)
-    asyncio.run(_until_signalled(DevHub(settings)))
-
-
-async def _until_signalled(hub: DevHub) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await hub.run(stop)
+    asyncio.run(until_signalled(DevHub(settings).run))
     err.print(f"hub dev stopped (pid {os.getpid()})")

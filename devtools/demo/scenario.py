@@ -34,7 +34,7 @@ from devtools.demo.report import Progress, summary_table
 from devtools.devstack import stack
 from devtools.devstack.process import pick_ports
 from hub.access.principals import OrganisationSpec
-from hub.access.service import AccessService
+from hub.services.access import AccessService
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store

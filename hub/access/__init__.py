@@ -1,10 +1,10 @@
-"""Access control: who is calling (``principals``, ``tokens``), what they may do (``policy``, the one
-decision function; ``grants`` for what subscribers may receive), secrets at rest (``crypto``),
-and the trail of what was done (``audit``).
+"""Access rules, with no I/O: who is calling (``principals``, ``tokens``), what they may do
+(``policy``, the one decision function; ``grants`` for what subscribers may receive).
 
-``service`` manages organisations, tokens and grants; ``admission`` enforces grants at delivery
-time. Only the light, dependency-free vocabulary is re-exported here, so store modules can use
-``hub.access.crypto`` without importing the services.
+What needs the store lives one layer up, in ``hub.services``: ``access`` (organisations, tokens,
+grants), ``audit`` (the trail of what was done), ``resources`` (checks that read the owner or the
+grants) and ``admission`` (grants enforced at delivery time). Secrets at rest are the store's
+(``hub.store.crypto``).
 """
 
 from hub.access.errors import DomainNotOwned, GrantMissing, NotOwner, RoleMissing

@@ -8,7 +8,7 @@ subscription without a unit filter asks for the whole country and needs ``*`` gr
 
 Coverage is decided here, without I/O, for both moments that matter: registration (the API
 refuses with ``grant_missing``) and delivery (the engine pauses the subscription, saying
-which grant is missing, expired or revoked; see ``hub.access.admission``).
+which grant is missing, expired or revoked; see ``hub.services.admission``).
 
 Feed containment: the grant's pattern must match the subscription's feed read literally (its
 ``*`` as a character); since only the grant's ``*`` can match a ``*``, every name the

@@ -17,7 +17,6 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.access import crypto
 from hub.api import auth, problems
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.routers import access as access_api
@@ -29,7 +28,7 @@ from hub.api.routers import status as status_api
 from hub.api.routers import subscriptions as subscriptions_api
 from hub.api.routers import trace as trace_api
 from hub.settings import Settings
-from hub.store import migrate
+from hub.store import crypto, migrate
 from hub.store.base import Store
 
 API_PREFIX = "/v1"

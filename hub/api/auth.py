@@ -24,11 +24,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.access.audit import Auditor
 from hub.access.policy import Action, Resource, authorize
 from hub.access.principals import Principal
-from hub.access.service import AccessService
 from hub.api.dependencies import SettingsDep, StoreDep
+from hub.services.access import AccessService
+from hub.services.audit import Auditor
 from hub.settings import Settings
 from hub.store.base import Store
 from schemas.errors import Unauthenticated

@@ -4,8 +4,7 @@
 
     InvalidInput (422)
     ├── IdMismatch     id_mismatch     the body's id (or code) is not the one in the path
-    ├── NameMismatch   name_mismatch   the body's name is not the one in the path
-    └── UnknownTable   unknown_table   a snapshot names a table its connector does not capture
+    └── NameMismatch   name_mismatch   the body's name is not the one in the path
 """
 
 from __future__ import annotations
@@ -25,10 +24,4 @@ class NameMismatch(InvalidInput):
     code = "name_mismatch"
 
 
-class UnknownTable(InvalidInput):
-    """A re-snapshot names a table that is not one of the connector's feeds."""
-
-    code = "unknown_table"
-
-
-__all__ = ["IdMismatch", "NameMismatch", "UnknownTable"]
+__all__ = ["IdMismatch", "NameMismatch"]

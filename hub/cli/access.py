@@ -60,7 +60,7 @@ def bootstrap(
 ) -> None:
     """Create the first admin organisation and token in the store (a fresh install only)."""
     from hub.access.principals import OrganisationSpec
-    from hub.access.service import AccessService
+    from hub.services.access import AccessService
     from hub.store import migrate
     from hub.store.base import Store
 
@@ -230,8 +230,8 @@ def export_audit(
     follow: Annotated[bool, typer.Option(help="Keep exporting new entries until SIGINT/SIGTERM.")] = False,
 ) -> None:
     """Copy the audit log to the hub.audit Kafka topic (from the store, at least once)."""
-    from hub.access.audit import AuditExporter
-    from hub.cli.deliveries import _until_signalled as until_signalled
+    from hub.processes.signals import until_signalled
+    from hub.services.audit import AuditExporter
     from hub.store.base import Store
 
     settings = get_settings()
@@ -239,7 +239,7 @@ def export_audit(
     exporter = AuditExporter(store, settings.kafka_address())
     try:
         if follow:
-            asyncio.run(until_signalled(exporter.run))  # the same stop as `hub run`
+            asyncio.run(until_signalled(exporter.run))
         else:
             out.print(f"exported {asyncio.run(exporter.export_once())} entries")
     finally:

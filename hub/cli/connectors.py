@@ -10,7 +10,6 @@ SIGTERM; start as many as needed, they share the connectors (see ``connectors.wo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -197,12 +196,6 @@ def connect(
     lease_s: Annotated[float, typer.Option(help="Seconds before a silent worker's connectors move.")] = 15.0,
 ) -> None:
     """Run the registered connectors until SIGINT or SIGTERM (start several to share them)."""
-    from hub.cli.deliveries import _until_signalled  # the same SIGINT/SIGTERM handling as `hub run`
-    from hub.connect import build_worker
-    from hub.telemetry import setup_logging, setup_tracing
+    from hub.processes import connect as connect_process
 
-    settings = get_settings()
-    setup_logging()
-    setup_tracing("hub-connect", settings)
-    worker = build_worker(settings, worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_s)
-    asyncio.run(_until_signalled(worker.run))
+    connect_process.main(get_settings(), worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_s)

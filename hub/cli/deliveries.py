@@ -1,16 +1,13 @@
 """``hub run`` (the delivery engine) and ``hub deliveries``: the log, replay, dead letters.
 
-``hub run`` runs every active subscription's sink in this process until SIGINT/SIGTERM, then
-stops them cleanly (each commits what it resolved). Run it in as many processes as needed:
-Kafka's consumer groups share the partitions. The other commands go through the API.
+``hub run`` parses its options and runs ``hub.processes.run``; the other commands go through
+the API.
 """
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -32,31 +29,9 @@ def run_hub(
     ] = None,
 ) -> None:
     """Run the delivery engine: every active subscription's sink, until SIGINT or SIGTERM."""
-    from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
-    from hub.store import migrate
-    from hub.store.base import Store
-    from hub.telemetry import setup_logging, setup_tracing
-    from schemas.admin_units import default_normaliser
+    from hub.processes import run
 
-    settings = get_settings()
-    setup_logging()
-    setup_tracing("hub-delivery", settings)
-    if metrics_port is not None:
-        from hub.observability.metrics import serve
-
-        serve(metrics_port, settings.api_host)
-    migrate.upgrade(settings.store_url())
-    store = Store(settings.store_url())
-    supervisor = Supervisor(settings, store, default_normaliser(), SupervisorOptions(poll_s=poll_s))
-    asyncio.run(_until_signalled(supervisor.run))
-
-
-async def _until_signalled(run: Any) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await run(stop)
+    run.main(get_settings(), poll_s=poll_s, metrics_port=metrics_port)
 
 
 @app.command("list")

@@ -44,15 +44,9 @@ def main(
 @app.command("api")
 def serve_api() -> None:
     """Serve the control-plane API (host and port from HUB_API_HOST / HUB_API_PORT)."""
-    import uvicorn
+    from hub.processes import api
 
-    from hub.api import create_app
-    from hub.telemetry import setup_logging, setup_tracing
-
-    settings = get_settings()
-    setup_logging()
-    setup_tracing("hub-api", settings)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)
+    api.main(get_settings())
 
 
 # Sub-commands, one line per area (keep `hub --help` in this order).

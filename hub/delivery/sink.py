@@ -36,9 +36,9 @@ from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.delivery.push.sender import Sender
-from hub.observability import metrics
 from hub.routing import AdminUnitIndex
 from hub.subscriptions.model import Subscription
+from hub.telemetry import metrics
 from schemas.errors import BusError
 from schemas.naming import dlq_topic, retry_topic
 

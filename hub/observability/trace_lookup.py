@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from bus.records import TopicPartition
 from hub.delivery.pipeline.job import Record
+from hub.delivery.route_log import routed_row
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.kafka_reads import Address
-from hub.observability.route_log import routed_row
 from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.trace_view import EventFacts, event_trace
 from hub.observability.visibility import Visible, everyone

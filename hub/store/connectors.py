@@ -8,7 +8,7 @@ snapshot); ``connector_runtime`` by workers (the lease, the committed position, 
 
 The config document is stored with its secrets (a worker must connect with them): read it only
 through ``stored_document``/``StoredConnector.document`` and never return it; the column is
-encrypted at rest (``hub.access.crypto.EncryptedJSON``). Every function runs inside the
+encrypted at rest (``hub.store.crypto.EncryptedJSON``). Every function runs inside the
 caller's session, so a rejected request changes nothing.
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connectors.config import ConnectorConfigBase, stored_document
-from hub.access.crypto import EncryptedJSON
 from hub.store.base import Base, utcnow
+from hub.store.crypto import EncryptedJSON
 from schemas.errors import Conflict, NotFound
 
 

@@ -5,7 +5,7 @@ model needs no migration; what the runtime queries on (state, owner) are columns
 spec or state bumps ``generation``, which is how a running sink notices it must reload.
 
 Secrets are read only through ``signing_secrets`` and written only through ``write_secrets``;
-their columns are encrypted at rest (``hub.access.crypto.EncryptedText``). All functions
+their columns are encrypted at rest (``hub.store.crypto.EncryptedText``). All functions
 run inside the caller's session, so a rejected request changes nothing.
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hub.access.crypto import EncryptedText
 from hub.store.base import Base, utcnow
+from hub.store.crypto import EncryptedText
 from hub.subscriptions.model import Subscription, SubscriptionBase, SubscriptionState
 from hub.subscriptions.secrets import SigningSecrets
 from schemas.errors import Conflict, NotFound

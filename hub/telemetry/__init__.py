@@ -1,4 +1,6 @@
-"""Process-wide telemetry: the tracer provider (OTLP export only when configured) and logging."""
+"""Process-wide telemetry: the tracer provider (OTLP export only when configured), logging and
+the metric definitions (``metrics``, one registry), shared by every layer above.
+"""
 
 from hub.telemetry.logs import setup_logging
 from hub.telemetry.tracing import setup_tracing

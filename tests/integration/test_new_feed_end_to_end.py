@@ -23,9 +23,9 @@ from connectors.worker import Worker
 from devtools.portal.receiver import create_receiver_app
 from hub.api import create_app
 from hub.cli.contract_files import read_schema
-from hub.connect import RegisteredContracts
 from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
 from hub.observability.connector_view import connector_health
+from hub.services.contract_lookup import RegisteredContracts
 from hub.settings import REPO_ROOT, Settings
 from hub.store import connectors as stored_connectors
 from hub.store import migrate

@@ -13,18 +13,17 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from hub.access import audit
 from hub.access.grants import GrantOut, GrantSpec
 from hub.access.policy import Resource, authorize
 from hub.access.principals import Organisation, OrganisationSpec, Role, canonical_agency_code
-from hub.access.service import AccessService
 from hub.access.tokens import IssuedToken, TokenInfo, TokenSpec
 from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
 from hub.api.errors import IdMismatch
 from hub.api.problems import problem_responses
-from hub.store.access import AuditQuery
+from hub.services import audit
+from hub.services.access import AccessService
 from schemas.admin_units import default_normaliser
 
 MAX_ID = 2**62  # beyond what any store column holds; larger numbers are refused, not overflowed
@@ -170,7 +169,7 @@ def list_audit(
 ) -> AuditPage:
     """Changes made through the control plane (and by the delivery engine), newest first."""
     authorize(principal, "read", Resource("audit", id="*"))
-    query = AuditQuery(actor, resource_kind, resource_id, action, before_id, limit=limit)
+    query = audit.AuditQuery(actor, resource_kind, resource_id, action, before_id, limit=limit)
     items = audit.entries(store, query)
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
 

@@ -27,21 +27,18 @@ from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
 from pydantic_core import CoreSchema
 
 from connectors import registry
-from connectors.config import SLUG_PATTERN, ConnectorConfigBase, keep_masked_secrets, public_document
+from connectors.config import SLUG_PATTERN, keep_masked_secrets, public_document
 from connectors.preview import PreviewTable, preview, sample_rows
-from hub.access.audit import Auditor
 from hub.access.policy import allows, authorize
-from hub.access.resources import check_connector, connector_document_resource, stored_connector_resource
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import StoreDep
-from hub.api.errors import NameMismatch, UnknownTable
-from hub.connect import RegisteredContracts
-from hub.store import connectors as stored
-from hub.store.base import Store, utcnow
-from hub.subscriptions.service import registered_feed_names
-from schemas.contracts.compatibility import Mode
-from schemas.errors import Conflict, HubError, UnknownContract
+from hub.api.errors import NameMismatch
+from hub.services.audit import Auditor
+from hub.services.connectors import ConnectorService, StoredConnector
+from hub.services.resources import check_connector, connector_document_resource, stored_connector_resource
+from hub.store.base import utcnow
+from schemas.errors import HubError
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -126,21 +123,21 @@ class SnapshotBody(RequestBody):
     tables: list[str] = Field(min_length=1, description='"schema.table" names among the connector\'s feeds')
 
 
-def _state(item: stored.StoredConnector) -> tuple[str, str | None]:
+def _state(item: StoredConnector) -> tuple[str, str | None]:
     worker = item.holder(utcnow())
     if worker is None or not item.status:
         return UNASSIGNED, None
     return str(item.status.get("state", UNASSIGNED)), worker
 
 
-def _public_config(item: stored.StoredConnector) -> dict[str, Any]:
+def _public_config(item: StoredConnector) -> dict[str, Any]:
     try:
         return public_document(registry.parse_config(item.document))
     except HubError:  # its kind is gone from this build: show nothing that could be a secret
         return {"name": item.name, "kind": item.kind}
 
 
-def _out(item: stored.StoredConnector) -> ConnectorOut:
+def _out(item: StoredConnector) -> ConnectorOut:
     state, worker = _state(item)
     return ConnectorOut(
         name=item.name,
@@ -155,7 +152,7 @@ def _out(item: stored.StoredConnector) -> ConnectorOut:
     )
 
 
-def _status_out(item: stored.StoredConnector) -> StatusOut:
+def _status_out(item: StoredConnector) -> StatusOut:
     state, worker = _state(item)
     reported = item.status or {}
     return StatusOut.model_validate(
@@ -171,70 +168,6 @@ def _status_out(item: stored.StoredConnector) -> StatusOut:
     )
 
 
-class FeedAlreadyConnected(Conflict):
-    code = "feed_already_connected"
-
-
-class SlotClaimed(Conflict):
-    """Another registered connector already names this replication slot on the same server."""
-
-    code = "slot_claimed"
-
-
-async def _checked(document: dict[str, Any], store: Store) -> ConnectorConfigBase:
-    """Parse, then refuse a config that cannot work (contracts, claims, then the kind's live checks)."""
-    config = registry.parse_config(document)
-    await _contracts_known(config, store)
-    await asyncio.to_thread(_check_claims, config, store)
-    await asyncio.to_thread(registry.validate, config, _registry(store).lookup)
-    return config
-
-
-def _registry(store: Store) -> RegisteredContracts:
-    """The registry's contracts, which the mapping checks and the preview read (built-ins included)."""
-    return RegisteredContracts(store, Mode.BACKWARD)  # the mode only matters when registering
-
-
-async def _contracts_known(config: ConnectorConfigBase, store: Store) -> None:
-    known = await asyncio.to_thread(registered_feed_names, store)
-    unknown = sorted({feed.event_type for feed in config.feeds} - set(known))
-    if unknown:
-        raise UnknownContract(
-            f"no contract for event type(s) {', '.join(unknown)}: register the contract first",
-            details={"event_types": unknown},
-        )
-
-
-def _check_claims(config: ConnectorConfigBase, store: Store) -> None:
-    """Refuse a table feed or a replication slot another connector already has."""
-    mine = config.claims()
-    with store.session() as session:
-        others = [item for item in stored.list_all(session) if item.name != config.name]
-    for other in others:
-        try:
-            taken = registry.parse_config(other.document).claims()
-        except HubError:  # a kind gone from this build claims nothing we can know
-            continue
-        for claim in sorted(set(mine) & set(taken)):
-            error = SlotClaimed if claim.startswith("slot:") else FeedAlreadyConnected
-            raise error(
-                f"{mine[claim]} is already used by connector {other.name!r} on the same source: "
-                + ("choose another slot_name" if error is SlotClaimed else "one connector per table+feed"),
-                details={"connector": other.name, "claim": mine[claim]},
-            )
-
-
-def _find(store: Store, name: str) -> stored.StoredConnector | None:
-    with store.session() as session:
-        return stored.find(session, name)
-
-
-def _in_session(store: Store, action: Any, *args: Any) -> stored.StoredConnector:
-    with store.session() as session:
-        result: stored.StoredConnector = action(session, *args)
-        return result
-
-
 def _commanded(auditor: Auditor, command: str, out: ConnectorOut) -> ConnectorOut:
     auditor.record(f"connector.{command}", "connector", out.name, after=out)
     return out
@@ -245,11 +178,10 @@ async def create_connector(
     document: ConfigBody, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> ConnectorOut:
     authorize(principal, "write", connector_document_resource(document))
-    name = document.get("name")
-    if isinstance(name, str) and _find(store, name) is not None:  # before the slow live checks
-        raise stored.ConnectorExists(f"connector {name!r} already exists")
-    config = await _checked(document, store)
-    created = _out(_in_session(store, stored.insert, config))
+    service = ConnectorService(store)
+    await asyncio.to_thread(service.refuse_existing, document.get("name"))  # before the slow live checks
+    config = await service.checked(document)
+    created = _out(await asyncio.to_thread(service.insert, config))
     await asyncio.to_thread(auditor.record, "connector.create", "connector", created.name, after=created)
     return created
 
@@ -265,22 +197,21 @@ async def test_connector(
     why each would be quarantined; nothing is published or saved."""
     authorize(principal, "write", connector_document_resource(document))
     config = registry.parse_config(document)
-    await _contracts_known(config, store)
+    await ConnectorService(store).contracts_known(config)
     rows = await asyncio.to_thread(sample_rows, config, limit)
-    return await asyncio.to_thread(preview, config, rows, _registry(store))
+    return await asyncio.to_thread(preview, config, rows, ConnectorService(store).contracts())
 
 
 @router.get("")
 def list_connectors(store: StoreDep, principal: PrincipalDep) -> list[ConnectorOut]:
-    with store.session() as session:
-        found = stored.list_all(session)
+    found = ConnectorService(store).list_all()
     return [_out(item) for item in found if allows(principal, "read", stored_connector_resource(item))]
 
 
 @router.get("/{name}")
 def get_connector(name: ConnectorName, store: StoreDep, principal: PrincipalDep) -> ConnectorOut:
     check_connector(store, principal, "read", name)
-    return _out(_in_session(store, stored.get, name))
+    return _out(ConnectorService(store).get(name))
 
 
 @router.put("/{name}")
@@ -296,15 +227,16 @@ async def put_connector(
     if document.setdefault("name", name) != name:
         raise NameMismatch(f"body name {document['name']!r} differs from the path's {name!r}")
     authorize(principal, "write", connector_document_resource(document))
-    existing = _find(store, name)
+    service = ConnectorService(store)
+    existing = await asyncio.to_thread(service.find, name)
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
-        created = _out(_in_session(store, stored.insert, await _checked(document, store)))
+        created = _out(await asyncio.to_thread(service.insert, await service.checked(document)))
         await asyncio.to_thread(auditor.record, "connector.create", "connector", name, after=created)
         return created
     authorize(principal, "write", stored_connector_resource(existing))
-    config = await _checked(keep_masked_secrets(document, existing.document), store)
-    replaced = _out(_in_session(store, stored.replace, config))
+    config = await service.checked(keep_masked_secrets(document, existing.document))
+    replaced = _out(await asyncio.to_thread(service.replace, config))
     await asyncio.to_thread(
         auditor.record, "connector.replace", "connector", name, before=_out(existing), after=replaced
     )
@@ -316,16 +248,14 @@ def delete_connector(
     name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> None:
     check_connector(store, principal, "write", name)
-    with store.session() as session:
-        before = _out(stored.get(session, name))
-        stored.delete_connector(session, name)
+    before = _out(ConnectorService(store).delete(name))
     auditor.record("connector.delete", "connector", name, before=before)
 
 
 @router.get("/{name}/status")
 def connector_status(name: ConnectorName, store: StoreDep, principal: PrincipalDep) -> StatusOut:
     check_connector(store, principal, "read", name)
-    return _status_out(_in_session(store, stored.get, name))
+    return _status_out(ConnectorService(store).get(name))
 
 
 @router.post("/{name}/pause", status_code=status.HTTP_202_ACCEPTED)
@@ -333,7 +263,7 @@ def pause_connector(
     name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> ConnectorOut:
     check_connector(store, principal, "write", name)
-    return _commanded(auditor, "pause", _out(_in_session(store, stored.set_paused, name, True)))
+    return _commanded(auditor, "pause", _out(ConnectorService(store).set_paused(name, True)))
 
 
 @router.post("/{name}/resume", status_code=status.HTTP_202_ACCEPTED)
@@ -341,7 +271,7 @@ def resume_connector(
     name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> ConnectorOut:
     check_connector(store, principal, "write", name)
-    return _commanded(auditor, "resume", _out(_in_session(store, stored.set_paused, name, False)))
+    return _commanded(auditor, "resume", _out(ConnectorService(store).set_paused(name, False)))
 
 
 @router.post("/{name}/restart", status_code=status.HTTP_202_ACCEPTED)
@@ -349,7 +279,7 @@ def restart_connector(
     name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> ConnectorOut:
     check_connector(store, principal, "write", name)
-    return _commanded(auditor, "restart", _out(_in_session(store, stored.request_restart, name)))
+    return _commanded(auditor, "restart", _out(ConnectorService(store).request_restart(name)))
 
 
 @router.post("/{name}/snapshot", status_code=status.HTTP_202_ACCEPTED)
@@ -358,12 +288,5 @@ def snapshot_tables(
 ) -> ConnectorOut:
     """Re-snapshot chosen tables (after a restore, or to backfill a new subscriber)."""
     check_connector(store, principal, "write", name)
-    with store.session() as session:
-        tables = {feed["table"] for feed in stored.get(session, name).document.get("feeds", [])}
-        unknown = sorted(set(body.tables) - tables)
-        if unknown:
-            raise UnknownTable(
-                f"not a table of connector {name!r}: {', '.join(unknown)}", details={"tables": sorted(tables)}
-            )
-        requested = _out(stored.request_snapshot(session, name, body.tables))
+    requested = _out(ConnectorService(store).request_snapshot(name, body.tables))
     return _commanded(auditor, "snapshot", requested)

@@ -22,13 +22,13 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hub.access import audit
 from hub.access.policy import authorize
-from hub.access.resources import contract_resource
 from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
+from hub.services import audit
+from hub.services.resources import contract_resource
 from hub.settings import Settings
 from hub.store.base import Store
 from hub.store.contracts import (

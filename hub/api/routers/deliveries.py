@@ -18,17 +18,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.access import audit
-from hub.access.resources import check_delivery_query, check_subscription
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.delivery.control import dead_letter
 from hub.delivery.control.dead_letter import DeadLetterEntry
-from hub.store import deliveries
-from hub.store import subscriptions as stored
+from hub.services.deliveries import OUTCOMES, AttemptQuery, DeliveryService, Outcome, Replay
+from hub.services.resources import check_delivery_query, check_subscription
 from hub.subscriptions.model import SLUG
-from schemas.errors import InvalidInput, NotFound
+from schemas.errors import InvalidInput
 
 router = APIRouter(tags=["deliveries"])
 
@@ -69,18 +67,6 @@ class ReplayBody(RequestBody):
     from_time: datetime = Field(alias="from", description="ISO 8601 with a time zone")
 
 
-class Replay(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    subscription_id: str
-    from_time: datetime
-    requested_at: datetime
-    state: str
-    finished_at: datetime | None
-    detail: str | None
-
-
 class DeadLetterPage(BaseModel):
     items: list[DeadLetterEntry]
 
@@ -95,16 +81,16 @@ class Redelivered(BaseModel):
     redelivered: list[DeadLetterEntry]
 
 
-def _status_filter(value: str | None) -> tuple[deliveries.Outcome | None, int | None]:
+def _status_filter(value: str | None) -> tuple[Outcome | None, int | None]:
     """(outcome, HTTP status) from the one ``status`` parameter."""
     if value is None:
         return None, None
     if value.isdigit() and len(value) <= 3:  # an HTTP status; longer would overflow the store's integer
         return None, int(value)
-    for outcome in deliveries.OUTCOMES:
+    for outcome in OUTCOMES:
         if value == outcome:
             return outcome, None
-    raise InvalidInput(f"status must be an HTTP code or one of {', '.join(deliveries.OUTCOMES)}")
+    raise InvalidInput(f"status must be an HTTP code or one of {', '.join(OUTCOMES)}")
 
 
 @router.get("/deliveries")
@@ -120,9 +106,8 @@ def list_deliveries(
 ) -> AttemptPage:
     check_delivery_query(store, principal, subscription)
     outcome, status_code = _status_filter(status)
-    query = deliveries.AttemptQuery(subscription, event_id, outcome, status_code, before_id, limit)
-    with store.session() as session:
-        items = [AttemptRecord.model_validate(row) for row in deliveries.attempts(session, query)]
+    query = AttemptQuery(subscription, event_id, outcome, status_code, before_id, limit)
+    items = [AttemptRecord.model_validate(row) for row in DeliveryService(store).attempts(query)]
     following = items[-1].id if len(items) == limit else None
     return AttemptPage(items=items, next_before_id=following)
 
@@ -134,11 +119,7 @@ def request_replay(
     if body.from_time.tzinfo is None:
         raise InvalidInput("'from' needs a time zone (e.g. 2025-07-01T00:00:00+07:00)")
     check_subscription(store, principal, "replay", subscription_id, kind="delivery")
-    with store.session() as session:
-        stored.get(session, subscription_id)
-        made = Replay.model_validate(deliveries.request_replay(session, subscription_id, body.from_time))
-        audit.record(session, principal, "subscription.replay", "subscription", subscription_id, after=made)
-        return made
+    return DeliveryService(store).request_replay(principal, subscription_id, body.from_time)
 
 
 @router.get("/subscriptions/{subscription_id}/replays/{request_id}")
@@ -146,11 +127,7 @@ def get_replay(
     subscription_id: SubscriptionId, request_id: ReplayId, store: StoreDep, principal: PrincipalDep
 ) -> Replay:
     check_subscription(store, principal, "read", subscription_id, kind="delivery")
-    with store.session() as session:
-        found = deliveries.replay(session, request_id)
-        if found is None or found.subscription_id != subscription_id:
-            raise NotFound(f"no replay request {request_id} for {subscription_id}")
-        return Replay.model_validate(found)
+    return DeliveryService(store).replay(subscription_id, request_id)
 
 
 @router.get("/subscriptions/{subscription_id}/dead-letters")

@@ -1,6 +1,6 @@
 """``GET /metrics``: Prometheus text exposition, outside ``/v1`` like the probes (scrapers call it).
 
-Two sources in one answer: the process's own registry (``hub.observability.metrics``: delivery
+Two sources in one answer: the process's own registry (``hub.telemetry.metrics``: delivery
 counters and histograms when sinks run in this process, process health) and the families read
 from the store at scrape time (``hub.observability.store_metrics``: connectors, subscription
 states), which only the API exposes so a cluster reports each connector once. A store that does
@@ -20,9 +20,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.api.dependencies import StoreDep
-from hub.observability.metrics import REGISTRY
 from hub.observability.store_metrics import StoreCollector
 from hub.store.base import Store
+from hub.telemetry.metrics import REGISTRY
 
 router = APIRouter(tags=["health"])
 

@@ -17,16 +17,16 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field
 
 from hub.access.policy import allows
-from hub.access.resources import check_subscription, check_subscription_write, subscription_resource
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.errors import IdMismatch
-from hub.delivery.push.endpoint_safety import EndpointPolicy
-from hub.store.subscriptions import SubscriptionNotFound
+from hub.endpoint_safety import EndpointPolicy
+from hub.services.resources import check_subscription, check_subscription_write, subscription_resource
+from hub.services.subscriptions import Checks, Issued, SubscriptionService, registered_feed_names
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
-from hub.subscriptions.service import Checks, Issued, SubscriptionService, registered_feed_names
 from schemas.admin_units import default_normaliser
+from schemas.errors import NotFound
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 
@@ -67,7 +67,7 @@ class RotatedOut(BaseModel):
 def _existing(service: SubscriptionService, subscription_id: str) -> Subscription | None:
     try:
         return service.get(subscription_id)
-    except SubscriptionNotFound:
+    except NotFound:  # the store's subscription_not_found
         return None
 
 

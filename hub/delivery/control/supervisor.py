@@ -28,14 +28,14 @@ from datetime import UTC, datetime
 import httpx
 
 from bus.producer import KafkaProducer
-from hub.access import admission
 from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
 from hub.delivery.pipeline.delivery_log import DeliveryLog
-from hub.delivery.push.endpoint_safety import EndpointPolicy, safe_client
 from hub.delivery.push.sender import Sender
 from hub.delivery.sink import Sink, SinkContext, feed_group
+from hub.endpoint_safety import EndpointPolicy, safe_client
 from hub.routing import AdminUnitIndex
+from hub.services import admission
 from hub.settings import Settings
 from hub.store import deliveries
 from hub.store import subscriptions as stored
@@ -53,7 +53,7 @@ ClientFactory = Callable[[Subscription], httpx.AsyncClient]
 class Wanted:
     subscription: Subscription
     secrets: SigningSecrets
-    headers: admission.Headers = ()  # the grants it runs under (hub.access.admission)
+    headers: admission.Headers = ()  # the grants it runs under (hub.services.admission)
 
     @property
     def fingerprint(self) -> tuple[str, SigningSecrets, admission.Headers]:

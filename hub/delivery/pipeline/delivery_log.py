@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.delivery.pipeline.job import Job
-from hub.observability import metrics
-from hub.observability.route_log import RoutedEvents
+from hub.delivery.route_log import RoutedEvents
 from hub.store import deliveries, routed_events
 from hub.store.base import Store
+from hub.telemetry import metrics
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 1000

@@ -25,15 +25,16 @@ from collections.abc import Awaitable, Callable
 
 from bus.ports import Consumer
 from bus.records import TopicPartition
+from hub.delivery import spans
 from hub.delivery.pipeline import copartition, retry
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.pipeline.job import Job, Origin, Record
 from hub.delivery.pipeline.s2_schedule import Scheduler
 from hub.delivery.pipeline.s4_outcome import Outcomes
 from hub.delivery.pipeline.tracker import OffsetTracker
-from hub.observability import metrics, spans
 from hub.routing import AdminUnitIndex, decide
 from hub.subscriptions.model import Subscription
+from hub.telemetry import metrics
 from schemas.errors import BusError, InvalidInput
 from schemas.events import ChangeEvent
 from schemas.events.kafka_codec import from_kafka

@@ -21,7 +21,6 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from hub.delivery.push import signing
-from hub.delivery.push.endpoint_safety import read_capped
 from hub.delivery.push.failures import (
     EndpointGone,
     EndpointRefused,
@@ -32,6 +31,7 @@ from hub.delivery.push.failures import (
     PushTimeout,
     RedirectRefused,
 )
+from hub.endpoint_safety import read_capped
 from hub.subscriptions.secrets import SigningSecrets
 from schemas.errors import UnsafeEndpoint
 

@@ -8,7 +8,7 @@ exercise the real authentication path; what each role may and may not do is test
 from __future__ import annotations
 
 from hub.access.principals import OrganisationSpec
-from hub.access.service import AccessService
+from hub.services.access import AccessService
 from hub.store.base import Store
 
 ADMIN_ORG = OrganisationSpec(

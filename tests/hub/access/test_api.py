@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 
 from connectors.registry import parse_config
 from hub.access.principals import OrganisationSpec
-from hub.access.service import AccessService, AlreadyBootstrapped
 from hub.api import create_app
+from hub.services.access import AccessService, AlreadyBootstrapped
 from hub.settings import Settings
 from hub.store import access as rows
 from hub.store import connectors as stored_connectors

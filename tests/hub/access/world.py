@@ -21,8 +21,8 @@ import httpx
 
 from hub.access.grants import GrantSpec
 from hub.access.principals import OrganisationSpec, Principal
-from hub.access.service import AccessService
 from hub.access.tokens import TokenSpec
+from hub.services.access import AccessService
 from hub.store.base import Store
 from tests.hub.access.auth import ADMIN_ORG, admin_token, bearer
 

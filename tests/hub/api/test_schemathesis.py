@@ -28,10 +28,10 @@ from connectors import registry
 from hub.api import create_app, problems
 from hub.api.routers import connectors as connectors_router
 from hub.api.routers.subscriptions import get_checks
-from hub.delivery.push.endpoint_safety import EndpointPolicy, IPAddress
+from hub.endpoint_safety import EndpointPolicy, IPAddress
+from hub.services.subscriptions import Checks, registered_feed_names
 from hub.settings import Settings
 from hub.store.base import Store
-from hub.subscriptions.service import Checks, registered_feed_names
 from schemas.admin_units import default_normaliser
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.access.world import World, build_world

@@ -47,6 +47,9 @@ def test_hub_api_serves_on_the_configured_port(settings: Settings, tmp_path: Pat
         admin = bearer(admin_token_for_url(settings.store_url()))
         listed = httpx.get(f"{url}/v1/contracts", headers=admin).json()["items"]
         assert {item["subject"] for item in listed} == {spec.event_type for spec in all_feeds()}
-    finally:
         process.terminate()
-        process.wait(10)
+        assert process.wait(10) == 0  # SIGTERM stops it gracefully
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)

@@ -36,7 +36,7 @@ FAST_SCHEDULE = [0.0, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
 
 
 def hub_settings(settings: Settings, bootstrap: str) -> Settings:
-    # Grants are not this suite's subject (tests/hub/access/test_admission.py turns them back on).
+    # Grants are not this suite's subject (tests/hub/services/test_admission.py turns them back on).
     update = {"kafka_bootstrap": bootstrap, "endpoint_allowlist": ["127.0.0.0/8"], "auth_enabled": False}
     return settings.model_copy(update=update)
 

@@ -26,7 +26,7 @@ def hub_process(d: Deployment) -> Iterator[subprocess.Popen[bytes]]:
         "HUB_KAFKA_BOOTSTRAP": d.bootstrap,
         "HUB_DATABASE_URL": d.settings.store_url(),
         "HUB_ENDPOINT_ALLOWLIST": '["127.0.0.0/8"]',
-        "HUB_AUTH_ENABLED": "false",  # no grants in this test (hub.access.admission)
+        "HUB_AUTH_ENABLED": "false",  # no grants in this test (hub.services.admission)
     }
     command = [sys.executable, "-c", "from hub.cli.main import app; app()", "run", "--poll-s", "0.2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,5 +1,5 @@
 """Access control, continued: the columns holding signing secrets and connector configs become
-text, since they now hold Fernet tokens (``hub.access.crypto``) longer than the old limits.
+text, since they now hold Fernet tokens (``hub.store.crypto``) longer than the old limits.
 
 A revision of the access branch that waits for the subscriptions and connectors branches
 (``depends_on``), whose tables it alters. SQLite keeps any text in any column: nothing to do.

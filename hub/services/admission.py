@@ -23,10 +23,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub.access import audit
 from hub.access.grants import REASON_PREFIX, Coverage, Grant, coverage, delivery_headers
 from hub.access.principals import SYSTEM_DELIVERY
 from hub.routing import AdminUnitIndex
+from hub.services import audit
 from hub.store import access as rows
 from hub.store import subscriptions as stored
 from hub.store.base import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.subscriptions.service import builtin_feed_names, check_admin_units, check_feeds
+from hub.services.subscriptions import builtin_feed_names, check_admin_units, check_feeds
 from schemas.admin_units import default_normaliser
 from schemas.errors import UnknownAdminUnit
 from schemas.feeds import UnknownFeed

@@ -12,13 +12,12 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from connectors.registry import parse_config
-from hub.access import crypto
-from hub.access.crypto import InvalidSecretKey, SecretBox, SecretKeyMismatch
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
-from hub.store import migrate
+from hub.store import crypto, migrate
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
+from hub.store.crypto import InvalidSecretKey, SecretBox, SecretKeyMismatch
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 

@@ -11,10 +11,10 @@ import pytest
 
 from bus.consumer import KafkaConsumer
 from bus.records import TopicPartition
-from hub.access.audit import CE_TYPE, AuditExporter
 from hub.access.principals import OrganisationSpec
-from hub.access.service import AccessService
 from hub.access.tokens import TokenSpec
+from hub.services.access import AccessService
+from hub.services.audit import CE_TYPE, AuditExporter
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store

@@ -13,10 +13,10 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from hub.access.admission import admit
 from hub.access.principals import OrganisationSpec
-from hub.access.service import AccessService
 from hub.delivery.control.supervisor import Supervisor
+from hub.services.access import AccessService
+from hub.services.admission import admit
 from hub.settings import Settings
 from hub.store import access as rows
 from hub.store import migrate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import connect
+from hub.services import contract_lookup
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -21,9 +21,9 @@ def test_the_lookup_reads_the_registry_and_finds_a_contract_registered_later(
 ) -> None:
     migrate.upgrade(settings.store_url())
     store = Store(settings.store_url())
-    monkeypatch.setattr(connect, "MISSING_CONTRACT_REFRESH_S", 0.0)
+    monkeypatch.setattr(contract_lookup, "MISSING_CONTRACT_REFRESH_S", 0.0)
     try:
-        lookup = connect.RegistryLookup(store, Mode.BACKWARD)
+        lookup = contract_lookup.RegistryLookup(store, Mode.BACKWARD)
         parcel = lookup("vn.gov.land.parcel.v1")  # a built-in one, seeded at migration
         assert parcel is not None and parcel["$id"] == naming.contract_id("vn.gov.land.parcel.v1", 1)
         assert lookup(NEW) is None

@@ -1,4 +1,4 @@
-"""The metric definitions: what the engine's calls count, and the families read from connector status."""
+"""The store's metric families: connectors as their workers reported them, read at scrape time."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client.core import Metric
 
-from bus.memory import MemoryBroker
-from bus.records import TopicPartition
 from connectors import registry
 from connectors.status import TaskState, TaskStatus
-from hub.observability import metrics
 from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.store_metrics import StoreCollector, connector_families
 from hub.store import connectors as stored_connectors
@@ -22,54 +18,6 @@ from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
 
 NOW = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
-
-
-def sample(name: str, **labels: str) -> float | None:
-    return metrics.REGISTRY.get_sample_value(name, labels)
-
-
-def test_attempts_count_by_outcome_and_deliveries_measure_from_the_commit(unique: str) -> None:
-    sid = f"m-{unique}"
-    committed = datetime.now(UTC) - timedelta(seconds=3)
-    metrics.observe_attempt(sid, "retrying", latency_ms=40.0, committed_at=committed)
-    metrics.observe_attempt(sid, "delivered", latency_ms=10.0, committed_at=committed)
-    metrics.observe_attempt(sid, "parked", latency_ms=None, committed_at=committed)
-    assert sample("hub_delivery_attempts_total", subscription=sid, outcome="retrying") == 1
-    assert sample("hub_delivery_attempts_total", subscription=sid, outcome="delivered") == 1
-    assert sample("hub_push_duration_seconds_count", subscription=sid) == 2
-    assert sample("hub_push_duration_seconds_sum", subscription=sid) == pytest.approx(0.05)
-    assert sample("hub_delivery_latency_seconds_count", subscription=sid) == 1
-    assert sample("hub_delivery_latency_seconds_bucket", subscription=sid, le="2.5") == 0
-    assert sample("hub_delivery_latency_seconds_bucket", subscription=sid, le="5.0") == 1
-
-
-def test_routing_decisions_count_matched_and_filtered_out(unique: str) -> None:
-    sid = f"m-{unique}"
-    for matched in (True, False, False):
-        metrics.observe_decision(sid, matched)
-    assert sample("hub_routing_decisions_total", subscription=sid, decision="matched") == 1
-    assert sample("hub_routing_decisions_total", subscription=sid, decision="filtered_out") == 2
-
-
-async def test_consumer_lag_sums_what_fetched_partitions_have_left_and_goes_away_with_the_sink(
-    unique: str,
-) -> None:
-    sid = f"m-{unique}"
-    broker = MemoryBroker()
-    broker.create("feed", partitions=3)
-    producer = broker.producer()
-    for partition, count in ((0, 120), (1, 50)):
-        for _ in range(count):
-            await producer.send_and_wait("feed", b"{}", partition=partition)
-    consumer = broker.consumer("g")
-    consumer.assign([TopicPartition("feed", n) for n in range(3)])
-    consumer.seek(TopicPartition("feed", 0), 100)
-    consumer.seek(TopicPartition("feed", 1), 50)
-    await metrics.measure_consumer_lag(sid, consumer)
-    assert sample("hub_subscription_consumer_lag_records", subscription=sid) == 20
-    metrics.forget_subscription(sid)
-    metrics.forget_subscription(sid)  # twice is harmless
-    assert sample("hub_subscription_consumer_lag_records", subscription=sid) is None
 
 
 HEALTHY = ConnectorHealth(
@@ -135,14 +83,3 @@ def test_a_connector_whose_lease_expired_is_unassigned_whatever_it_last_said() -
     )  # fmt: skip
     health = connector_health(stored, NOW)
     assert (health.state, health.worker, health.status_age_s) == ("unassigned", None, 40)
-
-
-def test_a_process_without_the_api_serves_its_registry_on_its_own_port() -> None:
-    server = metrics.serve(0)
-    try:
-        port = server.server_address[1]
-        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert "hub_build_info" in body and "process_cpu_seconds_total" in body

@@ -14,14 +14,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.access import audit, tokens
+from hub.access import tokens
 from hub.access.errors import InvalidToken
 from hub.access.grants import NATIONWIDE, Grant, GrantOut, GrantSpec
 from hub.access.policy import Resource, allows, authorize
 from hub.access.principals import Organisation, OrganisationSpec, Principal, Role
+from hub.services import audit
+from hub.services.subscriptions import check_admin_units
 from hub.store import access as rows
 from hub.store.base import Store, utcnow
-from hub.subscriptions.service import check_admin_units
 from schemas.admin_units import AdminUnitResolver
 from schemas.errors import Conflict, InvalidInput
 

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
-from hub.delivery.push.endpoint_safety import (
+from hub.endpoint_safety import (
     EndpointPolicy,
     IPAddress,
     Resolver,

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from hub.delivery.push.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
+from hub.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
 from hub.store import subscriptions as rows
 from hub.store.base import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.delivery.pipeline.job import Record
-from hub.observability.route_log import RoutedEvents, routed_row
+from hub.delivery.route_log import RoutedEvents, routed_row
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 
 COMMIT = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)

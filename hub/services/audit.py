@@ -32,6 +32,7 @@ from bus.ports import Producer
 from bus.producer import KafkaProducer
 from hub.access.principals import Principal
 from hub.store import access as rows
+from hub.store.access import AuditQuery
 from hub.store.base import Store, utcnow
 from hub.telemetry.logs import MASK, redact
 from schemas.errors import BusError
@@ -122,7 +123,7 @@ class Auditor:
             record(session, self.principal, action, kind, resource_id, before=before, after=after)
 
 
-def entries(store: Store, query: rows.AuditQuery) -> list[AuditEntry]:
+def entries(store: Store, query: AuditQuery) -> list[AuditEntry]:
     with store.session() as session:
         return [AuditEntry.model_validate(row) for row in rows.audit_entries(session, query)]
 
@@ -203,4 +204,4 @@ def _message(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-__all__ = ["AuditEntry", "AuditExporter", "Auditor", "entries", "mask", "record"]
+__all__ = ["AuditEntry", "AuditExporter", "AuditQuery", "Auditor", "entries", "mask", "record"]

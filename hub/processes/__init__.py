@@ -1,0 +1,13 @@
+"""One module per hub process, each building its parts from the layers below and running them.
+
+::
+
+    api      ``hub api``: the control-plane API (uvicorn)
+    run      ``hub run``: the delivery engine (every active subscription's sink)
+    connect  ``hub connect``: the connector worker
+    signals  ``until_signalled``: the one SIGINT/SIGTERM handling every process uses
+
+Each has ``main`` (set up telemetry, build, run until signalled) and exposes the builder of its
+part, so ``devtools dev`` runs the three parts side by side in one process from the same code.
+The CLI only parses options and calls ``main``.
+"""

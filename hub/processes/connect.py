@@ -1,0 +1,32 @@
+"""``hub connect``: the connector worker (built by ``hub.connect``) until SIGINT or SIGTERM.
+
+On stop each connector commits its position. Start several to share the connectors: a silent
+worker's leases expire and move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from connectors.worker import HEARTBEAT_S
+from hub.connect import build_worker
+from hub.processes.signals import until_signalled
+from hub.settings import Settings
+from hub.store.connector_runtime import LEASE_TTL_S
+from hub.telemetry import setup_logging, setup_tracing
+
+
+def main(
+    settings: Settings,
+    *,
+    worker_id: str | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
+    lease_ttl_s: float = LEASE_TTL_S,
+) -> None:
+    setup_logging()
+    setup_tracing("hub-connect", settings)
+    worker = build_worker(settings, worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_ttl_s)
+    asyncio.run(until_signalled(worker.run))
+
+
+__all__ = ["main"]
