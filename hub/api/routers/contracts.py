@@ -28,15 +28,16 @@ from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
 from hub.services import audit
-from hub.services.resources import contract_resource
-from hub.settings import Settings
-from hub.store.base import Store
-from hub.store.contracts import (
+from hub.services.contracts import (
     SUBJECT_PATTERN,
     ContractRegistry,
     ContractVersion,
+    contract_registry,
     incompatibility_details,
 )
+from hub.services.resources import contract_resource
+from hub.settings import Settings
+from hub.store.base import Store
 from schemas.contracts.compatibility import Mode
 from schemas.contracts.document import parse_contract
 from schemas.errors import InvalidInput
@@ -127,8 +128,8 @@ REGISTER_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @contextmanager
 def _registry(store: Store, settings: Settings) -> Iterator[ContractRegistry]:
-    with store.session() as session:
-        yield ContractRegistry(session, Mode(settings.contract_compatibility))
+    with contract_registry(store, Mode(settings.contract_compatibility)) as registry:
+        yield registry
 
 
 def _out(item: ContractVersion) -> VersionOut:
