@@ -8,7 +8,8 @@ only after every change before it was acknowledged by Kafka, and the source is t
 Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
 
 - a retriable failure (Kafka away, database restarting, an unexpected exception) restarts the
-  source after a backoff (``connectors.backoff``), reset by the first committed batch;
+  source after a backoff (``connectors.backoff``), reset by the first committed batch, which
+  also clears ``last_error`` (``errors`` keeps counting);
 - a permanent failure (a ``HubError`` with ``retriable = False``: the replication slot vanished,
   a login that will never work) leaves the task ``failed`` with the reason until an operator
   restarts or resumes it;
@@ -233,6 +234,7 @@ class ConnectorTask:
             await source.commit(batch.position)
             self.status.position = batch.position
         self._backoff.reset()
+        self.status.last_error = None  # it runs again: an old failure is no longer the news
         self._observe(batch, reported)
 
     def _observe(self, batch: Batch, reported: SourceStatus) -> None:
