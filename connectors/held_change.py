@@ -74,7 +74,7 @@ def decode_value(value: Any) -> Any:
         return [decode_value(item) for item in value]
     if isinstance(value, dict):
         if len(value) == 1:
-            (tag, inner), = value.items()
+            ((tag, inner),) = value.items()
             if tag in _DECODERS:
                 return _DECODERS[tag](inner)
         return {name: decode_value(item) for name, item in value.items()}
