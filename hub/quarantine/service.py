@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -43,6 +42,7 @@ from hub.quarantine.entries import (
     quarantine_topics,
     read_quarantine,
 )
+from hub.quarantine.summary import HeldSummary, summarise
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import quarantine as progress
@@ -51,8 +51,6 @@ from schemas.contracts.compatibility import Mode
 from schemas.errors import HubError, NotFound
 
 _LOCK = asyncio.Lock()
-_EPOCH = datetime.fromtimestamp(0, UTC)
-LATEST_REASONS = 3
 
 
 class QuarantineEntryNotFound(NotFound):
@@ -76,14 +74,6 @@ class RepublishReport(BaseModel):
     republished: int
     held: int
     items: list[RepublishLine] = Field(description="in quarantine order")
-
-
-@dataclass(frozen=True)
-class HeldSummary:
-    """A connector's held changes, for ``hub status``."""
-
-    count: int
-    reasons: list[str]  # the latest distinct "[code] message", newest first
 
 
 @dataclass(frozen=True)
@@ -134,7 +124,10 @@ class QuarantineService:
         by_connector: dict[str, list[QuarantineEntry]] = {}
         for entry, _record in await self.entries(held_only=True):
             by_connector.setdefault(entry.connector or "?", []).append(entry)
-        return {name: _summary(entries) for name, entries in by_connector.items()}
+        return {
+            name: summarise([(e.quarantined_at, e.code, e.reason) for e in entries])
+            for name, entries in by_connector.items()
+        }
 
     async def republish(
         self, selection: Selection, allowed: Callable[[str | None], None], actor: str | None = None
@@ -241,15 +234,7 @@ def _held(entry: QuarantineEntry, code: str | None, reason: str | None) -> Repub
     )  # fmt: skip
 
 
-def _summary(entries: Sequence[QuarantineEntry]) -> HeldSummary:
-    reasons: dict[str, str] = {}
-    for entry in sorted(entries, key=lambda e: e.quarantined_at or _EPOCH, reverse=True):
-        reasons.setdefault(entry.code or "?", f"[{entry.code}] {entry.reason}")
-    return HeldSummary(count=len(entries), reasons=list(reasons.values())[:LATEST_REASONS])
-
-
 __all__ = [
-    "HeldSummary",
     "QuarantineEntryNotFound",
     "QuarantineService",
     "RepublishLine",
