@@ -2,8 +2,9 @@
 
 One document answers "is anything wrong, and where": every connector (state, lag, errors,
 freshness of its report, changes held in quarantine with their latest reasons), every
-subscription (state, consumer lag, recent failure rate, unresolved dead letters, last delivery), and ``problems``, the list of what needs a human,
-worst first. Thresholds are named constants so the screen and the alerts can agree.
+subscription (state, consumer lag, recent failure rate, unresolved dead letters, last delivery),
+and ``problems``, the list of what needs a human, worst first. Thresholds are named constants
+so the screen and the alerts can agree.
 """
 
 from __future__ import annotations
