@@ -29,6 +29,7 @@ from hub.observability.route_log import routed_row
 from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.trace_view import EventFacts, event_trace
 from hub.observability.visibility import Visible, everyone
+from hub.quarantine.service import connector_feed_topics, mark_republished
 from hub.quarantine.trace import Held, find_held, held_trace, with_quarantine
 from hub.routing import AdminUnitIndex
 from hub.settings import Settings
@@ -105,11 +106,14 @@ class TraceLookup:
     async def _held(
         self, *, feed_topic: str | None, event_id: str | None = None, record_key: str | None = None
     ) -> list[Held]:
-        """The event's (or record's) quarantine records; none when Kafka does not answer."""
+        """The event's (or record's) quarantine records (on its feed's quarantine topic, else on those
+        of every registered connector's feeds); none when Kafka does not answer."""
         try:
-            return await find_held(
-                self.settings.kafka_address(), feed_topic=feed_topic, event_id=event_id, record_key=record_key
+            feeds = [feed_topic] if feed_topic else await asyncio.to_thread(connector_feed_topics, self.store)
+            found = await find_held(
+                self.settings.kafka_address(), feeds, event_id=event_id, record_key=record_key
             )
+            return await asyncio.to_thread(mark_republished, self.store, found)
         except HubError:
             return []
 

@@ -26,7 +26,6 @@ from connectors.publisher import QUARANTINE_CODE_HEADER, QUARANTINE_REASON_HEADE
 from schemas import naming
 from schemas.errors import InvalidInput
 
-QUARANTINE_PATTERN = r".*\.quarantine$"
 READ_TIMEOUT_S = 30.0
 Address = tuple[str, int, int]
 
@@ -83,6 +82,12 @@ def body_of(record: Record) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def mapping_at(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """``document[name]`` when it is an object, else an empty one (a record is read, not trusted)."""
+    found = document.get(name)
+    return found if isinstance(found, dict) else {}
+
+
 def connector_of(source: str | None) -> tuple[str | None, str | None]:
     """(connector, table) from the CloudEvent ``source`` ``/connectors/<name>/<table>``."""
     parts = (source or "").split("/", 3)
@@ -93,7 +98,7 @@ def connector_of(source: str | None) -> tuple[str | None, str | None]:
 
 def entry_of(record: Record, *, with_event: bool = False) -> QuarantineEntry:
     body = body_of(record)
-    reason = body.get("reason") if isinstance(body.get("reason"), dict) else {}
+    reason = mapping_at(body, "reason")
     connector, table = connector_of(record.header("ce_source"))
     at = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC) if record.timestamp_ms else None
     return QuarantineEntry(
@@ -111,12 +116,15 @@ def entry_of(record: Record, *, with_event: bool = False) -> QuarantineEntry:
     )  # fmt: skip
 
 
-async def quarantine_topics(bootstrap: str, feed_topics: Collection[str] | None = None) -> list[str]:
-    """The quarantine topics that exist: of ``feed_topics``, or all of them."""
-    if feed_topics is None:
-        tps = await KafkaAdmin(bootstrap).partitions(pattern=QUARANTINE_PATTERN)
-    else:
-        tps = await KafkaAdmin(bootstrap).partitions(names=[naming.quarantine_topic(t) for t in feed_topics])
+async def quarantine_topics(bootstrap: str, feed_topics: Collection[str]) -> list[str]:
+    """The quarantine topics of ``feed_topics`` that exist.
+
+    Always named, never found by pattern: a cluster may hold thousands of other topics, and
+    asking the bounds of every quarantine partition costs seconds each time.
+    """
+    if not feed_topics:
+        return []
+    tps = await KafkaAdmin(bootstrap).partitions(names=[naming.quarantine_topic(t) for t in set(feed_topics)])
     return sorted({tp.topic for tp in tps})
 
 
@@ -134,6 +142,7 @@ __all__ = [
     "connector_of",
     "entry_id",
     "entry_of",
+    "mapping_at",
     "parse_id",
     "quarantine_topics",
     "read_quarantine",

@@ -19,6 +19,7 @@ fitted); the report names each record so an operator can check.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -47,6 +48,7 @@ from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import quarantine as progress
 from hub.store.base import Store
+from schemas import naming
 from schemas.contracts.compatibility import Mode
 from schemas.errors import HubError, NotFound
 
@@ -98,7 +100,10 @@ class QuarantineService:
     ) -> list[tuple[QuarantineEntry, Record]]:
         """The quarantine records chosen, oldest first per partition, with what republish did."""
         bootstrap = self.settings.kafka_address()
-        feeds = None if selection.feed_topic is None else [selection.feed_topic]
+        if selection.feed_topic is not None:
+            feeds = [selection.feed_topic]
+        else:
+            feeds = await asyncio.to_thread(connector_feed_topics, self.store, selection.connector)
         topics = await quarantine_topics(bootstrap, feeds)
         records = await read_quarantine(bootstrap, topics)
         sent = await asyncio.to_thread(self._republished, topics)
@@ -135,8 +140,8 @@ class QuarantineService:
         """Send on what passes now; ``allowed(connector)`` raises for a connector the caller may not touch."""
         async with _LOCK:
             chosen = await self.entries(selection, held_only=True)
-            for connector in sorted({entry.connector or "" for entry, _ in chosen}):
-                allowed(connector or None)
+            for name in sorted({entry.connector or "" for entry, _ in chosen}):
+                allowed(name or None)
             lines: dict[str, RepublishLine] = {}
             for connector, items in _by_connector(chosen).items():
                 for line in await self._republish_connector(connector, items, actor):
@@ -196,6 +201,38 @@ class QuarantineService:
             progress.record(session, sent)
 
 
+def connector_feed_topics(store: Store, connector: str | None = None) -> list[str]:
+    """The feed topics of one registered connector, or of them all: where quarantine is looked for.
+
+    An outbox connector's changes name their own event types; their quarantine topics are found
+    through ``feed`` (``--feed``), not through the connector.
+    """
+    with store.session() as session:
+        found = stored_connectors.list_all(session)
+    topics = set()
+    for item in found:
+        if connector is not None and item.name != connector:
+            continue
+        for feed in item.document.get("feeds") or []:
+            with contextlib.suppress(HubError, AttributeError, TypeError):
+                topics.add(naming.parse_event_type(feed.get("event_type")).topic)
+    return sorted(topics)
+
+
+def mark_republished(
+    store: Store, found: Sequence[tuple[QuarantineEntry, Record]]
+) -> list[tuple[QuarantineEntry, Record]]:
+    """The entries with ``republished_at`` from the store (blocking: run it in a thread)."""
+    with store.session() as session:
+        done = progress.republished(session, {entry.topic for entry, _record in found})
+    return [
+        (entry.model_copy(update={"republished_at": done[entry.address].republished_at}), record)
+        if entry.address in done
+        else (entry, record)
+        for entry, record in found
+    ]
+
+
 def _held_change(entry: QuarantineEntry, record: Record) -> Held:
     change = decode_change(body_of(record).get("change"))
     return Held(
@@ -240,4 +277,6 @@ __all__ = [
     "RepublishLine",
     "RepublishReport",
     "Selection",
+    "connector_feed_topics",
+    "mark_republished",
 ]

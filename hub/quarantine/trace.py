@@ -15,21 +15,24 @@ from typing import Any
 
 from bus.records import Record
 from hub.observability.trace_model import EventTrace, Hop, KafkaPoint, SourcePoint
-from hub.quarantine.entries import QuarantineEntry, body_of, entry_of, quarantine_topics, read_quarantine
+from hub.quarantine.entries import (
+    QuarantineEntry,
+    body_of,
+    entry_of,
+    mapping_at,
+    quarantine_topics,
+    read_quarantine,
+)
 from schemas.tracing import trace_id_of
 
 Held = tuple[QuarantineEntry, Record]
 
 
 async def find_held(
-    bootstrap: str,
-    *,
-    feed_topic: str | None = None,
-    event_id: str | None = None,
-    record_key: str | None = None,
+    bootstrap: str, feed_topics: Sequence[str], *, event_id: str | None = None, record_key: str | None = None
 ) -> list[Held]:
-    """Quarantine records of one event or one record key (of one feed's topic, or of every feed)."""
-    topics = await quarantine_topics(bootstrap, None if feed_topic is None else [feed_topic])
+    """Quarantine records of one event or one record key, on the quarantine of ``feed_topics``."""
+    topics = await quarantine_topics(bootstrap, feed_topics)
     found = []
     for record in await read_quarantine(bootstrap, topics):
         entry = entry_of(record)
@@ -77,17 +80,19 @@ def held_trace(entry: QuarantineEntry, record: Record) -> EventTrace:
             published_at=entry.quarantined_at,
         ),
         subscriptions=[],
-        hops=[committed, quarantine_hop(entry, "held")],
-        warnings=[
-            f"held in quarantine, never published on {entry.feed_topic}: hub quarantine show {entry.id}"
-        ],
+        hops=[committed, quarantine_hop(entry, "republished" if entry.republished_at else "held")],
+        warnings=[_warning(entry)],
     )
 
 
+def _warning(entry: QuarantineEntry) -> str:
+    if entry.republished_at is not None:
+        return f"republished on {entry.feed_topic}; no hub process has routed it yet"
+    return f"held in quarantine, never published on {entry.feed_topic}: hub quarantine show {entry.id}"
+
+
 def _source_of(body: dict[str, Any]) -> SourcePoint:
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    source = data.get("source") if isinstance(data.get("source"), dict) else {}
+    source = mapping_at(mapping_at(mapping_at(body, "event"), "data"), "source")
     table = ".".join(part for part in (source.get("schema"), source.get("table")) if part) or None
     commit_time = source.get("commit_time")
     return SourcePoint(
