@@ -147,7 +147,9 @@ class Publisher:
                        "trace_id": trace_id_of(event.traceparent)},
             )  # fmt: skip
             found = _Record(
-                naming.quarantine_topic(topic), quarantine_message(event, exc, change), quarantined=True,
+                naming.quarantine_topic(topic),
+                quarantine_message(event, exc, change),
+                quarantined=True,
                 span=span,
             )
         if span.is_recording():  # attributes of a dropped span would be built for nothing
