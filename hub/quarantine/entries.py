@@ -31,6 +31,8 @@ Address = tuple[str, int, int]
 
 
 class QuarantineIdInvalid(InvalidInput):
+    """Not of the form ``<feed topic>.quarantine:<partition>:<offset>`` that ``list`` shows."""
+
     code = "quarantine_id_invalid"
 
 

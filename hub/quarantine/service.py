@@ -56,6 +56,8 @@ _LOCK = asyncio.Lock()
 
 
 class QuarantineEntryNotFound(NotFound):
+    """Nothing at that address: a wrong id, or Kafka's retention removed the record."""
+
     code = "quarantine_entry_not_found"
 
 

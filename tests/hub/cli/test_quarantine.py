@@ -120,6 +120,9 @@ def test_held_changes_are_visible_traced_and_republished_once_in_order(
         hop = next(h for h in trace["hops"] if h["kind"] == "quarantined")
         assert hop["outcome"] == "held" and "mapping_value_unmapped" in hop["detail"]
         assert [h["kind"] for h in trace["hops"]] == ["committed", "quarantined"]
+        record = json_of(hub, "trace", "--record", "vn.gov.civil-status.birth.v1", "3")
+        mine = [event for event in record["events"] if event["event_id"] == held[2]["event_id"]]
+        assert [event["hops"][1]["detail"].split("]")[0] for event in mine] == ["[mapping_cast_failed"]
 
         # the ministry fixes its mapping; republish sends the two changes of record 902, in order
         with store.session() as session:
