@@ -7,8 +7,9 @@
   changes again with the connector's current config and contract, send those that pass, in
   order and once (``hub.quarantine.service``); audited as ``quarantine.republish`` per connector.
 
-Same roles as connectors: operators, and the publisher owning the connector (its domains); a
-record is checked against the connector its CloudEvent ``source`` names.
+Same roles as connectors (``hub.access.policy``): operators and the publisher owning the
+connector (its domains) read; republishing writes, so it is the owning publisher's (and an
+admin's). A record is checked against the connector its CloudEvent ``source`` names.
 """
 
 from __future__ import annotations
