@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +58,14 @@ class Verdict:
     reason: dict[str, Any] | None = None  # why it stays held
 
 
-async def republish(publisher: Publisher, held: Sequence[Held]) -> list[Verdict]:
-    """Produce what passes now (acknowledged on return); say why the rest stays held."""
-    blocked: set[str] = set()
+async def republish(
+    publisher: Publisher, held: Sequence[Held], blocked_keys: Collection[str] = ()
+) -> list[Verdict]:
+    """Produce what passes now (acknowledged on return); say why the rest stays held.
+
+    ``blocked_keys``: records with an earlier held change the caller could not even read.
+    """
+    blocked = set(blocked_keys)
     ready: list[tuple[Held, Any]] = []
     verdicts: dict[Address, Verdict] = {}
     for item in held:

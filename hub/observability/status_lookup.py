@@ -34,6 +34,7 @@ from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.status_view import FAILED_OUTCOMES, Facts, Overview, RecentAttempts, overview
 from hub.observability.visibility import Visible, everyone
 from hub.quarantine.service import QuarantineService
+from hub.quarantine.summary import HeldSummary
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import subscriptions as stored_subscriptions
@@ -69,13 +70,11 @@ class StatusLookup:
         try:
             async with asyncio.timeout(KAFKA_TIMEOUT_S):
                 lag, dead = await self._from_kafka(stored.subscriptions)
-                held = (
-                    await QuarantineService(self.store, self.settings).summary() if stored.connectors else {}
-                )
             broker = "ok"
         except (HubError, TimeoutError) as exc:
-            lag, dead, held = None, None, None
+            lag, dead = None, None
             broker = f"{getattr(exc, 'code', 'timeout')}: {getattr(exc, 'message', 'no answer in time')}"
+        held = await self._held(stored.connectors) if broker == "ok" else None
         facts = Facts(
             stored.connectors, stored.subscriptions, stored.recent, lag, dead, broker, self.window_s,
             datetime.now(UTC), held,
@@ -94,6 +93,16 @@ class StatusLookup:
             recent = {sub.id: _recent(session, sub.id, since) for sub in subscriptions}
         visible = [c for c in connectors if connector_visible(c.name)]
         return _Stored(visible, subscriptions, recent)
+
+    async def _held(self, connectors: Sequence[ConnectorHealth]) -> dict[str, HeldSummary] | None:
+        """Held changes per connector; None (unknown) when the quarantine topics cannot be read in time."""
+        if not connectors:
+            return {}
+        try:
+            async with asyncio.timeout(KAFKA_TIMEOUT_S):
+                return await QuarantineService(self.store, self.settings).summary()
+        except (HubError, TimeoutError):
+            return None
 
     async def _from_kafka(
         self, subscriptions: Sequence[Subscription]

@@ -159,25 +159,26 @@ class QuarantineService:
             config = registry.parse_config(await asyncio.to_thread(self._document, connector))
         except HubError as exc:
             return [_held(entry, exc.code, exc.message) for entry, _record in items]
-        held, lines = [], []
+        held, lines, unreadable = [], [], set()
         for entry, record in items:
             try:
                 held.append(_held_change(entry, record))
             except HubError as exc:
                 lines.append(_held(entry, exc.code, exc.message))
-        verdicts = await self._send(config, held)
+                unreadable.add(entry.record_key or "")
+        verdicts = await self._send(config, held, unreadable)
         await asyncio.to_thread(self._remember, verdicts, actor)
         entries = {entry.address: entry for entry, _record in items}
         return lines + [_line(entries[v.held.address], v) for v in verdicts]
 
-    async def _send(self, config: ConnectorConfigBase, held: list[Held]) -> list[Verdict]:
+    async def _send(self, config: ConnectorConfigBase, held: list[Held], blocked: set[str]) -> list[Verdict]:
         if not held:
             return []
         producer = KafkaProducer(self.settings.kafka_address(), f"quarantine-republish-{config.name}")
         await producer.start()
         try:
             contracts = RegisteredContracts(self.store, Mode(self.settings.contract_compatibility))
-            return await republish(Publisher(config, producer, contracts), held)
+            return await republish(Publisher(config, producer, contracts), held, blocked)
         finally:
             await producer.stop()
 
