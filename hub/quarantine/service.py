@@ -137,13 +137,14 @@ class QuarantineService:
         }
 
     async def republish(
-        self, selection: Selection, allowed: Callable[[str | None], None], actor: str | None = None
+        self, selection: Selection, may_write: Callable[[str | None], bool], actor: str | None = None
     ) -> RepublishReport:
-        """Send on what passes now; ``allowed(connector)`` raises for a connector the caller may not touch."""
+        """Send on what passes now, of the held changes whose connector ``may_write`` allows (the
+        others, e.g. another ministry's on a shared feed, are left alone and not reported)."""
         async with _LOCK:
-            chosen = await self.entries(selection, held_only=True)
-            for name in sorted({entry.connector or "" for entry, _ in chosen}):
-                allowed(name or None)
+            chosen = [
+                item for item in await self.entries(selection, held_only=True) if may_write(item[0].connector)
+            ]
             lines: dict[str, RepublishLine] = {}
             for connector, items in _by_connector(chosen).items():
                 for line in await self._republish_connector(connector, items, actor):

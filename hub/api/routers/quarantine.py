@@ -6,6 +6,8 @@
 - ``POST /quarantine/republish`` ``{"connector", "feed", "ids"}``: map and check the held
   changes again with the connector's current config and contract, send those that pass, in
   order and once (``hub.quarantine.service``); audited as ``quarantine.republish`` per connector.
+  Only the caller's connectors' changes are touched (a named connector that is not theirs is
+  refused; others' changes on a shared feed are left alone).
 
 Same roles as connectors (``hub.access.policy``): operators and the publisher owning the
 connector (its domains) read; republishing writes, so it is the owning publisher's (and an
@@ -97,11 +99,13 @@ async def republish_quarantine(
         ids=tuple(parse_id(value) for value in body.ids),
     )
     resources = await asyncio.to_thread(_resources, store)
+    if body.connector is not None:  # named: refused outright when not the caller's
+        authorize(principal, "write", resources.get(body.connector, _operator_only(body.connector)))
 
-    def allowed(connector: str | None) -> None:
-        authorize(principal, "write", resources.get(connector or "", _operator_only(connector)))
+    def may_write(connector: str | None) -> bool:
+        return allows(principal, "write", resources.get(connector or "", _operator_only(connector)))
 
-    report = await QuarantineService(store, settings).republish(selection, allowed, actor=principal.org)
+    report = await QuarantineService(store, settings).republish(selection, may_write, actor=principal.org)
     for connector in sorted({line.connector or "?" for line in report.items}):
         lines = [line for line in report.items if (line.connector or "?") == connector]
         await asyncio.to_thread(
