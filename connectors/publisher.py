@@ -11,8 +11,10 @@ contract, names an administrative unit nobody knows, or that its source already 
 (``Change.rejected``, e.g. an unreadable outbox row), is not published on the feed: it goes to
 the feed's quarantine topic (``<topic>.quarantine``) with the same key, the event's identity in
 CloudEvents headers, the reason in ``quarantine-code`` / ``quarantine-reason`` headers, and a
-JSON body ``{"reason": {...}, "event": {...}}``. The connector goes on with the next change:
-one bad row never stops a feed.
+JSON body ``{"reason": {...}, "event": {...}, "change": {...}}``. ``change`` is the source
+change as read, before any mapping (``connectors.held_change``): what ``hub quarantine
+republish`` maps and checks again once the mapping or the contract is fixed. The connector goes
+on with the next change: one bad row never stops a feed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck, Contracts, builtin_contract
 from connectors.envelope import Envelope
+from connectors.held_change import encode_change
 from connectors.mapping.pipeline import Mappers
 from connectors.source import Change
 from schemas import naming
@@ -147,7 +150,10 @@ class Publisher:
                        "trace_id": trace_id_of(event.traceparent)},
             )  # fmt: skip
             found = _Record(
-                naming.quarantine_topic(topic), quarantine_message(event, exc), quarantined=True, span=span
+                naming.quarantine_topic(topic),
+                quarantine_message(event, exc, change),
+                quarantined=True,
+                span=span,
             )
         if span.is_recording():  # attributes of a dropped span would be built for nothing
             span.set_attributes(
@@ -245,10 +251,14 @@ def _encoded(event: ChangeEvent) -> KafkaMessage:
     return message
 
 
-def quarantine_message(event: ChangeEvent, error: HubError) -> KafkaMessage:
-    """The quarantine record: the event's identity in headers, the reason in headers and body."""
+def quarantine_message(event: ChangeEvent, error: HubError, change: Change | None = None) -> KafkaMessage:
+    """The quarantine record: the event's identity in headers, the reason in headers and body,
+    and the source ``change`` as read (before any mapping), to map again on republish."""
     reason = {"code": error.code, "message": error.message, "details": error.details}
-    body = {"reason": reason, "event": _structured(event, with_data=not isinstance(error, RecordTooLarge))}
+    with_data = not isinstance(error, RecordTooLarge)
+    body: dict[str, Any] = {"reason": reason, "event": _structured(event, with_data=with_data)}
+    if change is not None and with_data:
+        body["change"] = encode_change(change)
     headers = [
         *_identity_headers(event),
         ("content-type", b"application/json"),

@@ -8,7 +8,8 @@ only after every change before it was acknowledged by Kafka, and the source is t
 Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
 
 - a retriable failure (Kafka away, database restarting, an unexpected exception) restarts the
-  source after a backoff (``connectors.backoff``), reset by the first committed batch;
+  source after a backoff (``connectors.backoff``), reset by the first committed batch, which
+  also clears ``last_error`` (``errors`` keeps counting);
 - a permanent failure (a ``HubError`` with ``retriable = False``: the replication slot vanished,
   a login that will never work) leaves the task ``failed`` with the reason until an operator
   restarts or resumes it;
@@ -223,16 +224,20 @@ class ConnectorTask:
 
     async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
         batch = await source.read()
-        if batch.changes:
-            outcome = await publisher.publish(batch.changes)  # returns once Kafka acknowledged all
+        outcome = await publisher.publish(batch.changes) if batch.changes else None  # Kafka acknowledged all
+        if batch.position is not None:
+            await self.positions.save(self.name, batch.position)
+            await source.commit(batch.position)
+        # Counters and position change together, after the commit: a report never shows a batch's
+        # events without its position (a batch replayed after a failed commit is counted once, then).
+        if outcome is not None:
             self.status.events_published += outcome.published
             self.status.events_quarantined += outcome.quarantined
             self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
         if batch.position is not None:
-            await self.positions.save(self.name, batch.position)
-            await source.commit(batch.position)
             self.status.position = batch.position
         self._backoff.reset()
+        self.status.last_error = None  # it runs again: an old failure is no longer the news
         self._observe(batch, reported)
 
     def _observe(self, batch: Batch, reported: SourceStatus) -> None:

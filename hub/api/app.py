@@ -24,6 +24,7 @@ from hub.api.routers import connectors as connectors_api
 from hub.api.routers import contracts, health
 from hub.api.routers import deliveries as deliveries_api
 from hub.api.routers import metrics as metrics_api
+from hub.api.routers import quarantine as quarantine_api
 from hub.api.routers import status as status_api
 from hub.api.routers import subscriptions as subscriptions_api
 from hub.api.routers import trace as trace_api
@@ -46,6 +47,7 @@ V1_ROUTERS: list[APIRouter] = [
     connectors_api.router,
     trace_api.router,
     status_api.router,
+    quarantine_api.router,
 ]
 
 

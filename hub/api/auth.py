@@ -38,6 +38,7 @@ log = logging.getLogger("hub.access")
 KIND_OF_TAG = {
     "contracts": "contract",
     "connectors": "connector",
+    "quarantine": "connector",  # held changes are their connector's; handlers check which one
     "subscriptions": "subscription",
     "deliveries": "delivery",
     "trace": "delivery",  # an event's path is its deliveries' story

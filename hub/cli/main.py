@@ -15,6 +15,7 @@ from hub.cli import access as access_cli
 from hub.cli import connectors as connectors_cli
 from hub.cli import contracts
 from hub.cli import deliveries as deliveries_cli
+from hub.cli import quarantine as quarantine_cli
 from hub.cli import status as status_cli
 from hub.cli import subscriptions as subscriptions_cli
 from hub.cli import trace as trace_cli
@@ -63,3 +64,4 @@ app.add_typer(access_cli.grants_app, name="grants")
 app.add_typer(access_cli.audit_app, name="audit")
 app.command("trace")(trace_cli.trace)
 app.command("status")(status_cli.status)
+app.add_typer(quarantine_cli.app, name="quarantine")

@@ -48,6 +48,11 @@ def problems_panel(overview: dict[str, Any]) -> Panel:
     return Panel(body, title=f"problems ({len(problems)})", border_style="red")
 
 
+def _quarantined(connector: dict[str, Any]) -> str:
+    held = connector.get("quarantine_held")
+    return f"{connector['events_quarantined']:,}" + (f" ({held:,} held)" if held else "")
+
+
 def connectors_table(overview: dict[str, Any]) -> Table:
     table = Table("connector", "kind", "state", "phase", "lag", "events", "quarantined", "errors", "worker",
                   title="connectors", title_justify="left")  # fmt: skip
@@ -55,7 +60,7 @@ def connectors_table(overview: dict[str, Any]) -> Table:
         lag = _number(c["lag_seconds"], " s") + (f" / {c['lag_changes']:,}" if c["lag_changes"] else "")
         table.add_row(
             escape(c["name"]), c["kind"], c["state"], c["phase"] or "", lag, f"{c['events_published']:,}",
-            f"{c['events_quarantined']:,}", str(c["errors"]), escape(c["worker"] or "-"),
+            _quarantined(c), str(c["errors"]), escape(c["worker"] or "-"),
             style="dim" if c["healthy"] else "bold red",
         )  # fmt: skip
     return table

@@ -28,6 +28,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 HOP_MARKS = {
     "committed": ("●", "cyan"),
+    "quarantined": ("⊘", "red"),
     "published": ("●", "cyan"),
     "routed": ("→", "blue"),
     "parked": ("‖", "yellow"),

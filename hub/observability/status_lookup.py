@@ -6,7 +6,9 @@
 - consumer lag: each subscription's feed group's committed offsets against the partitions'
   ends (records not yet resolved, as ``kafka-consumer-groups`` would say);
 - dead letters: unresolved entries of each subscription's dead-letter topic, the same list
-  ``hub deliveries dead-letters`` shows, read for all subscriptions side by side.
+  ``hub deliveries dead-letters`` shows, read for all subscriptions side by side;
+- quarantine: per connector, the changes its quarantine topics hold that republish has not
+  sent on, with their latest reasons (``hub.services.quarantine``), when the caller sees connectors.
 
 Kafka answers are bounded by ``KAFKA_TIMEOUT_S``; without them the overview still comes back,
 with ``broker`` saying why the Kafka columns are empty.
@@ -31,6 +33,8 @@ from hub.observability import kafka_reads
 from hub.observability.connector_view import ConnectorHealth, connector_health
 from hub.observability.status_view import FAILED_OUTCOMES, Facts, Overview, RecentAttempts, overview
 from hub.observability.visibility import Visible, everyone
+from hub.services.quarantine.service import QuarantineService
+from hub.services.quarantine.summary import HeldSummary
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import subscriptions as stored_subscriptions
@@ -70,9 +74,10 @@ class StatusLookup:
         except (HubError, TimeoutError) as exc:
             lag, dead = None, None
             broker = f"{getattr(exc, 'code', 'timeout')}: {getattr(exc, 'message', 'no answer in time')}"
+        held = await self._held(stored.connectors) if broker == "ok" else None
         facts = Facts(
             stored.connectors, stored.subscriptions, stored.recent, lag, dead, broker, self.window_s,
-            datetime.now(UTC),
+            datetime.now(UTC), held,
         )  # fmt: skip
         return overview(facts)
 
@@ -88,6 +93,16 @@ class StatusLookup:
             recent = {sub.id: _recent(session, sub.id, since) for sub in subscriptions}
         visible = [c for c in connectors if connector_visible(c.name)]
         return _Stored(visible, subscriptions, recent)
+
+    async def _held(self, connectors: Sequence[ConnectorHealth]) -> dict[str, HeldSummary] | None:
+        """Held changes per connector; None (unknown) when the quarantine topics cannot be read in time."""
+        if not connectors:
+            return {}
+        try:
+            async with asyncio.timeout(KAFKA_TIMEOUT_S):
+                return await QuarantineService(self.store, self.settings).summary()
+        except (HubError, TimeoutError):
+            return None
 
     async def _from_kafka(
         self, subscriptions: Sequence[Subscription]

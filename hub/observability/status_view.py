@@ -1,9 +1,10 @@
 """The ops overview behind ``hub status`` (pure: ``status_lookup`` gathers the facts).
 
 One document answers "is anything wrong, and where": every connector (state, lag, errors,
-freshness of its report), every subscription (state, consumer lag, recent failure rate,
-unresolved dead letters, last delivery), and ``problems``, the list of what needs a human,
-worst first. Thresholds are named constants so the screen and the alerts can agree.
+freshness of its report, changes held in quarantine with their latest reasons), every
+subscription (state, consumer lag, recent failure rate, unresolved dead letters, last delivery),
+and ``problems``, the list of what needs a human, worst first. Thresholds are named constants
+so the screen and the alerts can agree.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from hub.observability.connector_view import ConnectorHealth
+from hub.services.quarantine.summary import HeldSummary
 from hub.subscriptions.model import Subscription
 
 CONNECTOR_LAG_WARN_S = 60.0
@@ -54,6 +56,13 @@ class ConnectorLine(BaseModel):
     lag_changes: int | None
     status_age_s: float | None
     last_error: str | None
+    quarantine_held: int | None = Field(
+        default=None,
+        description="changes on its quarantine topics not republished; null if Kafka did not say",
+    )
+    quarantine_reasons: list[str] = Field(
+        default_factory=list, description="the latest reasons, newest first"
+    )
     healthy: bool
 
 
@@ -82,8 +91,13 @@ class Overview(BaseModel):
     problems: list[str] = Field(description="what needs attention, worst first")
 
 
-def connector_line(c: ConnectorHealth) -> tuple[ConnectorLine, list[str]]:
+def connector_line(c: ConnectorHealth, held: HeldSummary | None = None) -> tuple[ConnectorLine, list[str]]:
     problems = []
+    if held is not None and held.count:
+        problems.append(
+            f"connector {c.name}: {held.count} change(s) held in quarantine, latest: "
+            f"{'; '.join(held.reasons)} (hub quarantine list --connector {c.name})"
+        )
     if c.state in BAD_CONNECTOR_STATES:
         problems.append(f"connector {c.name} is {c.state}" + (f": {c.last_error}" if c.last_error else ""))
     if c.state != "unassigned" and c.status_age_s is not None and c.status_age_s > STATUS_STALE_S:
@@ -94,7 +108,8 @@ def connector_line(c: ConnectorHealth) -> tuple[ConnectorLine, list[str]]:
         name=c.name, kind=c.kind, state=c.state, phase=c.phase, worker=c.worker,
         events_published=c.events_published, events_quarantined=c.events_quarantined, errors=c.errors,
         lag_seconds=c.lag_seconds, lag_changes=c.lag_changes, status_age_s=c.status_age_s,
-        last_error=c.last_error, healthy=not problems,
+        last_error=c.last_error, quarantine_held=held.count if held is not None else None,
+        quarantine_reasons=held.reasons if held is not None else [], healthy=not problems,
     )  # fmt: skip
     return line, problems
 
@@ -134,6 +149,7 @@ class Facts:
     broker: str
     window_s: float
     now: datetime
+    quarantine: dict[str, HeldSummary] | None = None  # per connector; None when Kafka did not say
 
 
 def overview(facts: Facts) -> Overview:
@@ -141,7 +157,8 @@ def overview(facts: Facts) -> Overview:
     if facts.broker != "ok":
         problems.append(f"Kafka: {facts.broker}")
     for c in facts.connectors:
-        line, found = connector_line(c)
+        held = facts.quarantine.get(c.name, HeldSummary(0, [])) if facts.quarantine is not None else None
+        line, found = connector_line(c, held)
         connectors.append(line)
         problems += found
     for sub in facts.subscriptions:

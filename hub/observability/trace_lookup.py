@@ -4,7 +4,8 @@ The store says where the event is and what the hub did with it; Kafka gives the 
 replay each filter) and each subscription's committed offset (to tell "filtered out" from "not
 reached yet"). When Kafka cannot answer, the trace is still returned from the store alone, with
 a warning and the undecided subscriptions marked ``unknown``. An event the hub never routed
-(no sink read it yet, or it was quarantined by its connector) is ``event_not_found``.
+(no sink read it yet) is ``event_not_found``, unless its connector quarantined it: then the
+trace shows the commit and the quarantine hop with its reason (``hub.observability.quarantine_trace``).
 
 ``visible`` narrows a trace to the subscriptions the caller may read (by id and owner).
 """
@@ -25,10 +26,12 @@ from hub.delivery.route_log import routed_row
 from hub.delivery.sink import feed_group
 from hub.observability import kafka_reads
 from hub.observability.kafka_reads import Address
+from hub.observability.quarantine_trace import Held, find_held, held_trace, with_quarantine
 from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.trace_view import EventFacts, event_trace
 from hub.observability.visibility import Visible, everyone
 from hub.routing import AdminUnitIndex
+from hub.services.quarantine.service import connector_feed_topics, mark_republished
 from hub.settings import Settings
 from hub.store import routed_events
 from hub.store import subscriptions as stored_subscriptions
@@ -61,9 +64,14 @@ class TraceLookup:
     async def event(self, event_id: str, visible: Visible = everyone) -> EventTrace:
         stored = await asyncio.to_thread(self._stored_event, event_id)
         facts = await self._facts(stored, visible)
+        held = await self._held(feed_topic=facts[0].routed.topic if facts else None, event_id=event_id)
+        if not facts and held:
+            return held_trace(*held[-1])
         if not facts:
             raise EventNotFound(f"no hub process has routed an event {event_id!r}")
-        return event_trace(facts[0], _visible_subscriptions(stored, visible), self.units)
+        return with_quarantine(
+            event_trace(facts[0], _visible_subscriptions(stored, visible), self.units), held
+        )
 
     async def record(
         self, topic: str, record_key: str, limit: int, visible: Visible = everyone
@@ -71,7 +79,10 @@ class TraceLookup:
         stored = await asyncio.to_thread(self._stored_record, topic, record_key, limit)
         subscriptions = _visible_subscriptions(stored, visible)
         facts = await self._facts(stored, visible)
-        events = [event_trace(item, subscriptions, self.units) for item in facts]
+        held = await self._held(feed_topic=topic, record_key=record_key)
+        events = [with_quarantine(event_trace(item, subscriptions, self.units), held) for item in facts]
+        routed = {event.event_id for event in events}
+        events += [held_trace(entry, record) for entry, record in held if entry.event_id not in routed]
         return RecordTrace(topic=topic, record_key=record_key, events=events, truncated=stored.truncated)
 
     # -- the store --------------------------------------------------------------------------------
@@ -91,6 +102,20 @@ class TraceLookup:
         return _Stored(routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit)
 
     # -- Kafka ------------------------------------------------------------------------------------
+
+    async def _held(
+        self, *, feed_topic: str | None, event_id: str | None = None, record_key: str | None = None
+    ) -> list[Held]:
+        """The event's (or record's) quarantine records (on its feed's quarantine topic, else on those
+        of every registered connector's feeds); none when Kafka does not answer."""
+        try:
+            feeds = [feed_topic] if feed_topic else await asyncio.to_thread(connector_feed_topics, self.store)
+            found = await find_held(
+                self.settings.kafka_address(), feeds, event_id=event_id, record_key=record_key
+            )
+            return await asyncio.to_thread(mark_republished, self.store, found)
+        except HubError:
+            return []
 
     async def _facts(self, stored: _Stored, visible: Visible) -> list[EventFacts]:
         owners = {sub.id: sub.owner for sub in stored.subscriptions}

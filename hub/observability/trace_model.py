@@ -1,7 +1,8 @@
 """The trace document: an event's path from the source commit to every subscriber, as the API returns it.
 
-``hops`` is the timeline, in order: the source commit and the publish on Kafka first (causal
-order, whatever the clocks of the database and the connector say), then every hop the hub saw,
+``hops`` is the timeline, in order: the source commit, its quarantine when its connector held
+it back (``hub.observability.quarantine_trace``), and the publish on Kafka first (causal order, whatever the
+clocks of the database and the connector say), then every hop the hub saw,
 by time: routed (a subscription's filter matched), each push attempt with its HTTP status and
 latency, parked behind an earlier event of the key, dead-lettered, redelivered.
 ``subscriptions`` holds each interested subscription's decision (matched, filtered out with the
@@ -16,7 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-HopKind = Literal["committed", "published", "routed", "attempt", "parked", "dead_lettered", "redelivered"]
+HopKind = Literal[
+    "committed", "quarantined", "published", "routed", "attempt", "parked", "dead_lettered", "redelivered"
+]
 DecisionKind = Literal["matched", "filtered_out", "not_reached", "unknown"]
 PathOutcome = Literal[
     "delivered", "retrying", "dead_lettered", "parked", "disabled", "pending", "filtered_out", "unknown"

@@ -145,6 +145,10 @@ def _quarantined_message() -> dict[str, Any]:
                 "reason": {"type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}},
                 "event": {"type": "object", "description": "the CloudEvent in structured JSON form"},
+                "change": {"type": "object", "description": (
+                    "the source change as read, before any mapping, for republish; typed values as "
+                    'one-key objects ({"$decimal": "1.5"}, {"$date": ...}); absent when too large'
+                )},
             },
         },
     }  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 from bus.producer import KafkaProducer
 from connectors.config import TableFeed
 from connectors.contracts import BuiltinContracts, ContractCheck
+from connectors.held_change import decode_change
 from connectors.publisher import QUARANTINE_CODE_HEADER, Publisher
 from connectors.source import Change
 from schemas.events import ChangePayload, Op
@@ -75,6 +76,7 @@ async def test_a_row_breaking_its_contract_goes_to_quarantine_with_the_reason() 
     assert [d["field"] for d in value["reason"]["details"]] == ["land_use_purpose"]
     assert value["event"]["data"]["after"]["land_use_purpose"] == "XXX"
     assert headers["ce_subject"] == b"00004:12:345"
+    assert decode_change(value["change"]) == change(parcel(land_use_purpose="XXX"))  # to map again later
 
 
 async def test_unknown_admin_unit_and_unknown_contract_are_quarantined_too() -> None:
@@ -88,3 +90,4 @@ async def test_an_oversized_row_is_quarantined_without_its_data() -> None:
     topic, headers, value = await record(parcel(address="x" * 1_000_000), contracts=accept_all)
     assert (topic, headers[QUARANTINE_CODE_HEADER]) == (f"{TOPIC}.quarantine", b"record_too_large")
     assert "data" not in value["event"] and value["event"]["subject"] == "00004:12:345"
+    assert "change" not in value

@@ -8,6 +8,7 @@ from typing import Any
 
 from hub.observability.connector_view import ConnectorHealth
 from hub.observability.status_view import Facts, RecentAttempts, overview
+from hub.services.quarantine.summary import HeldSummary, summarise
 from hub.subscriptions.model import Subscription
 
 NOW = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
@@ -84,3 +85,27 @@ def test_without_kafka_the_kafka_columns_are_unknown_and_the_broker_is_the_probl
     found = overview(facts(lag=None, dead_letters=None, broker="broker_unavailable: no answer"))
     assert found.problems == ["Kafka: broker_unavailable: no answer"]
     assert (found.subscriptions[0].consumer_lag, found.subscriptions[0].dead_letters) == (None, None)
+
+
+def test_a_running_connector_with_held_changes_is_a_problem_with_count_and_reasons() -> None:
+    quarantined = replace(FINE, events_published=0, events_quarantined=175)
+    held = {"hotich": HeldSummary(175, ["[mapping_cast_failed] field 'sex'", "[contract_violation] row"])}
+    found = overview(facts(connectors=[quarantined], quarantine=held))
+    assert found.problems == [
+        "connector hotich: 175 change(s) held in quarantine, latest: [mapping_cast_failed] field 'sex'; "
+        "[contract_violation] row (hub quarantine list --connector hotich)"
+    ]
+    line = found.connectors[0]
+    assert (line.healthy, line.quarantine_held, len(line.quarantine_reasons)) == (False, 175, 2)
+
+
+def test_held_count_unknown_without_kafka_and_zero_once_republished() -> None:
+    assert overview(facts()).connectors[0].quarantine_held is None
+    calm = overview(facts(quarantine={}))
+    assert (calm.problems, calm.connectors[0].quarantine_held) == ([], 0)
+
+
+def test_the_latest_distinct_reasons_come_first() -> None:
+    at = [datetime(2025, 7, 1, hour, tzinfo=UTC) for hour in range(4)]
+    summary = summarise([(at[0], "a", "old"), (at[2], "b", "x"), (at[1], "a", "newer"), (None, "c", "?")])
+    assert summary == HeldSummary(4, ["[b] x", "[a] newer", "[c] ?"])
