@@ -39,6 +39,7 @@ from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import Publisher
+from connectors.record_memory import RecordMemory
 from connectors.source import Batch, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
@@ -68,6 +69,7 @@ class ConnectorTask:
         contracts: ContractCheck,
         status: TaskStatus | None = None,
         admin_units: AdminUnitResolver | None = None,
+        records: RecordMemory | None = None,
         build_source: SourceFactory = registry.build_source,
         producer_factory: ProducerFactory = KafkaProducer,
     ) -> None:
@@ -76,6 +78,7 @@ class ConnectorTask:
         self.positions = positions
         self.contracts = contracts
         self.admin_units = admin_units
+        self.records = records  # with it, record states are saved with each position (ADR 009)
         self.build_source = build_source
         self.producer_factory = producer_factory
         self.status = status or TaskStatus()
@@ -191,7 +194,7 @@ class ConnectorTask:
         producer = self.producer_factory(self.bootstrap, f"connector-{self.name}")
         await producer.start()
         try:
-            publisher = Publisher(self.config, producer, self.contracts, self.admin_units)
+            publisher = Publisher(self.config, producer, self.contracts, self.admin_units, self.records)
             await publisher.start()
             context = await self._new_context()
             source = self.build_source(self.config, context)
@@ -229,11 +232,18 @@ class ConnectorTask:
             self.status.events_quarantined += outcome.quarantined
             self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
         if batch.position is not None:
-            await self.positions.save(self.name, batch.position)
+            await self._save(batch.position, publisher)
             await source.commit(batch.position)
             self.status.position = batch.position
         self._backoff.reset()
         self._observe(batch, reported)
+
+    async def _save(self, position: str, publisher: Publisher) -> None:
+        """The position, with the record states of the batches it covers (one transaction)."""
+        if self.records is not None and publisher.book is not None:
+            await self.records.save_with_position(self.name, position, publisher.book.take())
+        else:
+            await self.positions.save(self.name, position)
 
     def _observe(self, batch: Batch, reported: SourceStatus) -> None:
         """Lag: the source's own estimate when it has one, else what the batch tells."""

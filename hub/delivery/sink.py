@@ -46,6 +46,7 @@ from hub.delivery.sender import Sender
 from hub.delivery.tracker import OffsetTracker
 from hub.observability import metrics, spans
 from hub.routing import AdminUnitIndex, decide
+from hub.routing.moves import moved_out_record
 from hub.subscriptions.model import Subscription
 from schemas.errors import BusError, InvalidInput
 from schemas.events import ChangeEvent
@@ -286,6 +287,8 @@ class Sink:
         if not decision.matched:
             lane.tracker.resolve(record.tp, record.offset)
             return
+        if decision.moved_out:  # the record left this subscriber's unit: tell it, without the record
+            record, event = moved_out_record(record, event)
         now = time.time()
         origin = Origin(record.topic, record.partition, record.offset)
         self.scheduler.submit(Job(record, event, origin, due=now, scheduled_at=now))
