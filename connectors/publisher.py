@@ -111,7 +111,8 @@ class Publisher:
         self.contracts = contracts
         self.admin_units = admin_units or default_normaliser()
         self._feed_topics = [feed.topic for feed in config.feeds]
-        tracked = [f.table for f in config.feeds if f.mapping is not None or f.admin_unit_column is not None]
+        self._with_unit = {f.table for f in config.feeds if f.mapping or f.admin_unit_column}
+        tracked = [feed.table for feed in config.feeds]
         self.book = RecordBook(config.name, records, tracked) if records is not None else None
         self._tracer = tracer()  # a proxy until a provider is installed: asking once per change costs
 
@@ -182,7 +183,7 @@ class Publisher:
             shaped: Change | None = self.mappers(change)
         except MappingKeyMissing:  # only the primary key came: the contract's key is elsewhere
             shaped = None
-        if shaped is not None and self.envelope.admin_unit_code(shaped) is not None:
+        if shaped is not None and self._complete(shaped):
             return shaped
         if prior is None:
             table, key = source_key(change)
@@ -192,6 +193,12 @@ class Publisher:
                 details={"table": table, "source_key": key},
             )
         return completed_delete(change, prior)
+
+    def _complete(self, delete: Change) -> bool:
+        """Whether a delete's own row names its record and, for a feed with units, its unit."""
+        if None in delete.key.values():
+            return False
+        return delete.table not in self._with_unit or self.envelope.admin_unit_code(delete) is not None
 
     def _remember(self, change: Change, shaped: Change, event: ChangeEvent) -> None:
         if self.book is None or not self.book.tracks(change):

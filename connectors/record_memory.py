@@ -109,7 +109,9 @@ class MemoryRecords:
 
 
 def source_key(change: Change) -> SourceKey:
-    return (change.table, ":".join(str(value) for value in change.key.values()))
+    """The record's source identity: its primary key's values (the key's, when they are the same)."""
+    identity = change.identity if change.identity is not None else change.key
+    return (change.table, ":".join(str(value) for value in identity.values()))
 
 
 class RecordBook:
