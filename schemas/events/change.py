@@ -50,6 +50,11 @@ class SourceInfo(BaseModel):
     snapshot: bool = False
 
 
+def _absent(value: Any) -> bool:
+    """Optional payload fields are left off the wire when unset: existing events keep their bytes."""
+    return value is None
+
+
 class Moved(BaseModel):
     """Where a record went: both codes are current-era administrative units."""
 
@@ -70,11 +75,14 @@ class ChangePayload(BaseModel):
     source: SourceInfo
     unchanged: list[str] | None = Field(
         default=None,
+        exclude_if=_absent,
         description="fields of `after` the source did not send because they did not change "
         "(PostgreSQL TOAST): absent from `after`, not null",
     )
     moved: Moved | None = Field(
-        default=None, description="set on a move-out: the record left this subscriber's unit"
+        default=None,
+        exclude_if=_absent,
+        description="set on a move-out: the record left this subscriber's unit",
     )
 
 

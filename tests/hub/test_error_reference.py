@@ -92,6 +92,7 @@ ERRORS = [
     ("push_rejected", "hub.delivery.failures.PushRejected", 502, False),
     ("push_timeout", "hub.delivery.failures.PushTimeout", 502, True),
     ("record_too_large", "connectors.publisher.RecordTooLarge", 422, False),
+    ("record_unknown", "connectors.record_memory.RecordUnknown", 422, False),
     ("redirect_refused", "hub.delivery.failures.RedirectRefused", 502, False),
     ("replica_identity_insufficient", "connectors.postgres.errors.ReplicaIdentityInsufficient", 422, False),
     ("replication_stream_broken", "connectors.postgres.errors.ReplicationStreamBroken", 503, True),
