@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, String, Text, select, tuple_
+from sqlalchemy import JSON, ForeignKey, String, Table, Text, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -42,36 +42,46 @@ class ConnectorRecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_TABLE = cast(Table, ConnectorRecordRow.__table__)
+
+
 def recall(session: Session, connector: str, keys: Collection[SourceKey]) -> dict[SourceKey, RecordState]:
+    """Plain rows, not ORM objects: thousands per second are read on a bulk load."""
     found: dict[SourceKey, RecordState] = {}
     ordered = sorted(keys)
+    table = _TABLE
+    identity = tuple_(table.c.source_table, table.c.source_key)
     for start in range(0, len(ordered), IN_LIST_CHUNK):
         chunk = ordered[start : start + IN_LIST_CHUNK]
-        wanted = tuple_(ConnectorRecordRow.source_table, ConnectorRecordRow.source_key).in_(chunk)
-        rows = session.scalars(
-            select(ConnectorRecordRow).where(ConnectorRecordRow.connector == connector, wanted)
+        rows = session.execute(
+            select(*(table.c[name] for name in _READ)).where(
+                table.c.connector == connector, identity.in_(chunk)
+            )
         )
-        found.update((state.ident, state) for state in map(_state, rows))
+        found.update(((row[0], row[1]), RecordState(*row)) for row in rows)
     return found
 
 
 def save(session: Session, connector: str, states: Sequence[RecordState]) -> None:
-    """Upsert the batch's states (the last of each key wins): one statement."""
+    """Upsert the batch's states (the last of each key wins): one executemany, sent in few statements."""
     if not states:
         return
     now = utcnow()
     latest = {state.ident: state for state in states}
     values = [_values(connector, state, now) for state in latest.values()]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(ConnectorRecordRow).values(values)
+    statement = insert(_TABLE)
     updated = {name: statement.excluded[name] for name in _UPDATED}
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["connector", "source_table", "source_key"], set_=updated
-        )
+    upsert = statement.on_conflict_do_update(
+        index_elements=["connector", "source_table", "source_key"], set_=updated
     )
+    session.execute(upsert, values)
 
 
+_READ = (  # in RecordState's field order
+    "source_table", "source_key", "event_type", "record_key", "key_fields", "admin_unit", "original_unit",
+    "deleted", "position",
+)  # fmt: skip
 _UPDATED = (
     "event_type", "record_key", "key_fields", "admin_unit", "original_unit", "deleted", "position",
     "updated_at",
@@ -85,14 +95,6 @@ def _values(connector: str, state: RecordState, now: datetime) -> dict[str, Any]
         "admin_unit": state.admin_unit, "original_unit": state.original, "deleted": state.deleted,
         "position": state.position, "updated_at": now,
     }  # fmt: skip
-
-
-def _state(row: ConnectorRecordRow) -> RecordState:
-    return RecordState(
-        table=row.source_table, source_key=row.source_key, event_type=row.event_type,
-        record_key=row.record_key, key_fields=row.key_fields, admin_unit=row.admin_unit,
-        original=row.original_unit, deleted=row.deleted, position=row.position,
-    )  # fmt: skip
 
 
 __all__ = ["ConnectorRecordRow", "recall", "save"]
