@@ -226,15 +226,15 @@ class ConnectorTask:
 
     async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
         batch = await source.read()
-        if batch.changes:
-            outcome = await publisher.publish(batch.changes)  # returns once Kafka acknowledged all
-            self.status.events_published += outcome.published
-            self.status.events_quarantined += outcome.quarantined
-            self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
+        outcome = await publisher.publish(batch.changes) if batch.changes else None  # Kafka acknowledged
         if batch.position is not None:
             await self._save(batch.position, publisher)
             await source.commit(batch.position)
             self.status.position = batch.position
+        if outcome is not None:  # counted with the position that covers them, so a report never lags
+            self.status.events_published += outcome.published
+            self.status.events_quarantined += outcome.quarantined
+            self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
         self._backoff.reset()
         self._observe(batch, reported)
 
