@@ -27,6 +27,7 @@ import pytest
 from connectors import registry
 from connectors.worker import Worker
 from devtools.portal.receiver import create_receiver_app
+from hub.api import create_app
 from hub.connect import RegisteredContracts
 from hub.delivery.supervisor import Supervisor, SupervisorOptions
 from hub.observability.connector_view import connector_health
@@ -43,6 +44,7 @@ from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from schemas.admin_units import default_normaliser
 from schemas.contracts.compatibility import Mode
 from tests.devtools.portal.serving import serving
+from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -67,6 +69,16 @@ class Run:
     source: psycopg.AsyncConnection[tuple[Any, ...]]
     receivers: dict[str, httpx.AsyncClient]
     connector: str
+    api: httpx.AsyncClient
+    unique: str
+
+    async def path(self, event_id: str, portal: str) -> dict[str, Any] | None:
+        """The trace's account of one subscription's handling of an event."""
+        response = await self.api.get(f"/v1/events/{event_id}/trace")
+        if response.status_code != 200:
+            return None
+        paths = {p["subscription_id"]: p for p in response.json()["subscriptions"]}
+        return paths.get(f"{portal}-{self.unique}")
 
     async def events(self, portal: str) -> list[dict[str, Any]]:
         pushes = (await self.receivers[portal].get("/received", params={"limit": 1000})).json()
@@ -133,12 +145,20 @@ async def running(
             RegisteredContracts(store, Mode.BACKWARD), worker_id, heartbeat_s=0.2,
         )  # fmt: skip
         supervisor = Supervisor(engine, store, default_normaliser(), SupervisorOptions(poll_s=0.2))
+        api_app = create_app(engine.model_copy(update={"auth_enabled": True}))
+        await stack.enter_async_context(api_app.router.lifespan_context(api_app))
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=api_app), base_url="http://hub.test",
+                headers=bearer(admin_token(api_app.state.store)),
+            )
+        )  # fmt: skip
         source = await stack.enter_async_context(
             await psycopg.AsyncConnection.connect(pg_database, autocommit=True)
         )
         tasks = [asyncio.create_task(worker.run(stop)), asyncio.create_task(supervisor.run(stop))]
         try:
-            yield Run(store, source, receivers, connector)
+            yield Run(store, source, receivers, connector, api, unique)
         finally:
             stop.set()
             async with asyncio.timeout(30):
@@ -169,6 +189,14 @@ async def test_deletes_and_moves_reach_exactly_the_right_portals_and_splits_reac
         await eventually(settled, timeout_s=60, every_s=0.2)
         await asyncio.sleep(1.0)  # nothing more arrives (no duplicate routing of the split)
         received = {name: await run.events(name) for name in SCOPES}
+        moved_id = next(e for e in received["national"] if e.get("adminunitprev"))["id"]
+
+        async def traced() -> bool:
+            path = await run.path(moved_id, "hanoi")
+            return path is not None and path["outcome"] == "delivered"
+
+        await eventually(traced, timeout_s=30, every_s=0.3)
+        hanoi_path = await run.path(moved_id, "hanoi")
 
     first, second = "DA 000001", "DA 000002"
     assert _ops(received["hanoi"], first) == [("c", BA_DINH), ("u", BA_DINH), ("d", BA_DINH)]
@@ -189,6 +217,9 @@ async def test_deletes_and_moves_reach_exactly_the_right_portals_and_splits_reac
     assert move_out["id"] == moved_out_id(moved_update["id"])
     assert move_out["data"]["moved"] == {"from": BA_DINH, "to": CAI_KHE}
     assert move_out["data"]["before"] is None and move_out["data"]["after"] is None
+
+    assert hanoi_path is not None and hanoi_path["decision"] == "matched"
+    assert "moved out of 00004 to 31120" in hanoi_path["reason"]
 
     delete = of("cantho")[1]
     assert delete["id"] == of("national")[3]["id"]
