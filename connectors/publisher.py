@@ -22,6 +22,7 @@ record to another unit carries ``adminunitprev``, and every published change upd
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -35,7 +36,7 @@ from pydantic_core import PydanticSerializationError
 from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
-from connectors.envelope import Envelope, wire_row
+from connectors.envelope import Envelope, record_key, wire_row
 from connectors.mapping.pipeline import Mappers
 from connectors.mapping.rows import MappingKeyMissing
 from connectors.record_memory import (
@@ -122,7 +123,7 @@ class Publisher:
     async def publish(self, changes: Sequence[Change]) -> Outcome:
         if self.book is not None:
             await self.book.recall(changes)
-        records = [self.record(change) for change in changes]
+        records = [self.record(one) for change in changes for one in self._with_old_key_deleted(change)]
         acks: list[Ack] = []
         try:
             await self.producer.ensure_topics(
@@ -174,6 +175,24 @@ class Publisher:
                 messaging_attributes("send", found.topic, event_id=event.id, key=event.subject)
             )
         return found
+
+    def _with_old_key_deleted(self, change: Change) -> list[Change]:
+        """The change, after a delete of the record's old key when the change gave it a new one.
+
+        Under the default replica identity an update of a record-key column that is not the
+        primary key comes as a plain update: without this, subscribers would keep the old key.
+        """
+        prior = self.book.prior(change) if self.book is not None else None
+        if prior is None or prior.deleted or change.op in (Op.DELETE, Op.TRUNCATE):
+            return [change]
+        try:
+            new_key = record_key(self.mappers(change))
+        except InvalidInput:  # quarantined by ``record``, which says why
+            return [change]
+        if new_key == prior.record_key:
+            return [change]
+        gone = dataclasses.replace(change, op=Op.DELETE, before=None, after=None, unchanged_toast=())
+        return [completed_delete(gone, prior), change]
 
     def _shaped(self, change: Change, prior: RecordState | None) -> Change:
         """The change in its contract's fields; a delete lacking its key or unit completed from memory."""

@@ -150,3 +150,16 @@ async def test_the_book_recalls_only_what_it_does_not_hold_and_hands_states_over
     assert book.prior(seven) == newer and memory.lookups == 1  # the unsaved state answers
     assert book.take() == [newer] and book.take() == []
     assert source_key(seven) == (TABLE, "7")
+
+
+async def test_a_new_record_key_deletes_the_old_one_first(hub: Harness) -> None:
+    """An update of a record-key column that is not the primary key (default replica identity)."""
+    await hub.publish(change(Op.CREATE, "0/1", after=certificate(), identity={"id": 7}))
+    renamed = certificate(serial="DA 654321")
+    await hub.publish(
+        change(Op.UPDATE, "0/2", after=renamed, key={"serial": "DA 654321"}, identity={"id": 7})
+    )
+    await hub.publish(change(Op.DELETE, "0/3", before={"id": 7}, key={"serial": None}, identity={"id": 7}))
+    ops = sorted((headers["ce_subject"], data["op"]) for headers, data in hub.events())
+    assert ops == [("DA 123456", "c"), ("DA 123456", "d"), ("DA 654321", "d"), ("DA 654321", "u")]
+    assert all("ce_adminunitprev" not in headers for headers, _ in hub.events())
