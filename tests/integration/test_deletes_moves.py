@@ -9,7 +9,8 @@ One certificate is created in Hà Nội (Phường Ba Đình), updated, moved to
 and deleted: Hà Nội gets the create, the update and a move-out (no record in it); Cần Thơ the
 moved update and the delete; a national subscriber all four. A second one is created in Phường
 Hàng Trống (00070), a pre-merger ward split between today's Hoàn Kiếm (00070, the same code) and
-Cửa Nam (00082): both wards' subscribers get it, and Hà Nội's once.
+Cửa Nam (00082): both wards' subscribers get it, and Hà Nội's once; then its serial (the record
+key, not the primary key) changes: the old key is deleted first, for every one of them.
 """
 
 from __future__ import annotations
@@ -181,10 +182,11 @@ async def test_deletes_and_moves_reach_exactly_the_right_portals_and_splits_reac
         await db.execute("UPDATE certs SET commune_code = %s WHERE id = 1", (CAI_KHE,))
         await db.execute("DELETE FROM certs WHERE id = 1")
         await db.execute("INSERT INTO certs VALUES (2, 'DA 000002', 'Trần Thị Cúc', %s)", (HANG_TRONG,))
+        await db.execute("UPDATE certs SET serial = 'DA 000003' WHERE id = 2")  # a new record key
 
         async def settled() -> bool:
             counts = {name: len(await run.events(name)) for name in SCOPES}
-            return counts == {"hanoi": 4, "cantho": 2, "national": 5, "hoankiem": 1, "cuanam": 1}
+            return counts == {"hanoi": 6, "cantho": 2, "national": 7, "hoankiem": 3, "cuanam": 3}
 
         await eventually(settled, timeout_s=60, every_s=0.2)
         await asyncio.sleep(1.0)  # nothing more arrives (no duplicate routing of the split)
@@ -226,6 +228,13 @@ async def test_deletes_and_moves_reach_exactly_the_right_portals_and_splits_reac
     assert delete["data"]["before"] == {"serial": first}  # completed from memory: only the id came
 
     for name in ("hanoi", "national", "hoankiem", "cuanam"):
-        (split,) = of(name, second)
-        assert split["adminunit"] == HANG_TRONG and split["adminunitcandidates"] == "00070,00082"
+        created, old_key_deleted = of(name, second)
+        (renamed,) = of(name, "DA 000003")
+        assert [created["data"]["op"], old_key_deleted["data"]["op"], renamed["data"]["op"]] == [
+            "c",
+            "d",
+            "u",
+        ]
+        for split in (created, old_key_deleted, renamed):
+            assert split["adminunit"] == HANG_TRONG and split["adminunitcandidates"] == "00070,00082"
     assert not of("cantho", second)
