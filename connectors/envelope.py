@@ -105,8 +105,8 @@ class Envelope:
 
     def admin_unit_code(self, change: Change) -> str | None:
         feed = self.feed_of(change)
-        if feed is not None and feed.mapping is not None:  # the mapping computed it (or not)
-            return change.admin_unit
+        if change.admin_unit is not None or (feed is not None and feed.mapping is not None):
+            return change.admin_unit  # computed by the mapping (or not), or recalled for a delete
         row = row_of(change)
         if feed is None or feed.admin_unit_column is None or row is None:
             return None
@@ -146,6 +146,7 @@ class Envelope:
                 commit_time=change.commit_time,
                 snapshot=change.snapshot,
             ),
+            unchanged=list(change.unchanged_toast) or None,
         )
 
 

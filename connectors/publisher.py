@@ -15,10 +15,16 @@ JSON body ``{"reason": {...}, "event": {...}, "change": {...}}``. ``change`` is 
 change as read, before any mapping (``connectors.held_change``): what ``hub quarantine
 republish`` maps and checks again once the mapping or the contract is fixed. The connector goes
 on with the next change: one bad row never stops a feed.
+
+With a record memory (``connectors.record_memory``), each batch first recalls the last published
+state of its records: a delete whose row lacks the record key or the unit (default replica
+identity) is completed from it (or quarantined as ``record_unknown``), a change that moves a
+record to another unit carries ``adminunitprev``, and every published change updates the state.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -32,14 +38,24 @@ from pydantic_core import PydanticSerializationError
 from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck, Contracts, builtin_contract
-from connectors.envelope import Envelope
+from connectors.envelope import Envelope, record_key, wire_row
 from connectors.held_change import encode_change
 from connectors.mapping.pipeline import Mappers
+from connectors.mapping.rows import MappingKeyMissing
+from connectors.record_memory import (
+    RecordBook,
+    RecordMemory,
+    RecordState,
+    RecordUnknown,
+    completed_delete,
+    moved_from,
+    source_key,
+)
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import AdminUnitResolver, default_normaliser
 from schemas.errors import HubError, InvalidInput
-from schemas.events import ChangeEvent, ChangePayload
+from schemas.events import ChangeEvent, ChangePayload, Op
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
 from schemas.tracing import (
@@ -90,6 +106,7 @@ class Publisher:
         producer: Producer,
         contracts: ContractCheck,
         admin_units: AdminUnitResolver | None = None,
+        records: RecordMemory | None = None,
     ) -> None:
         self.envelope = Envelope(config)
         # the mapping reads the same contracts the checks use (the hub's registry under hub connect)
@@ -101,13 +118,18 @@ class Publisher:
         self.contracts = contracts
         self.admin_units = admin_units or default_normaliser()
         self._feed_topics = [feed.topic for feed in config.feeds]
+        self._with_unit = {f.table for f in config.feeds if f.mapping or f.admin_unit_column}
+        tracked = [feed.table for feed in config.feeds]
+        self.book = RecordBook(config.name, records, tracked) if records is not None else None
         self._tracer = tracer()  # a proxy until a provider is installed: asking once per change costs
 
     async def start(self) -> None:
         await self.producer.ensure_topics(self._with_quarantine(self._feed_topics))
 
     async def publish(self, changes: Sequence[Change]) -> Outcome:
-        records = [self.record(change) for change in changes]
+        if self.book is not None:
+            await self.book.recall(changes)
+        records = [self.record(one) for change in changes for one in self._with_old_key_deleted(change)]
         acks: list[Ack] = []
         try:
             await self.producer.ensure_topics(
@@ -135,12 +157,14 @@ class Publisher:
         capture.end()
         traceparent, shaped = traceparent_of(span), change
         try:
-            shaped = self.mappers(change)  # a mapped table's row in its contract's fields
+            prior = self.book.prior(change) if self.book is not None else None
+            shaped = self._shaped(change, prior)  # a mapped table's row in its contract's fields
             payload = self.envelope.payload(shaped)
-            event = self.envelope.build(
-                shaped, payload, traceparent=traceparent, **self._checked(shaped, payload)
-            )
+            attributes = self._checked(shaped, payload)
+            attributes["adminunitprev"] = moved_from(prior, shaped, attributes.get("adminunit"))
+            event = self.envelope.build(shaped, payload, traceparent=traceparent, **attributes)
             found = _Record(topic, _encoded(event), quarantined=False, span=span)
+            self._remember(change, shaped, event)
         except InvalidInput as exc:  # quarantined as built (as read, if the mapping failed)
             event = self.envelope.build(shaped, traceparent=traceparent)
             span.set_attribute("error.type", exc.code)
@@ -160,6 +184,61 @@ class Publisher:
                 messaging_attributes("send", found.topic, event_id=event.id, key=event.subject)
             )
         return found
+
+    def _with_old_key_deleted(self, change: Change) -> list[Change]:
+        """The change, after a delete of the record's old key when the change gave it a new one.
+
+        Under the default replica identity an update of a record-key column that is not the
+        primary key comes as a plain update: without this, subscribers would keep the old key.
+        """
+        prior = self.book.prior(change) if self.book is not None else None
+        if prior is None or prior.deleted or change.op in (Op.DELETE, Op.TRUNCATE):
+            return [change]
+        try:
+            new_key = record_key(self.mappers(change))
+        except InvalidInput:  # quarantined by ``record``, which says why
+            return [change]
+        if new_key == prior.record_key:
+            return [change]
+        gone = dataclasses.replace(change, op=Op.DELETE, before=None, after=None, unchanged_toast=())
+        return [completed_delete(gone, prior), change]
+
+    def _shaped(self, change: Change, prior: RecordState | None) -> Change:
+        """The change in its contract's fields; a delete lacking its key or unit completed from memory."""
+        if change.op is not Op.DELETE or self.book is None or not self.book.tracks(change):
+            return self.mappers(change)
+        try:
+            shaped: Change | None = self.mappers(change)
+        except MappingKeyMissing:  # only the primary key came: the contract's key is elsewhere
+            shaped = None
+        if shaped is not None and self._complete(shaped):
+            return shaped
+        if prior is None:
+            table, key = source_key(change)
+            raise RecordUnknown(
+                f"delete of {table} row {key} carries neither its record key nor its administrative "
+                "unit, and the connector never published that row: snapshot the table to remember it",
+                details={"table": table, "source_key": key},
+            )
+        return completed_delete(change, prior)
+
+    def _complete(self, delete: Change) -> bool:
+        """Whether a delete's own row names its record and, for a feed with units, its unit."""
+        if None in delete.key.values():
+            return False
+        return delete.table not in self._with_unit or self.envelope.admin_unit_code(delete) is not None
+
+    def _remember(self, change: Change, shaped: Change, event: ChangeEvent) -> None:
+        if self.book is None or not self.book.tracks(change):
+            return
+        self.book.remember(
+            RecordState(
+                table=change.table, source_key=source_key(change)[1], event_type=event.type,
+                record_key=event.subject, key_fields=wire_row(shaped.key) or {},
+                admin_unit=event.adminunit, original=self.envelope.admin_unit_code(shaped),
+                deleted=change.op is Op.DELETE, position=change.position,
+            )
+        )  # fmt: skip
 
     def _capture_span(self, change: Change) -> Span:
         """Started without being made current: entering and leaving the context costs per change."""
@@ -193,14 +272,16 @@ class Publisher:
         code = self.envelope.admin_unit_code(change)
         if code is not None:
             found["adminunit"], found["adminunitorig"] = self._admin_units(code)
+            found["adminunitcandidates"] = ",".join(self.admin_units.split_candidates(code)) or None
         return found
 
     def _admin_units(self, code: str) -> tuple[str, str | None]:
         """Today's unit and, when it differs, the code the record carries (raises if unknown).
 
         A pre-merger commune split between several current ones has no single successor: the
-        dataset's default successor is stamped, and the original code travels alongside, so
-        routing can still deliver to every commune that may hold the record.
+        dataset's default successor is stamped, the original code travels alongside, and the
+        candidates in ``adminunitcandidates`` (also when the old code is a current code too), so
+        routing delivers to every commune that may hold the record.
         """
         found = self.admin_units.resolve(code)
         current = found.current or (found.candidates[0] if found.candidates else found.province)

@@ -44,6 +44,7 @@ class Change:
     traceparent: str | None = None  # outbox mode: the trace context the application wrote, if any
     rejected: InvalidInput | None = None  # read, but unpublishable: goes to quarantine with this reason
     admin_unit: str | None = None  # a mapped table's unit, computed by its mapping (connectors.mapping)
+    identity: dict[str, Any] | None = None  # the row's primary key, when ``key`` is other columns
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import Publisher
+from connectors.record_memory import RecordMemory
 from connectors.source import Batch, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
@@ -69,6 +70,7 @@ class ConnectorTask:
         contracts: ContractCheck,
         status: TaskStatus | None = None,
         admin_units: AdminUnitResolver | None = None,
+        records: RecordMemory | None = None,
         build_source: SourceFactory = registry.build_source,
         producer_factory: ProducerFactory = KafkaProducer,
     ) -> None:
@@ -77,6 +79,7 @@ class ConnectorTask:
         self.positions = positions
         self.contracts = contracts
         self.admin_units = admin_units
+        self.records = records  # with it, record states are saved with each position (ADR 009)
         self.build_source = build_source
         self.producer_factory = producer_factory
         self.status = status or TaskStatus()
@@ -192,7 +195,7 @@ class ConnectorTask:
         producer = self.producer_factory(self.bootstrap, f"connector-{self.name}")
         await producer.start()
         try:
-            publisher = Publisher(self.config, producer, self.contracts, self.admin_units)
+            publisher = Publisher(self.config, producer, self.contracts, self.admin_units, self.records)
             await publisher.start()
             context = await self._new_context()
             source = self.build_source(self.config, context)
@@ -224,21 +227,25 @@ class ConnectorTask:
 
     async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
         batch = await source.read()
-        outcome = await publisher.publish(batch.changes) if batch.changes else None  # Kafka acknowledged all
+        outcome = await publisher.publish(batch.changes) if batch.changes else None  # Kafka acknowledged
         if batch.position is not None:
-            await self.positions.save(self.name, batch.position)
+            await self._save(batch.position, publisher)
             await source.commit(batch.position)
-        # Counters and position change together, after the commit: a report never shows a batch's
-        # events without its position (a batch replayed after a failed commit is counted once, then).
-        if outcome is not None:
+            self.status.position = batch.position
+        if outcome is not None:  # counted with the position that covers them, so a report never lags
             self.status.events_published += outcome.published
             self.status.events_quarantined += outcome.quarantined
             self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
-        if batch.position is not None:
-            self.status.position = batch.position
         self._backoff.reset()
         self.status.last_error = None  # it runs again: an old failure is no longer the news
         self._observe(batch, reported)
+
+    async def _save(self, position: str, publisher: Publisher) -> None:
+        """The position, with the record states of the batches it covers (one transaction)."""
+        if self.records is not None and publisher.book is not None:
+            await self.records.save_with_position(self.name, position, publisher.book.take())
+        else:
+            await self.positions.save(self.name, position)
 
     def _observe(self, batch: Batch, reported: SourceStatus) -> None:
         """Lag: the source's own estimate when it has one, else what the batch tells."""

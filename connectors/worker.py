@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from connectors import registry
 from connectors.contracts import ContractCheck
 from connectors.positions import PositionStore
+from connectors.record_memory import RecordMemory
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from connectors.task import ConnectorTask, utcnow
 from schemas.admin_units import AdminUnitResolver
@@ -55,7 +56,7 @@ class Assignment:
     status: dict[str, Any] | None = None  # the last reported status (cumulative counters)
 
 
-class ControlPlane(PositionStore, Protocol):
+class ControlPlane(PositionStore, RecordMemory, Protocol):
     """The store as a worker sees it; every method concerns this worker's id."""
 
     async def heartbeat(self) -> int:
@@ -201,6 +202,7 @@ class Worker:
             contracts=self.contracts,
             status=status,
             admin_units=self.admin_units,
+            records=self.control,
         )
         if wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)

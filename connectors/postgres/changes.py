@@ -141,7 +141,7 @@ class ChangeStream:
             return [self._change(spec, Op.CREATE, spec.key_of(after), None, after)]
         if isinstance(message, Delete):
             before = self._old_row(relation, message.old, message.old_is_key_only)
-            return [self._change(spec, Op.DELETE, spec.key_of(before), before, None)]
+            return [self._change(spec, Op.DELETE, spec.key_of(before), before, None, identity_row=before)]
         return self._update(relation, spec, message)
 
     def _update(self, relation: Relation, spec: TableSpec, message: Update) -> list[Change]:
@@ -155,7 +155,7 @@ class ChangeStream:
         old_key = spec.key_of(before) if before is not None else new_key
         if old_key != new_key:
             return [
-                self._change(spec, Op.DELETE, old_key, before, None),
+                self._change(spec, Op.DELETE, old_key, before, None, identity_row=before),
                 self._change(spec, Op.CREATE, new_key, None, after, unchanged),
             ]
         return [self._change(spec, Op.UPDATE, new_key, before if full_old else None, after, unchanged)]
@@ -183,7 +183,9 @@ class ChangeStream:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         unchanged: tuple[str, ...] = (),
+        identity_row: dict[str, Any] | None = None,
     ) -> Change:
+        """``identity_row``: where the primary key is read, when not from ``after`` (a delete)."""
         tx = self._tx
         if tx is None:
             raise ProtocolError(f"{op.value} change on {spec.name} outside a transaction")
@@ -192,6 +194,7 @@ class ChangeStream:
         return Change(
             table=spec.name, op=op, key=key, before=before, after=after, position=position,
             txid=str(tx.xid), commit_time=tx.commit_time, unchanged_toast=unchanged,
+            identity=spec.identity_of(identity_row if identity_row is not None else after or {}),
         )  # fmt: skip
 
 

@@ -161,6 +161,7 @@ class Window:
                     after=row,
                     position=position,
                     snapshot=True,
+                    identity=self.spec.identity_of(row),
                 )
             )
         return changes

@@ -4,9 +4,10 @@ its record key and whether the server will send enough of the old row to rebuild
 The record key is the primary key unless the feed names one. A table without a primary key
 is refused by default; configured otherwise it is keyed by all its columns or by the feed's
 key. In both cases the table's replica identity must carry the key columns in the old row of
-updates and deletes (``REPLICA IDENTITY FULL`` or ``USING INDEX``): without it PostgreSQL
-itself rejects UPDATE/DELETE on a published table, which would break the ministry's
-application, so the connector refuses before it publishes the table.
+updates and deletes (``REPLICA IDENTITY FULL`` or ``USING INDEX``), or at least its primary key
+(the default identity), from which the connector's record memory completes a delete (ADR 009):
+without any of these PostgreSQL itself rejects UPDATE/DELETE on a published table, which would
+break the ministry's application, so the connector refuses before it publishes the table.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ class TableSpec:
 
     def key_of(self, row: dict[str, object]) -> dict[str, object]:
         return {column: row.get(column) for column in self.key}
+
+    def identity_of(self, row: dict[str, object]) -> dict[str, object] | None:
+        """The primary key's values when the record key is other columns (the record memory's key)."""
+        if not self.primary_key or self.primary_key == self.key:
+            return None
+        return {column: row.get(column) for column in self.primary_key}
 
 
 def qualified(table: str) -> str:
@@ -116,9 +123,12 @@ def _check_identity(
     index_identity: tuple[str, ...],
     columns: tuple[str, ...],
 ) -> None:
-    carried = {"f": columns, "d": primary, "i": index_identity}.get(identity, ())
-    if not set(key) <= set(carried):
-        raise ReplicaIdentityInsufficient(
-            f"table {name}: its replica identity does not carry the key {list(key)} in deletes; "
-            f"run ALTER TABLE {name} REPLICA IDENTITY FULL (or USING INDEX on a unique key index)"
-        )
+    carried = set({"f": columns, "d": primary, "i": index_identity}.get(identity, ()))
+    if set(key) <= carried:
+        return
+    if primary and set(primary) <= carried:
+        return  # deletes carry the primary key: the record memory completes them (ADR 009)
+    raise ReplicaIdentityInsufficient(
+        f"table {name}: its replica identity carries neither the key {list(key)} nor a primary key in "
+        f"deletes; run ALTER TABLE {name} REPLICA IDENTITY FULL (or USING INDEX on a unique key index)"
+    )

@@ -31,6 +31,7 @@ from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.trace_view import EventFacts, event_trace
 from hub.observability.visibility import Visible, everyone
 from hub.routing import AdminUnitIndex
+from hub.routing.moves import moved_out_id
 from hub.services.quarantine.service import connector_feed_topics, mark_republished
 from hub.settings import Settings
 from hub.store import routed_events
@@ -90,14 +91,16 @@ class TraceLookup:
     def _stored_event(self, event_id: str) -> _Stored:
         with self.store.session() as session:
             routed = routed_events.get(session, event_id)
-            attempts = _attempts(session, [event_id])
+            attempts = _attempts(session, [event_id, moved_out_id(event_id)])
             subscriptions = stored_subscriptions.list_all(session)
         return _Stored([routed] if routed else [], attempts, subscriptions)
 
     def _stored_record(self, topic: str, record_key: str, limit: int) -> _Stored:
         with self.store.session() as session:
             routed = routed_events.of_record(session, topic, record_key, limit + 1)
-            attempts = _attempts(session, [row.event_id for row in routed])
+            attempts = _attempts(
+                session, [i for row in routed for i in (row.event_id, moved_out_id(row.event_id))]
+            )
             subscriptions = stored_subscriptions.list_all(session)
         return _Stored(routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit)
 
@@ -137,7 +140,9 @@ class TraceLookup:
             facts.append(
                 EventFacts(
                     routed=row,
-                    attempts=[a for a in attempts if a.event_id == row.event_id],
+                    attempts=[
+                        a for a in attempts if a.event_id in (row.event_id, moved_out_id(row.event_id))
+                    ],
                     event=found[1] if found else None,
                     committed={sid: committed.get(group, {}).get(tp) for sid, group in groups.items()},
                     warnings=warnings,

@@ -14,7 +14,7 @@ Calls run in a thread (SQLAlchemy is synchronous here) and database failures lea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -23,7 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from connectors.positions import LeaseLost
+from connectors.record_memory import RecordState, SourceKey
 from connectors.worker import Assignment
+from hub.store import record_memory
 from hub.store.base import Store, utcnow
 from hub.store.connectors import ConnectorRow, ConnectorRuntimeRow, ConnectorWorkerRow, read_document
 from schemas.errors import HubError
@@ -183,6 +185,25 @@ class SqlControlPlane:
         saved = await self._call(lambda session: self._save(session, connector, position))
         if not saved:
             raise LeaseLost(f"worker {self.worker_id} no longer holds connector {connector!r}")
+
+    # -- record memory (saved with the position, in the same transaction) ----------------------
+
+    async def recall(self, connector: str, keys: Collection[SourceKey]) -> dict[SourceKey, RecordState]:
+        return await self._call(lambda session: record_memory.recall(session, connector, keys))
+
+    async def save_with_position(self, connector: str, position: str, states: Sequence[RecordState]) -> None:
+        saved = await self._call(lambda session: self._save_with_states(session, connector, position, states))
+        if not saved:
+            raise LeaseLost(f"worker {self.worker_id} no longer holds connector {connector!r}")
+
+    def _save_with_states(
+        self, session: Session, connector: str, position: str, states: Sequence[RecordState]
+    ) -> bool:
+        """The fenced position UPDATE first: without the lease nothing is written."""
+        if not self._save(session, connector, position):
+            return False
+        record_memory.save(session, connector, states)
+        return True
 
     def _save(self, session: Session, connector: str, position: str) -> bool:
         result = session.execute(

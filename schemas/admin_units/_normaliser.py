@@ -20,6 +20,7 @@ from schemas.admin_units._errors import AmbiguousAdminUnit, unknown
 from schemas.admin_units._index import UnitIndex
 from schemas.admin_units._model import Era, Level, Resolution, Unit
 from schemas.admin_units._names import NameIndex
+from schemas.errors import UnknownAdminUnit
 
 _CACHED_INPUTS = 65_536
 _ERAS = (Era.CURRENT, Era.LEGACY)
@@ -34,6 +35,10 @@ class AdminUnitResolver(Protocol):
     names no one unit. A seam, so tests can answer with a fixed table."""
 
     def resolve(self, code_or_name: str) -> Resolution: ...
+
+    def split_candidates(self, code: str) -> tuple[str, ...]:
+        """The current communes a split pre-merger commune code may now be; () when not split."""
+        ...
 
 
 class _Indexes:
@@ -71,6 +76,24 @@ class Normaliser:
         no unit, and its ``AmbiguousAdminUnit`` refinement for a name that fits several.
         """
         return self._cached(code_or_name.strip(), province, era)
+
+    def split_candidates(self, code: str) -> tuple[str, ...]:
+        """The current communes a pre-merger commune split between several may now be, default first.
+
+        Also when the old code is a current code too: ``resolve`` reads such a code as the current
+        unit (the safe reading of its identity), but a record may carry it from before the merger,
+        so whoever holds any of its successors may need it. () for any other code.
+        """
+        given = code.strip()
+        if not given.isdigit():
+            return ()
+        try:
+            found = self.resolve(given, era=Era.LEGACY)
+        except UnknownAdminUnit:
+            return ()
+        if found.original.level is not Level.COMMUNE or len(found.candidates) < 2:
+            return ()
+        return tuple(unit.code for unit in found.candidates)
 
     def units(self, era: Era, level: Level, province: str | None = None) -> list[Unit]:
         """Every unit of one era and level, optionally within one province of that era.

@@ -98,6 +98,11 @@ def _feed_message(spec: FeedSpec) -> dict[str, Any]:
                 "before": nullable_row,
                 "after": nullable_row,
                 "source": {"$ref": "#/components/schemas/ChangeSource"},
+                "unchanged": {"type": "array", "items": {"type": "string"},
+                              "description": "fields not sent because unchanged (absent from after)"},
+                "moved": {"type": "object", "required": ["from"],
+                          "properties": {"from": {"type": "string"}, "to": {"type": ["string", "null"]}},
+                          "description": "a move-out: the current units the record left and went to"},
             },
         },
         "bindings": {"kafka": {"key": {"type": "string", "description": "the record key"},
@@ -118,6 +123,11 @@ def _headers(spec: FeedSpec) -> dict[str, Any]:
         "content-type": {"const": JSON_CONTENT_TYPE},
         "ce_adminunit": {**text, "description": f"current administrative unit ({spec.admin_unit_field})"},
         "ce_adminunitorig": {**text, "description": "pre-July-2025 code the source used, when different"},
+        "ce_adminunitprev": {**text, "description": "current unit the record left, on a move"},
+        "ce_adminunitcandidates": {
+            **text,
+            "description": "comma-separated current communes a split pre-merger commune may now be",
+        },
         "ce_traceparent": {**text, "description": "W3C trace context"},
         "traceparent": {**text, "description": "W3C trace context (bare, for trace-aware tools)"},
     }

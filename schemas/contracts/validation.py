@@ -10,7 +10,8 @@ Which rows are checked follows the operation: the ``after`` image of a create, u
 snapshot read must satisfy the whole contract; a ``before`` image only has to be right about the
 fields it carries, because PostgreSQL sends partial old images (only the key columns, under the
 default replica identity), except that a delete's ``before`` must carry the key fields, or
-nobody could tell which record went. A truncate has no rows.
+nobody could tell which record went. Fields an update lists in ``unchanged`` (TOASTed values the
+source did not send) are not required in its ``after``. A truncate has no rows.
 
 Rows are checked as they go on the wire (JSON values: dates as strings), with formats (``date``,
 ``date-time``) asserted, by validators compiled once per contract. A row is accepted by
@@ -84,7 +85,12 @@ class ContractValidator:
                 found.append(_missing(side, payload.op))
             elif row is not None:
                 found += [_detail(side, error) for error in compiled.errors(row)]
-        return found
+        unchanged = set(payload.unchanged or ())  # not sent because unchanged (TOAST): not missing
+        return [
+            d
+            for d in found
+            if not (d["rule"] == "required" and d["row"] == "after" and d["field"] in unchanged)
+        ]
 
     def validate(self, event_type: str, payload: ChangePayload) -> str | None:
         """The contract id the payload satisfies; ``ContractViolation`` listing every failure if not."""

@@ -1,9 +1,16 @@
 """Pydantic models of the change payload and its CloudEvents envelope.
 
-The envelope attributes are the CloudEvents 1.0 context attributes we always set, plus three
-extensions: ``adminunit`` (the record's current administrative unit code), ``adminunitorig``
-(the code the source used, when it was a pre-July-2025 one) and ``traceparent`` (W3C trace
-context, the CloudEvents distributed-tracing extension).
+The envelope attributes are the CloudEvents 1.0 context attributes we always set, plus these
+extensions (all strings, as CloudEvents extensions must be):
+
+- ``adminunit``: the record's current administrative unit code;
+- ``adminunitorig``: the code the source used, when it was a pre-July-2025 one;
+- ``adminunitprev``: the current-era unit the record was in before this change, set only when
+  the change moved it to another unit (the connector remembers each record's last unit), so
+  the hub can tell the subscribers of the unit it left (``hub.routing.moves``);
+- ``adminunitcandidates``: comma-separated current commune codes a split pre-merger commune
+  code may now be, set only for such a code (also when the old code is a current code too);
+- ``traceparent``: W3C trace context, the CloudEvents distributed-tracing extension.
 """
 
 from __future__ import annotations
@@ -43,6 +50,20 @@ class SourceInfo(BaseModel):
     snapshot: bool = False
 
 
+def _absent(value: Any) -> bool:
+    """Optional payload fields are left off the wire when unset: existing events keep their bytes."""
+    return value is None
+
+
+class Moved(BaseModel):
+    """Where a record went: both codes are current-era administrative units."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    from_unit: str = Field(alias="from")
+    to_unit: str | None = Field(default=None, alias="to")
+
+
 class ChangePayload(BaseModel):
     """The JSON value of a change message: the row before and after, and its source."""
 
@@ -52,6 +73,17 @@ class ChangePayload(BaseModel):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     source: SourceInfo
+    unchanged: list[str] | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="fields of `after` the source did not send because they did not change "
+        "(PostgreSQL TOAST): absent from `after`, not null",
+    )
+    moved: Moved | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="set on a move-out: the record left this subscriber's unit",
+    )
 
 
 class ChangeEvent(BaseModel):
@@ -69,6 +101,8 @@ class ChangeEvent(BaseModel):
     dataschema: str | None = None
     adminunit: str | None = None
     adminunitorig: str | None = None
+    adminunitprev: str | None = None
+    adminunitcandidates: str | None = None
     traceparent: str | None = None
     data: ChangePayload
 
@@ -83,5 +117,5 @@ class ChangeEvent(BaseModel):
         return self.subject
 
 
-EXTENSIONS = ("adminunit", "adminunitorig", "traceparent")
+EXTENSIONS = ("adminunit", "adminunitorig", "adminunitprev", "adminunitcandidates", "traceparent")
 OPTIONAL_ATTRIBUTES = ("dataschema", *EXTENSIONS)

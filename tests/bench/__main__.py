@@ -22,7 +22,7 @@ from rich.console import Console
 
 from devtools.devstack import stack
 from hub.settings import Settings
-from tests.bench import capture, cleanup, delivery, latency, publish, report, routing
+from tests.bench import capture, cleanup, delivery, latency, publish, records, report, routing
 from tests.bench.report import Measurement
 from tests.bench.sizes import FULL, QUICK, Sizes
 
@@ -42,6 +42,7 @@ Benchmark = Callable[[Run], Awaitable[list[Measurement]]]
 BENCHMARKS: dict[str, Benchmark] = {
     "capture": lambda r: capture.run(r.postgres_dsn, r.bootstrap, r.sizes, r.run_id),
     "publish": lambda r: publish.run(r.bootstrap, r.sizes, r.run_id),
+    "records": lambda r: records.run(r.postgres_dsn, r.bootstrap, r.sizes, r.run_id),
     "latency": lambda r: latency.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
     "delivery": lambda r: delivery.run(r.bootstrap, r.settings, r.sizes, r.run_id),
     "routing": lambda r: routing.run(r.sizes, r.run_id),

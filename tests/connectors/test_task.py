@@ -19,6 +19,7 @@ from bus.producer import KafkaProducer
 from connectors.config import TableFeed
 from connectors.positions import LeaseLost, MemoryPositions
 from connectors.publisher import QUARANTINE_CODE_HEADER
+from connectors.record_memory import MemoryRecords
 from connectors.status import TaskState
 from connectors.task import ConnectorTask
 from schemas import naming
@@ -240,3 +241,19 @@ async def test_lost_lease_stops_the_task_without_committing(run: Any, db: Memory
     assert task.status.state is TaskState.STOPPED
     assert task.status.last_error is not None and task.status.last_error.code == "lease_lost"
     assert db.commits == [next(iter(positions.saved.values()))]
+
+
+async def test_record_states_are_saved_with_the_position_the_task_commits(
+    run: Any, db: MemoryDatabase, kafka_bootstrap: str, feed_topic: str
+) -> None:
+    await db.insert(TABLE, items(range(1, 3)))
+    memory = MemoryRecords()
+    task = run(records=memory)
+    await eventually(lambda: task.status.events_published == 2, what="the snapshot published")
+    await eventually(lambda: memory.positions.get(task.name) == db.commits[-1])
+    remembered = {key: state.record_key for (_, _, key), state in memory.states.items()}
+    assert remembered == {"1": "1", "2": "2"}
+    await db.delete(TABLE, 2)
+    events = [record.event() for record in await read_topic(kafka_bootstrap, feed_topic, 3)]
+    assert [(e.subject, e.data.op) for e in events if e.data.op is Op.DELETE] == [("2", Op.DELETE)]
+    await eventually(lambda: memory.states[(task.name, TABLE, "2")].deleted, what="the delete remembered")

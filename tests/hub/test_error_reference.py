@@ -100,6 +100,7 @@ ERRORS = [
     ("quarantine_entry_not_found", "hub.services.quarantine.service.QuarantineEntryNotFound", 404, False),
     ("quarantine_id_invalid", "hub.services.quarantine.entries.QuarantineIdInvalid", 422, False),
     ("record_too_large", "connectors.publisher.RecordTooLarge", 422, False),
+    ("record_unknown", "connectors.record_memory.RecordUnknown", 422, False),
     ("redirect_refused", "hub.delivery.push.failures.RedirectRefused", 502, False),
     ("replica_identity_insufficient", "connectors.postgres.errors.ReplicaIdentityInsufficient", 422, False),
     ("replication_stream_broken", "connectors.postgres.errors.ReplicationStreamBroken", 503, True),

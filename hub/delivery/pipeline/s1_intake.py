@@ -19,6 +19,7 @@ so with several hub processes a key's retries and its later (parked) events stay
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,11 +34,12 @@ from hub.delivery.pipeline.s2_schedule import Scheduler
 from hub.delivery.pipeline.s4_outcome import Outcomes
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.routing import AdminUnitIndex, decide
+from hub.routing.moves import moved_out
 from hub.subscriptions.model import Subscription
 from hub.telemetry import metrics
 from schemas.errors import BusError, InvalidInput
 from schemas.events import ChangeEvent
-from schemas.events.kafka_codec import from_kafka
+from schemas.events.kafka_codec import from_kafka, to_kafka
 
 log = logging.getLogger(__name__)
 Flush = Callable[[], Awaitable[None]]
@@ -195,8 +197,10 @@ class Intake:
         self.routes_log.filtered(self.subscription.id, record.topic, matched=decision.matched)
         if not decision.matched:
             return None
-        now = time.time()
         origin = Origin(record.topic, record.partition, record.offset)
+        if decision.moved_out:  # the record left this subscriber's unit: tell it, without the record
+            record, event = moved_out_record(record, event)
+        now = time.time()
         retry_here = copartition.retry_partition(record.partition) in self.lane.retry_partitions
         return Job(record, event, origin, due=now, scheduled_at=now, retry_here=retry_here)
 
@@ -210,6 +214,14 @@ class Intake:
             attempts=marks.attempts, last_error=marks.last_error, scheduled_at=marks.due,
         )  # fmt: skip
         self.scheduler.submit(job)
+
+
+def moved_out_record(record: Record, event: ChangeEvent) -> tuple[Record, ChangeEvent]:
+    """The move-out and the record re-encoded to carry it (same Kafka address), so retries and
+    dead letters hold the derived event, not the moved record's new contents."""
+    derived = moved_out(event)
+    message = to_kafka(derived)
+    return dataclasses.replace(record, value=message.value, headers=tuple(message.headers)), derived
 
 
 __all__ = ["CATCH_UP_TIMEOUT_S", "Intake", "Lane", "Revocations", "feed_group", "retry_group"]

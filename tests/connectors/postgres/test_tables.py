@@ -89,3 +89,17 @@ def test_registration_check_names_missing_privilege_and_unreachable_source(
     finally:
         db.execute(f"DROP ROLE {role}")
     assert (denied.value.code, down.value.code) == ("no_replication_privilege", "source_unreachable")
+
+
+async def test_a_key_of_other_columns_under_the_default_identity_carries_the_primary_key(
+    db: Db, open_source: Opener
+) -> None:
+    """Accepted: its deletes carry the primary key, which the record memory completes (ADR 009)."""
+    db.execute("CREATE TABLE ledger (id int PRIMARY KEY, entry text NOT NULL, amount int)")
+    db.execute("INSERT INTO ledger VALUES (7, 'a', 1)")
+    reader = await open_source("public.ledger", keys={"public.ledger": ["entry"]})
+    (read,) = await reader.take(1)
+    db.execute("DELETE FROM ledger")
+    (deleted,) = await reader.take(1)
+    assert (read.key, read.identity) == ({"entry": "a"}, {"id": 7})
+    assert deleted.op is Op.DELETE and deleted.before == deleted.identity == {"id": 7}

@@ -19,7 +19,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo, event_id, http_codec, kafka_codec
-from schemas.events.change import EXTENSIONS
+from schemas.events.change import EXTENSIONS, Moved
 from schemas.feeds import feed_for_event_type
 
 FORMAT = JSONFormat()
@@ -43,6 +43,8 @@ def birth_event(**changes: Any) -> ChangeEvent:
         "dataschema": spec.dataschema,
         "adminunit": "00004",
         "adminunitorig": "00001",
+        "adminunitprev": "31120",  # it moved here from Cần Thơ
+        "adminunitcandidates": "00004,00008",
         "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         "data": ChangePayload(op=Op.CREATE, after=row, source=source),
     }
@@ -97,6 +99,26 @@ def test_we_read_the_sdk_structured_http_body() -> None:
     message = http.to_structured(sdk_event(ours), FORMAT)
     assert message.headers["content-type"] == http_codec.STRUCTURED
     assert http_codec.decode(message.body) == ours
+
+
+def test_a_move_out_and_unchanged_fields_read_back_through_the_sdk_in_both_bindings() -> None:
+    source = birth_event().data.source
+    moved = ChangePayload(op=Op.DELETE, source=source, moved=Moved(from_unit="00004", to_unit="31120"))
+    ours = birth_event(data=moved, adminunitprev=None)
+    message = kafka_codec.to_kafka(ours)
+    theirs = kafka.from_binary(kafka.KafkaMessage(dict(message.headers), message.key, message.value), FORMAT)
+    assert_same(ours, theirs)
+    data = theirs.get_data()
+    assert isinstance(data, dict) and data["moved"] == {"from": "00004", "to": "31120"}
+    partial = ChangePayload(op=Op.UPDATE, after={"full_name": "An"}, source=source, unchanged=["photo"])
+    structured = birth_event(data=partial)
+    read = http.from_http(
+        http.HTTPMessage({"content-type": http_codec.STRUCTURED}, http_codec.encode(structured)), FORMAT
+    )
+    assert_same(structured, read)
+    read_data = read.get_data()
+    assert isinstance(read_data, dict) and read_data["unchanged"] == ["photo"]
+    assert http_codec.decode(http_codec.encode(structured)) == structured
 
 
 def test_every_element_of_our_batch_is_an_sdk_structured_event() -> None:

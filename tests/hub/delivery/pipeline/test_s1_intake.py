@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from bus import headers
 from bus.memory import MemoryBroker
+from bus.records import Record
 from hub.delivery.control.health import Health
 from hub.delivery.pipeline import copartition
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.pipeline.job import Job
-from hub.delivery.pipeline.s1_intake import Intake, Lane, Revocations
+from hub.delivery.pipeline.s1_intake import Intake, Lane, Revocations, moved_out_record
 from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
 from hub.delivery.pipeline.s4_outcome import Outcomes, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.subscriptions.model import Subscription
-from schemas.events.kafka_codec import to_kafka
+from schemas.events.kafka_codec import from_kafka, to_kafka
 from tests.hub.delivery.jobs import TOPIC, make_event
 from tests.hub.delivery.waiting import eventually
+from tests.hub.routing.test_moves import moved
 
 RETRY, DLQ = "hub.sub.hanoi.retry", "hub.sub.hanoi.dlq"
 
@@ -103,3 +106,12 @@ async def test_retry_records_come_first_then_feed_records_become_jobs_or_resolve
     assert tracker.committable() == {}
     tracker.resolve((TOPIC, 3), 0)
     assert tracker.committable() == {(TOPIC, 3): 3}
+
+
+def test_the_move_out_record_carries_the_derived_event_for_retries_and_dead_letters() -> None:
+    message = to_kafka(moved())
+    record = Record("gov.civil-status.birth.v1", 3, 41, message.key, message.value, tuple(message.headers))
+    rewritten, derived = moved_out_record(record, from_kafka(record.key, record.value, list(record.headers)))
+    assert (rewritten.topic, rewritten.partition, rewritten.offset) == (record.topic, 3, 41)
+    assert from_kafka(rewritten.key, rewritten.value, list(rewritten.headers)) == derived
+    assert "Nguyễn" not in (rewritten.value or b"").decode() and json.loads(rewritten.value or b"")["moved"]
