@@ -54,9 +54,7 @@ class Progress:
         if on_kafka < committed:
             return False
         events = read_feed_events(self.bootstrap)
-        return all(
-            stats[p.slug].get("events", 0) >= sum(1 for e in events if p.wants(e)) for p in self.portals
-        )
+        return all(stats[p.slug].get("events", 0) >= len(p.expected(events)) for p in self.portals)
 
 
 def _stats(portal: Portal) -> dict[str, Any]:
@@ -79,7 +77,7 @@ def summary_table(
     for column in ("portal", "expected", "received", "duplicates", "missing", "extra", "verdict"):
         table.add_column(column)
     for portal in portals:
-        wanted = {e.id for e in events if portal.wants(e)}
+        wanted = set(portal.expected(events))
         got = received[portal.slug]
         missing = wanted - set(got)
         extra = set(got) - wanted
@@ -91,3 +89,19 @@ def summary_table(
             "[green]all delivered[/green]" if good else "[red]MISMATCH[/red]",
         )  # fmt: skip
     return ok, table
+
+
+def kinds_table(portals: list[Portal], events: list[ChangeEvent], received: dict[str, list[str]]) -> Table:
+    """Per portal, the deletes and move-outs due and received: the changes a naive hub loses."""
+    table = Table(title="deletes and moves: due -> received, per portal")
+    for column in ("portal", "creates/updates", "deletes", "moved out (told it left)"):
+        table.add_column(column)
+    for portal in portals:
+        due = portal.expected(events)
+        got = set(received[portal.slug])
+        cells = []
+        for kinds in (("r", "c", "u"), ("d",), ("moved-out",)):
+            ids = {event_id for event_id, kind in due.items() if kind in kinds}
+            cells.append(f"{len(ids)} -> {len(ids & got)}")
+        table.add_row(portal.slug, *cells)
+    return table

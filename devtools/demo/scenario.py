@@ -30,7 +30,7 @@ from devtools.demo.changes import ChangeGenerator
 from devtools.demo.kafka_view import count_feed_records, read_feed_events
 from devtools.demo.portals import DEMO_RETRY_SCHEDULE_S, PORTALS, PUBLISHERS, Portal
 from devtools.demo.processes import ProcessGroup, wait_http
-from devtools.demo.report import Progress, summary_table
+from devtools.demo.report import Progress, kinds_table, summary_table
 from devtools.devstack import stack
 from devtools.devstack.process import pick_ports
 from hub.access.principals import OrganisationSpec
@@ -268,6 +268,7 @@ def main_flow(settings: Settings, console: Console) -> bool:
         ok, table = summary_table(run.portals, events, got, changes.ledger)
         console.rule("[bold]5. Summary")
         console.print(table)
+        console.print(kinds_table(run.portals, events, got))
         show_trace(run, events)
         return ok
     finally:
@@ -278,15 +279,16 @@ def main_flow(settings: Settings, console: Console) -> bool:
 
 
 def show_trace(run: Run, events: list[Any]) -> None:
-    """The richest record to follow: pre-merger code, several changes, Tuyên Quang's feeds."""
+    """The richest record to follow: one that moved between provinces, else a pre-merger code."""
     by_record: dict[tuple[str, str], list[Any]] = {}
     for event in events:
         by_record.setdefault((event.type, event.subject), []).append(event)
 
-    def interest(item: tuple[tuple[str, str], list[Any]]) -> tuple[bool, int]:
+    def interest(item: tuple[tuple[str, str], list[Any]]) -> tuple[bool, bool, int]:
         (event_type, _key), history = item
+        moved = any(e.adminunitprev for e in history)
         legacy = any(e.adminunitorig for e in history) and "judicial" not in event_type
-        return legacy, len(history)
+        return moved, legacy, len(history)
 
     (event_type, key), _history = max(by_record.items(), key=interest)
     run.console.rule(f"[bold]Trace of record {key} ({event_type})")
