@@ -8,10 +8,12 @@ before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors.config import ConnectorConfigBase
+from connectors.config import ConnectorConfigBase, TableFeed
+from connectors.errors import AdminUnitColumnMissing
+from connectors.mapping.checks import SourceType, check_mapping
 from connectors.mapping.contract import ContractShape
 from connectors.mapping.lookup import contract_schema
 from connectors.mapping.rows import TableMapper
@@ -54,4 +56,22 @@ def shape_of(event_type: str, lookup: ContractLookup = contract_schema) -> Contr
     return ContractShape.of(event_type, schema)
 
 
-__all__ = ["ContractLookup", "MappedContractMissing", "Mappers", "shape_of"]
+def check_feed_columns(
+    feed: TableFeed, columns: Mapping[str, SourceType], lookup: ContractLookup = contract_schema
+) -> ContractShape | None:
+    """A feed against its table's columns, at apply: the admin-unit column exists, and the mapping
+    (if any) is sound against the columns and the contract, whose shape is returned."""
+    if feed.admin_unit_column is not None and feed.admin_unit_column not in columns:
+        raise AdminUnitColumnMissing(
+            f"{feed.table} has no column {feed.admin_unit_column}: fix admin_unit_column "
+            f"(columns: {', '.join(columns)})",
+            details={"table": feed.table, "column": feed.admin_unit_column},
+        )
+    if feed.mapping is None:
+        return None
+    contract = shape_of(feed.event_type, lookup)
+    check_mapping(feed.table, feed.mapping, columns, contract)
+    return contract
+
+
+__all__ = ["ContractLookup", "MappedContractMissing", "Mappers", "check_feed_columns", "shape_of"]

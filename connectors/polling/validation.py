@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.contracts import ContractLookup, builtin_contract
 from connectors.errors import AdminUnitColumnMissing
-from connectors.mapping.checks import SourceType, check_mapping
-from connectors.mapping.pipeline import shape_of
+from connectors.mapping.checks import SourceType
+from connectors.mapping.pipeline import check_feed_columns
 from connectors.polling.config import SqlPollingConfig
 from connectors.polling.database import SourceUnreachable, describe, open_engine
 from connectors.polling.query import changes_query
@@ -61,14 +61,7 @@ def _check_columns(config: SqlPollingConfig, polled: PolledTable, contracts: Con
     if feed is None:
         return
     columns = {str(column.name): source_type(column) for column in polled.table.columns}
-    if feed.admin_unit_column is not None and feed.admin_unit_column not in columns:
-        raise AdminUnitColumnMissing(
-            f"{feed.table} has no column {feed.admin_unit_column}: fix admin_unit_column "
-            f"(columns: {', '.join(columns)})",
-            details={"table": feed.table, "column": feed.admin_unit_column},
-        )
-    if feed.mapping is not None:
-        check_mapping(feed.table, feed.mapping, columns, shape_of(feed.event_type, contracts))
+    check_feed_columns(feed, columns, contracts)
 
 
 def source_type(column: Column[object]) -> SourceType:

@@ -20,8 +20,8 @@ from psycopg import AsyncConnection
 
 from connectors.contracts import ContractLookup
 from connectors.errors import AdminUnitColumnMissing
-from connectors.mapping.checks import SourceType, check_mapping
-from connectors.mapping.pipeline import shape_of
+from connectors.mapping.checks import SourceType
+from connectors.mapping.pipeline import check_feed_columns
 from connectors.postgres.config import PostgresCdcConfig
 from connectors.postgres.tables import inspect_table
 from schemas.errors import ConfigurationError
@@ -167,15 +167,8 @@ async def check_columns(conn: Conn, config: PostgresCdcConfig, contracts: Contra
     """The admin-unit column and each mapping, against the table's columns and the contract."""
     for feed in config.feeds:
         columns = await column_types(conn, feed.table)
-        if feed.admin_unit_column is not None and feed.admin_unit_column not in columns:
-            raise AdminUnitColumnMissing(
-                f"{feed.table} has no column {feed.admin_unit_column}: fix admin_unit_column "
-                f"(columns: {', '.join(columns)})",
-                details={"table": feed.table, "column": feed.admin_unit_column},
-            )
-        if feed.mapping is not None:
-            contract = shape_of(feed.event_type, contracts)
-            check_mapping(feed.table, feed.mapping, columns, contract)
+        contract = check_feed_columns(feed, columns, contracts)
+        if feed.mapping is not None and contract is not None:
             key = [rule.column for name, rule in feed.mapping.fields.items() if name in contract.key_fields]
             # deletes must carry the columns the contract's key is made of
             await inspect_table(conn, feed.table, tuple(c for c in key if c), config.on_missing_primary_key)

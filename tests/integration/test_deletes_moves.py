@@ -35,7 +35,6 @@ from hub.routing.moves import moved_out_id
 from hub.services.contract_lookup import RegisteredContracts
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
-from hub.store import migrate
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
@@ -48,6 +47,7 @@ from tests.contract_documents import contract
 from tests.devtools.portal.serving import serving
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
+from tests.integration.harness import hub_on
 
 pytestmark = pytest.mark.integration
 
@@ -120,15 +120,7 @@ def _prepare(
 async def running(
     settings: Settings, kafka_bootstrap: str, pg_database: str, unique: str
 ) -> AsyncIterator[Run]:
-    engine = settings.model_copy(
-        update={
-            "kafka_bootstrap": kafka_bootstrap,
-            "endpoint_allowlist": ["127.0.0.0/8"],
-            "auth_enabled": False,
-        }
-    )
-    await asyncio.to_thread(migrate.upgrade, engine.store_url())
-    store = Store(engine.store_url())
+    engine, store = await hub_on(settings, kafka_bootstrap)
     stop = asyncio.Event()
     async with AsyncExitStack() as stack:
         portals: dict[str, tuple[str, str]] = {}

@@ -28,7 +28,6 @@ from hub.observability.connector_view import connector_health
 from hub.services.contract_lookup import RegisteredContracts
 from hub.settings import REPO_ROOT, Settings
 from hub.store import connectors as stored_connectors
-from hub.store import migrate
 from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
 from hub.subscriptions.secrets import generate_secret
@@ -38,6 +37,7 @@ from schemas.contracts.compatibility import Mode
 from tests.devtools.portal.serving import serving
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
+from tests.integration.harness import hub_on
 
 pytestmark = pytest.mark.integration
 
@@ -79,16 +79,7 @@ async def created(response: Any) -> dict[str, Any]:
 async def test_a_new_domain_registered_from_one_file_reaches_the_province(
     settings: Settings, kafka_bootstrap: str, pg_database: str, unique: str
 ) -> None:
-    # delivery without grants (access control is another area's test); the API with tokens
-    engine = settings.model_copy(
-        update={
-            "kafka_bootstrap": kafka_bootstrap,
-            "endpoint_allowlist": ["127.0.0.0/8"],
-            "auth_enabled": False,
-        }
-    )
-    await asyncio.to_thread(migrate.upgrade, engine.store_url())
-    store = Store(engine.store_url())
+    engine, store = await hub_on(settings, kafka_bootstrap)
     secret, stop = generate_secret(), asyncio.Event()
     worker_id, connector, permit_no = f"permits-{unique}", f"xay-dung-{unique}", f"125/GPXD-{unique.upper()}"
     async with AsyncExitStack() as stack:

@@ -38,7 +38,6 @@ from hub.observability.connector_view import connector_health
 from hub.services.contract_lookup import RegisteredContracts
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
-from hub.store import migrate
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
@@ -54,6 +53,7 @@ from tests.contract_documents import contract
 from tests.devtools.portal.serving import serving
 from tests.hub.access.auth import admin_token, bearer
 from tests.hub.delivery.waiting import eventually
+from tests.integration.harness import hub_on
 
 pytestmark = pytest.mark.integration
 
@@ -124,15 +124,7 @@ def _prepare(
 async def running_hub(
     settings: Settings, kafka_bootstrap: str, pg_database: str, unique: str
 ) -> AsyncIterator[Run]:
-    engine = settings.model_copy(
-        update={
-            "kafka_bootstrap": kafka_bootstrap,
-            "endpoint_allowlist": ["127.0.0.0/8"],
-            "auth_enabled": False,
-        }
-    )
-    await asyncio.to_thread(migrate.upgrade, engine.store_url())
-    store = Store(engine.store_url())
+    engine, store = await hub_on(settings, kafka_bootstrap)
     event_type = f"vn.gov.t{unique}.person.v1"
     secret = generate_secret()
     receiver_app = create_receiver_app([secret])
