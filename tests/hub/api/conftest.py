@@ -8,6 +8,7 @@ database for the tests that must also pass on the production backend.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -37,9 +38,23 @@ async def api_app(api_settings: Settings) -> AsyncIterator[FastAPI]:
         yield app
 
 
+@asynccontextmanager
+async def admin_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    admin = bearer(admin_token(app.state.store))  # the API requires a token (hub.api.auth)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
+        yield client
+
+
 @pytest.fixture
 async def client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=api_app, raise_app_exceptions=False)
-    admin = bearer(admin_token(api_app.state.store))  # the API requires a token (hub.api.auth)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
+    async with admin_client(api_app) as client:
+        yield client
+
+
+@pytest.fixture
+async def broker_client(api_settings: Settings, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app told where the test broker is, as ``hub api`` is by ``HUB_KAFKA_BOOTSTRAP``."""
+    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap}))
+    async with app.router.lifespan_context(app), admin_client(app) as client:
         yield client

@@ -63,8 +63,8 @@ async def test_liveness_answers(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.integration
-async def test_readiness_answers_when_kafka_does(client: httpx.AsyncClient, kafka_bootstrap: str) -> None:
-    assert (await client.get("/readyz")).json() == {"status": "ok"}
+async def test_readiness_answers_when_kafka_does(broker_client: httpx.AsyncClient) -> None:
+    assert (await broker_client.get("/readyz")).json() == {"status": "ok"}
 
 
 async def test_openapi_is_served(client: httpx.AsyncClient) -> None:

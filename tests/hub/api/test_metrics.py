@@ -100,9 +100,9 @@ async def test_a_store_that_does_not_answer_is_a_metric_not_a_failed_scrape(away
 
 
 async def test_readiness_names_the_dependency_that_failed(
-    client: httpx.AsyncClient, away: httpx.AsyncClient
+    broker_client: httpx.AsyncClient, away: httpx.AsyncClient
 ) -> None:
-    assert (await client.get("/readyz")).json() == {"status": "ok"}
+    assert (await broker_client.get("/readyz")).json() == {"status": "ok"}
     response = await away.get("/readyz")
     assert (response.status_code, response.json()["code"]) == (503, "broker_unavailable")
     assert "127.0.0.1" in response.json()["title"]
