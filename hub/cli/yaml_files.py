@@ -84,12 +84,14 @@ def _scan(text: str, file: Path) -> None:
     """Read the tokens only, stopping at the first anchor, alias or level past ``MAX_DEPTH``."""
     depth = 0
     for token in yaml.scan(text, Loader=_LOADER):
-        where = f"{file}, line {token.start_mark.line + 1}"
         if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
-            raise InvalidResourceFile(f"{where}: YAML anchors and aliases (&name, *name) are not accepted")
-        depth += isinstance(token, _OPENS) - isinstance(token, _CLOSES)
-        if depth > MAX_DEPTH:
-            raise InvalidResourceFile(f"{where}: nested more than {MAX_DEPTH} levels deep")
+            problem = "YAML anchors and aliases (&name, *name) are not accepted"
+        else:
+            depth += isinstance(token, _OPENS) - isinstance(token, _CLOSES)
+            if depth <= MAX_DEPTH:
+                continue
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        raise InvalidResourceFile(f"{file}, line {token.start_mark.line + 1}: {problem}")
 
 
 def read_documents(
