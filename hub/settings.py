@@ -7,15 +7,37 @@ set, the local stack does not start that service.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from schemas.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def split_list(value: Any) -> Any:
+    """A list setting from ``a,b`` or from JSON ``["a", "b"]``; anything else is left to pydantic."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+# Every list setting is declared with this type: pydantic-settings would otherwise insist on JSON,
+# so the plain form the README shows (``127.0.0.1,localhost``) would stop every command.
+StringList = Annotated[list[str], NoDecode, BeforeValidator(split_list)]
+
+
+class InvalidSetting(ConfigurationError):
+    """A ``HUB_*`` variable (or ``.env`` line) holds a value its setting cannot take."""
+
+    code = "invalid_setting"
 
 
 class Settings(BaseSettings):
@@ -73,10 +95,11 @@ class Settings(BaseSettings):
         description="Compatibility mode of contract subjects that have none of their own.",
     )
 
-    endpoint_allowlist: list[str] = Field(
+    endpoint_allowlist: StringList = Field(
         default_factory=list,
         description="Webhook hosts, IPs or CIDR networks allowed plain http and private addresses "
-        'for development, as JSON: ["localhost", "127.0.0.0/8"]. Metadata addresses never are.',
+        'for development, comma-separated (localhost,127.0.0.0/8) or as JSON: ["localhost", '
+        '"127.0.0.0/8"]. Metadata addresses never are.',
     )
 
     def kafka_address(self) -> str:
@@ -95,4 +118,14 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or one ``invalid_setting`` error naming the variables that are wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            f"{Settings.model_config['env_prefix']}{'.'.join(map(str, err['loc'])).upper()}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        raise InvalidSetting(f"invalid settings: {'; '.join(problems)}") from exc
+    except SettingsError as exc:
+        raise InvalidSetting(f"invalid settings: {exc}") from exc

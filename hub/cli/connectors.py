@@ -11,8 +11,6 @@ SIGTERM; start as many as needed, they share the connectors (see ``connectors.wo
 from __future__ import annotations
 
 import json
-import os
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
-from hub.cli.yaml_files import InvalidResourceFile, put_each, read_documents
+from hub.cli.yaml_files import put_each, read_documents
 from hub.settings import get_settings
 
 app = typer.Typer(help="Connectors: capture ministry databases into the feeds.", no_args_is_help=True)
@@ -35,29 +33,18 @@ ConfigFile = Annotated[
 Name = Annotated[str, typer.Argument(help="Connector name.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 PATH = "/v1/connectors"
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def read_configs(file: Path) -> list[dict[str, Any]]:
-    """The YAML documents of ``file``, each a mapping with a ``name``, ``${VAR}`` expanded."""
-    documents = read_documents(file, identity="name", what="connector")
-    return [_expanded(doc, file) for doc in documents]
+    """The YAML documents of ``file``, each a well-formed connector config, ``${VAR}`` expanded."""
+    return read_documents(file, identity="name", what="connector", check=_parsed)
 
 
-def _expanded(value: Any, file: Path) -> Any:
-    if isinstance(value, str):
-        return _ENV_REFERENCE.sub(lambda match: _env(match.group(1), file), value)
-    if isinstance(value, dict):
-        return {key: _expanded(item, file) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_expanded(item, file) for item in value]
-    return value
+def _parsed(document: dict[str, Any]) -> object:
+    """The API's parsing of a config (its source is checked by the API, which can reach it)."""
+    from connectors.registry import parse_config  # loads every kind: only when a file is read
 
-
-def _env(name: str, file: Path) -> str:
-    if name not in os.environ:
-        raise InvalidResourceFile(f"{file} refers to ${{{name}}}, which is not set in the environment")
-    return os.environ[name]
+    return parse_config(document)
 
 
 @app.command("apply")

@@ -1,7 +1,8 @@
 """``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets (through the API).
 
 ``apply -f sub.yaml`` is declarative: each YAML document is one subscription, created or replaced
-under its ``id``. A secret the hub generates is printed once, at creation or rotation.
+under its ``id``. Write a signing secret as ``${ENV_VAR}``: it is read from the environment when the
+file is applied. A secret the hub generates is printed once, at creation or rotation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from hub.cli.context import api_client
 from hub.cli.yaml_files import put_each, read_documents
+from hub.subscriptions.model import SubscriptionSpec
 
 app = typer.Typer(help="Subscriptions: who receives which changes, where.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -31,8 +33,8 @@ PATH = "/v1/subscriptions"
 
 
 def read_specs(file: Path) -> list[dict[str, Any]]:
-    """The YAML documents of ``file``, each a mapping with an ``id``."""
-    return read_documents(file, identity="id", what="subscription")
+    """The YAML documents of ``file``, each a valid subscription, ``${VAR}`` expanded."""
+    return read_documents(file, identity="id", what="subscription", check=SubscriptionSpec.model_validate)
 
 
 def _print_secret(secret: str | None) -> None:

@@ -57,6 +57,7 @@ ERRORS = [
     ("invalid_position", "connectors.postgres.resume.InvalidPosition", 422, False),
     ("invalid_schema", "schemas.contracts.normal_form.InvalidSchema", 422, False),
     ("invalid_secret_key", "hub.store.crypto.InvalidSecretKey", 422, False),
+    ("invalid_setting", "hub.settings.InvalidSetting", 422, False),
     ("invalid_token", "hub.access.errors.InvalidToken", 401, False),
     ("key_column_missing", "connectors.postgres.errors.KeyColumnMissing", 422, False),
     ("key_missing", "connectors.polling.tables.KeyMissing", 422, False),

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.cli.connectors import read_configs
+from hub.cli.yaml_files import InvalidResourceFile
 from hub.settings import Settings
 from tests.connectors import land_parcels
 from tests.hub.cli.conftest import Hub
@@ -76,3 +78,18 @@ def test_apply_refuses_an_unset_variable_and_an_unreachable_source(
     refused = hub("connectors", "apply", "-f", str(file))
     assert refused.exit_code == 1 and "source_unreachable" in refused.output
     assert PASSWORD not in refused.output
+
+
+@pytest.mark.parametrize(
+    ("second", "code"),
+    [("kind: no-such-kind", "unknown_connector_kind"), ("kind: postgres_cdc", "invalid_connector_config")],
+)
+def test_a_malformed_later_config_refuses_the_file_before_the_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str, code: str
+) -> None:
+    monkeypatch.setenv("LAND_DB_PASSWORD", PASSWORD)
+    file = connector_file(tmp_path, "postgresql://hub@127.0.0.1:5/land")
+    file.write_text(file.read_text() + f"---\nname: second\n{second}\n")
+    where = f"document 2 \\(connector 'second'\\): \\[{code}\\]"
+    with pytest.raises(InvalidResourceFile, match=where):
+        read_configs(file)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from hub.subscriptions.secrets import generate_secret
 from tests.hub.cli.conftest import Hub
 
 SPECS = """\
@@ -58,3 +61,26 @@ def test_invalid_file_reported(hub: Hub, tmp_path: Path) -> None:
         result = hub("subscriptions", "apply", "-f", write(tmp_path, text))
         assert result.exit_code == 1
         assert "invalid_file" in result.output
+
+
+def test_a_malformed_later_document_applies_nothing(hub: Hub, tmp_path: Path) -> None:
+    file = write(tmp_path, SPECS.replace("batch_max_events: 50", "batch_max_events: many"))
+    result = hub("subscriptions", "apply", "-f", file)
+    assert result.exit_code == 1
+    assert "invalid_file" in result.output and "document 2" in result.output
+    assert "delivery.batch_max_events" in result.output
+    assert "hanoi-civil-status" not in hub("subscriptions", "list").output
+
+
+def test_the_signing_secret_comes_from_the_environment(
+    hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = generate_secret()
+    spec = SPECS.split("---")[0] + "secret: ${HANOI_SIGNING_SECRET}\n"
+    result = hub("subscriptions", "apply", "-f", write(tmp_path, spec))
+    assert result.exit_code == 1
+    assert "invalid_file" in result.output and "${HANOI_SIGNING_SECRET}" in result.output
+    monkeypatch.setenv("HANOI_SIGNING_SECRET", secret)
+    result = hub("subscriptions", "apply", "-f", write(tmp_path, spec))
+    assert result.exit_code == 0, result.output
+    assert "created hanoi-civil-status" in result.output
