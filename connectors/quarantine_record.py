@@ -41,7 +41,8 @@ DETAILS_BYTES = 8_192
 
 
 class RowNotKept(InvalidInput):
-    """The row was too large for its quarantine record, which keeps only its size and digest."""
+    """The row was too large for its quarantine record (which keeps its key, position, size and
+    SHA-256 only): republish has nothing to send."""
 
     code = "held_row_not_kept"
 

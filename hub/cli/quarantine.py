@@ -49,10 +49,15 @@ def list_quarantine(
     for item in found:
         table.add_row(
             _text(item["id"]), _text(item["connector"]), _text(item["record_key"]), _text(item["event_id"]),
-            _text(item["code"]), _text(item["reason"]), _text(item["republished_at"] or "held"),
+            _text(item["code"]), _text(item["reason"]), _text(item["republished_at"] or _held(item)),
         )  # fmt: skip
     out.print(table)
     out.print(f"{len(found)} quarantined change(s)")
+
+
+def _held(item: dict[str, Any]) -> str:
+    """Held; and, for a record bounded without its row, that republish can never send it."""
+    return "held, row not kept: cannot be republished" if item.get("not_republishable") else "held"
 
 
 @app.command("show")
