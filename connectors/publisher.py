@@ -13,8 +13,9 @@ the feed's quarantine topic (``<topic>.quarantine``) with the same key, the even
 CloudEvents headers, the reason in ``quarantine-code`` / ``quarantine-reason`` headers, and a
 JSON body ``{"reason": {...}, "event": {...}, "change": {...}}``. ``change`` is the source
 change as read, before any mapping (``connectors.held_change``): what ``hub quarantine
-republish`` maps and checks again once the mapping or the contract is fixed. The connector goes
-on with the next change: one bad row never stops a feed.
+republish`` maps and checks again once the mapping or the contract is fixed. A record too large
+for Kafka (a huge or unencodable row) is bounded first (``connectors.quarantine_record``), so the
+connector always goes on with the next change: one bad row never stops a feed.
 
 With a record memory (``connectors.record_memory``), each batch first recalls the last published
 state of its records: a delete whose row lacks the record key or the unit (default replica
@@ -25,7 +26,6 @@ record to another unit carries ``adminunitprev``, and every published change upd
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -39,9 +39,15 @@ from bus.ports import Ack, Producer
 from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck, Contracts, builtin_contract
 from connectors.envelope import Envelope, record_key, wire_row
-from connectors.held_change import encode_change
 from connectors.mapping.pipeline import Mappers
 from connectors.mapping.rows import MappingKeyMissing
+from connectors.quarantine_record import (
+    MAX_RECORD_BYTES,
+    QUARANTINE_CODE_HEADER,
+    QUARANTINE_REASON_HEADER,
+    quarantine_message,
+    size_of,
+)
 from connectors.record_memory import (
     RecordBook,
     RecordMemory,
@@ -54,7 +60,7 @@ from connectors.record_memory import (
 from connectors.source import Change
 from schemas import naming
 from schemas.admin_units import AdminUnitResolver, default_normaliser
-from schemas.errors import HubError, InvalidInput
+from schemas.errors import InvalidInput
 from schemas.events import ChangeEvent, ChangePayload, Op
 from schemas.events.http_codec import to_structured
 from schemas.events.kafka_codec import KafkaMessage, to_kafka
@@ -68,9 +74,6 @@ from schemas.tracing import (
 )
 
 log = logging.getLogger(__name__)
-QUARANTINE_CODE_HEADER = "quarantine-code"
-QUARANTINE_REASON_HEADER = "quarantine-reason"
-MAX_RECORD_BYTES = 900_000  # under the producer's and the broker's 1 MiB defaults, with headroom
 
 
 class UnserialisableRow(InvalidInput):
@@ -173,12 +176,9 @@ class Publisher:
                 extra={"event_id": event.id, "connector": self.envelope.connector,
                        "trace_id": trace_id_of(event.traceparent)},
             )  # fmt: skip
-            found = _Record(
-                naming.quarantine_topic(topic),
-                quarantine_message(event, exc, change),
-                quarantined=True,
-                span=span,
-            )
+            structured = _structured(event, with_data=not isinstance(exc, RecordTooLarge))
+            message = quarantine_message(event, exc, change, structured=structured)
+            found = _Record(naming.quarantine_topic(topic), message, quarantined=True, span=span)
         if span.is_recording():  # attributes of a dropped span would be built for nothing
             span.set_attributes(
                 messaging_attributes("send", found.topic, event_id=event.id, key=event.subject)
@@ -326,51 +326,21 @@ def _encoded(event: ChangeEvent) -> KafkaMessage:
         message = to_kafka(event)
     except PydanticSerializationError as exc:
         raise UnserialisableRow(f"row values cannot be written as JSON: {exc}") from exc
-    size = len(message.value) + sum(len(name) + len(value) for name, value in message.headers)
+    size = size_of(message)
     if size > MAX_RECORD_BYTES:
         raise RecordTooLarge(f"event of {size} bytes exceeds the {MAX_RECORD_BYTES}-byte record limit")
     return message
 
 
-def quarantine_message(event: ChangeEvent, error: HubError, change: Change | None = None) -> KafkaMessage:
-    """The quarantine record: the event's identity in headers, the reason in headers and body,
-    and the source ``change`` as read (before any mapping), to map again on republish."""
-    reason = {"code": error.code, "message": error.message, "details": error.details}
-    with_data = not isinstance(error, RecordTooLarge)
-    body: dict[str, Any] = {"reason": reason, "event": _structured(event, with_data=with_data)}
-    if change is not None and with_data:
-        body["change"] = encode_change(change)
-    headers = [
-        *_identity_headers(event),
-        ("content-type", b"application/json"),
-        (QUARANTINE_CODE_HEADER, error.code.encode()),
-        (QUARANTINE_REASON_HEADER, error.message.encode()),
-    ]
-    value = json.dumps(body, ensure_ascii=False, default=repr).encode()
-    return KafkaMessage(key=event.subject.encode(), value=value, headers=headers)
-
-
-def _structured(event: ChangeEvent, *, with_data: bool) -> dict[str, Any]:
-    identity = {"id": event.id, "type": event.type, "source": event.source, "subject": event.subject}
+def _structured(event: ChangeEvent, *, with_data: bool) -> dict[str, Any] | None:
+    """The event as a quarantine record shows it: None when too large to carry (its identity is)."""
     if not with_data:
-        return identity
+        return None
     try:
         return to_structured(event)
     except PydanticSerializationError:  # the row itself is the problem: keep a readable trace of it
+        identity = {"id": event.id, "type": event.type, "source": event.source, "subject": event.subject}
         return {**identity, "data": repr(event.data)}
-
-
-def _identity_headers(event: ChangeEvent) -> list[tuple[str, bytes]]:
-    headers = [
-        ("ce_id", event.id),
-        ("ce_type", event.type),
-        ("ce_source", event.source),
-        ("ce_subject", event.subject),
-        ("ce_time", event.time.isoformat()),
-    ]
-    if event.traceparent:
-        headers.append(("traceparent", event.traceparent))
-    return [(name, value.encode()) for name, value in headers]
 
 
 __all__ = [

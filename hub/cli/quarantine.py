@@ -49,10 +49,21 @@ def list_quarantine(
     for item in found:
         table.add_row(
             _text(item["id"]), _text(item["connector"]), _text(item["record_key"]), _text(item["event_id"]),
-            _text(item["code"]), _text(item["reason"]), _text(item["republished_at"] or "held"),
+            _text(item["code"]), _text(item["reason"]), _text(item["republished_at"] or _held(item)),
         )  # fmt: skip
     out.print(table)
     out.print(f"{len(found)} quarantined change(s)")
+    lost = sum(bool(item.get("not_republishable")) for item in found)
+    if lost:
+        out.print(
+            f"{lost} of them cannot be republished: the row was too large to keep in its quarantine "
+            "record (`hub quarantine show ID` gives its key, position, size and SHA-256)"
+        )
+
+
+def _held(item: dict[str, Any]) -> str:
+    """Held; and, for a record bounded without its row, that republish can never send it."""
+    return "held, row not kept" if item.get("not_republishable") else "held"
 
 
 @app.command("show")

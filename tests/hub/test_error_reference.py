@@ -42,6 +42,7 @@ ERRORS = [
     ("grant_not_found", "hub.store.access.GrantNotFound", 404, False),
     ("held_behind_key", "connectors.republish.HeldBehindKey", 422, False),
     ("held_change_unreadable", "connectors.held_change.HeldChangeUnreadable", 422, False),
+    ("held_row_not_kept", "connectors.quarantine_record.RowNotKept", 422, False),
     ("http_error", "hub.api.problems._PlainHTTPError", 500, False),
     ("hub_error", "schemas.errors.HubError", 500, False),
     ("id_mismatch", "hub.api.errors.IdMismatch", 422, False),

@@ -3,7 +3,9 @@
 A quarantine topic is ``<feed topic>.quarantine``; each record is one change a connector could
 not publish (record format: ``connectors.publisher``): the record key, the event's CloudEvents
 identity in headers, the reason in ``quarantine-code`` / ``quarantine-reason`` headers and the
-JSON body ``{"reason", "event", "change"}``. An entry's id is its address,
+JSON body ``{"reason", "event", "change"}``; a record bounded to fit Kafka's limit adds
+``held`` (shown as ``bounded``) and may lack ``change``: it is still listed, with why it cannot be
+republished (``not_republishable``). An entry's id is its address,
 ``<quarantine topic>:<partition>:<offset>``, stable for as long as Kafka keeps the record.
 
 Reading is group-less (``bus.reads``), so looking never disturbs anything; a record that is not
@@ -17,12 +19,12 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from bus.admin import KafkaAdmin
 from bus.reads import read_topics
 from bus.records import Record
-from connectors.publisher import QUARANTINE_CODE_HEADER, QUARANTINE_REASON_HEADER
+from connectors.quarantine_record import QUARANTINE_CODE_HEADER, QUARANTINE_REASON_HEADER, not_kept
 from schemas import naming
 from schemas.errors import InvalidInput
 
@@ -34,6 +36,18 @@ class QuarantineIdInvalid(InvalidInput):
     """Not of the form ``<feed topic>.quarantine:<partition>:<offset>`` that ``list`` shows."""
 
     code = "quarantine_id_invalid"
+
+
+class BoundedRow(BaseModel):
+    """What a record bounded to fit Kafka's limit keeps of its row (``connectors.quarantine_record``)."""
+
+    table: str | None = None
+    op: str | None = None
+    key: Any = Field(default=None, description="the source key, to find the row")
+    position: str | None = Field(default=None, description="the source position of the change")
+    size_bytes: int | None = Field(default=None, description="of the source change as JSON")
+    sha256: str | None = Field(default=None, description="of the source change as JSON")
+    row_kept: bool = Field(description="false: the row was too large to keep and cannot be republished")
 
 
 class QuarantineEntry(BaseModel):
@@ -53,6 +67,8 @@ class QuarantineEntry(BaseModel):
     quarantined_at: datetime | None = Field(description="the quarantine record's Kafka timestamp")
     traceparent: str | None = None
     republishable: bool = Field(description="the record keeps the source change republish maps again")
+    not_republishable: str | None = Field(default=None, description="why republish cannot send it")
+    bounded: BoundedRow | None = Field(default=None, description="set when the record was bounded to fit")
     republished_at: datetime | None = Field(default=None, description="sent on to the feed by republish")
     event: dict[str, Any] | None = Field(default=None, description="the event as quarantined (show only)")
 
@@ -114,8 +130,22 @@ def entry_of(record: Record, *, with_event: bool = False) -> QuarantineEntry:
         reason=record.header(QUARANTINE_REASON_HEADER) or reason.get("message"),
         details=reason.get("details") or None, quarantined_at=at,
         traceparent=record.header("traceparent"), republishable=isinstance(body.get("change"), dict),
+        not_republishable=_not_republishable(body), bounded=bounded_of(body),
         event=body.get("event") if with_event else None,
     )  # fmt: skip
+
+
+def _not_republishable(body: dict[str, Any]) -> str | None:
+    blocked = not_kept(body)
+    return None if blocked is None else blocked.message
+
+
+def bounded_of(body: dict[str, Any]) -> BoundedRow | None:
+    """The ``held`` summary of a bounded record (None for a whole one, or one that makes no sense)."""
+    try:
+        return BoundedRow.model_validate(body["held"]) if "held" in body else None
+    except ValidationError:
+        return None
 
 
 async def quarantine_topics(bootstrap: str, feed_topics: Collection[str]) -> list[str]:
@@ -138,9 +168,11 @@ async def read_quarantine(bootstrap: str, topics: Collection[str]) -> list[Recor
 
 __all__ = [
     "Address",
+    "BoundedRow",
     "QuarantineEntry",
     "QuarantineIdInvalid",
     "body_of",
+    "bounded_of",
     "connector_of",
     "entry_id",
     "entry_of",

@@ -33,6 +33,7 @@ from connectors import registry
 from connectors.config import ConnectorConfigBase
 from connectors.held_change import decode_change
 from connectors.publisher import Publisher
+from connectors.quarantine_record import not_kept
 from connectors.republish import Held, Verdict, republish
 from hub.services.contract_lookup import RegisteredContracts
 from hub.services.quarantine.entries import (
@@ -238,7 +239,11 @@ def mark_republished(
 
 
 def _held_change(entry: QuarantineEntry, record: Record) -> Held:
-    change = decode_change(body_of(record).get("change"))
+    body = body_of(record)
+    blocked = not_kept(body)
+    if blocked is not None:
+        raise blocked
+    change = decode_change(body.get("change"))
     return Held(
         address=entry.address,
         event_id=entry.event_id or change.event_id or "",

@@ -157,3 +157,48 @@ def test_held_changes_are_visible_traced_and_republished_once_in_order(
         assert [len(entry.after["republished"]) for entry in trail] == [0, 2]  # newest first
     finally:
         store.engine.dispose()
+
+
+async def publish_huge_unmapped_row(settings: Settings, store: Store, name: str) -> None:
+    """A 2 MB row the first mapping cannot read: quarantined as a record without its row."""
+    config = registry.parse_config(connector_document(name, females=False))
+    row = source_row(id=5, so_dang_ky="905", gioi_tinh=2, ghi_chu_noi_bo="x" * 2_000_000)
+    producer = KafkaProducer(settings.kafka_address(), f"test-{name}")
+    await producer.start()
+    try:
+        publisher = Publisher(config, producer, RegisteredContracts(store, Mode.BACKWARD))
+        await publisher.start()
+        outcome = await publisher.publish(
+            [Change("public.khai_sinh", Op.CREATE, {"id": 5}, None, row, "0/9")]
+        )
+    finally:
+        await producer.stop()
+    assert (outcome.published, outcome.quarantined) == (0, 1)
+
+
+def test_a_held_change_whose_row_was_not_kept_is_listed_and_never_republished(
+    hub: Hub, settings: Settings, unique: str
+) -> None:
+    name = f"ks-{unique}"
+    migrate.upgrade(settings.store_url())
+    store = Store(settings.store_url())
+    try:
+        with store.session() as session:
+            stored.insert(session, registry.parse_config(connector_document(name, females=False)))
+        asyncio.run(publish_huge_unmapped_row(settings, store, name))
+
+        [held] = json_of(hub, "quarantine", "list", "--connector", name)
+        assert (held["code"], held["republishable"]) == ("mapping_value_unmapped", False)
+        assert held["record_key"] == "5"  # unmapped: the source's key
+        assert "was not kept" in held["not_republishable"]
+        assert held["bounded"]["row_kept"] is False and held["bounded"]["position"] == "0/9"
+        assert held["bounded"]["size_bytes"] > 2_000_000 and len(held["bounded"]["sha256"]) == 64
+        listed = hub("quarantine", "list", "--connector", name)
+        assert listed.exit_code == 0 and "1 of them cannot be republished" in listed.output, listed.output
+
+        with store.session() as session:
+            stored.replace(session, registry.parse_config(connector_document(name, females=True)))
+        report = json_of(hub, "quarantine", "republish", "--connector", name)
+        assert (report["republished"], report["items"][0]["code"]) == (0, "held_row_not_kept")
+    finally:
+        store.engine.dispose()
