@@ -52,6 +52,10 @@ logger.apache.name = org.apache.kafka
 logger.apache.level = WARN
 """
 
+# The dev broker keeps every test topic until `make clean`; at 512 MiB a long-lived one holding a
+# few thousand partitions ran out of heap. 1 GiB of a 24 GiB machine is cheap insurance.
+HEAP = "-Xmx1g"
+
 
 def libs_dir(settings: Settings) -> Path:
     """Keyed by version and POM content, so a changed POM resolves a fresh set of jars."""
@@ -168,9 +172,9 @@ def start(settings: Settings) -> str:
     port, controller_port = pick_ports(DEFAULT_PORT, DEFAULT_PORT + 1)
     config = write_config(home, port, controller_port)
     format_storage(home, libs, config)
-    env = {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx512m"}
+    env = {**os.environ, "KAFKA_HEAP_OPTS": HEAP}
     log4j = f"-Dlog4j2.configurationFile={home / 'log4j2.properties'}"
-    cmd = [java_bin, "-Xmx512m", "-XX:+UseG1GC", log4j, "-cp", f"{libs}/*", MARKER, str(config)]
+    cmd = [java_bin, HEAP, "-XX:+UseG1GC", log4j, "-cp", f"{libs}/*", MARKER, str(config)]
     pid = spawn(cmd, home / "stdout.log", env)
     state = ServiceState(pid=pid, port=port, marker=MARKER)
     state.save(pid_file)
