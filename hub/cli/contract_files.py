@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from hub.cli.yaml_files import InvalidResourceFile
+from hub.cli.yaml_files import InvalidResourceFile, load_yaml_documents, read_text
 from schemas.contracts.document import EVENT_TYPE_KEY
 from schemas.errors import InvalidInput
 
@@ -51,11 +49,18 @@ def discover(root: Path) -> list[FoundContract]:
 
 
 def read_schema(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(text) if path.suffix in YAML_SUFFIXES else json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InvalidResourceFile(f"cannot read {path}: {exc}") from exc
+    """One contract document, read with the apply files' limits (size, UTF-8, no YAML aliases)."""
+    text = read_text(path)
+    if path.suffix in YAML_SUFFIXES:
+        documents = load_yaml_documents(text, path)
+        if len(documents) != 1:
+            raise InvalidResourceFile(f"{path} holds {len(documents)} YAML documents; a contract is one")
+        document = documents[0]
+    else:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidResourceFile(f"cannot read {path}: {exc}") from exc
     if not isinstance(document, dict):
         raise InvalidResourceFile(f"{path} does not hold a JSON object")
     return document

@@ -100,6 +100,25 @@ def test_unreadable_file_fails_before_calling_the_api(hub: Hub, tmp_path: Path) 
     assert hub("contracts", "list").stdout.count(SUBJECT) == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("laughs.yaml", b'a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n', "anchor"),
+        ("binary.json", b"\x89PNG\r\n\x1a\n\x00\xff", "UTF-8"),
+        ("huge.json", b"{" + b" " * (2 << 20) + b"}", "larger than"),
+        ("two.yaml", b"title: a\n---\ntitle: b\n", "2 YAML documents"),
+    ],
+)
+def test_hostile_contract_files_are_refused_before_parsing(
+    hub: Hub, tmp_path: Path, name: str, content: bytes, says: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = hub("contracts", "register", SUBJECT, "-f", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error [invalid_file]:") and says in result.stderr, result.stderr
+
+
 def test_delete_asks_first(hub: Hub, tmp_path: Path) -> None:
     hub("contracts", "register", SUBJECT, "-f", str(write(tmp_path / "v1.json", V1)))
     assert hub("contracts", "delete", SUBJECT, input="n\n").exit_code == 1
