@@ -9,7 +9,6 @@ to a model is documented by the next run, and ``--check`` (run by the tests) fai
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import json
 import sys
@@ -22,6 +21,7 @@ from pydantic import Field, TypeAdapter
 from connectors import registry
 from connectors.config import ConnectorConfigBase
 from connectors.mapping import config as mapping_config
+from schemas.generated_file import generated_file_main
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "docs" / "reference" / "connectors.md"
 HEADER = """# Connector options
@@ -107,23 +107,7 @@ def _mapping_guide() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m connectors.reference", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
-    parser.add_argument("--path", type=Path, default=DEFAULT_PATH, help="the page to write")
-    args = parser.parse_args(argv)
-    text = render()
-    current = args.path.read_text(encoding="utf-8") if args.path.is_file() else None
-    if current == text:
-        return 0
-    if args.check:
-        print(f"{args.path} is out of date: run python -m connectors.reference", file=sys.stderr)
-        return 1
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(text, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
+    return generated_file_main("connectors.reference", __doc__.split("\n")[0], DEFAULT_PATH, render, argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ with ``schemas.errors``; one row per code gives its class, HTTP status, retriabi
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import sys
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from schemas.errors import HubError, error_classes
+from schemas.generated_file import generated_file_main
 
 PACKAGES = ("schemas", "connectors", "bus", "hub")
 # Alembic's environment script runs a migration when imported; it defines no errors.
@@ -72,21 +72,9 @@ def render(classes: Sequence[type[HubError]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.error_reference", description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
-    parser.add_argument("--path", type=Path, default=DEFAULT_PATH, help="the reference file")
-    args = parser.parse_args(argv)
-    text = render(load_all())
-    current = args.path.read_text(encoding="utf-8") if args.path.is_file() else None
-    if current == text:
-        return 0
-    if args.check:
-        print(f"{args.path} is out of date: run python -m hub.error_reference", file=sys.stderr)
-        return 1
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(text, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
+    return generated_file_main(
+        "hub.error_reference", __doc__.split("\n")[0], DEFAULT_PATH, lambda: render(load_all()), argv
+    )
 
 
 if __name__ == "__main__":
