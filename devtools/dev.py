@@ -70,7 +70,7 @@ class DevHub:
             store.engine.dispose()
         for part, outcome in zip(parts, outcomes, strict=True):
             if isinstance(outcome, Exception):
-                raise HubError(f"hub dev: the {part.get_name()} failed: {outcome}") from outcome
+                raise HubError(f"devtools dev: the {part.get_name()} failed: {outcome}") from outcome
 
     @property
     def url(self) -> str:
@@ -130,7 +130,7 @@ def _banner(settings: Settings, token: Path | None) -> None:
     from hub.telemetry.logs import redact
 
     api = f"http://{settings.api_host}:{settings.api_port}"
-    err.print("[bold]hub dev[/]: API, connector worker and delivery engine in one process (Ctrl-C stops)")
+    err.print("[bold]devtools dev[/]: API, connector worker, delivery engine in one process (Ctrl-C stops)")
     err.print(f"  API         {api}   OpenAPI {api}/docs   metrics {api}/metrics")
     err.print(f"  Kafka       {settings.kafka_bootstrap}")
     err.print(f"  PostgreSQL  {redact(settings.postgres_dsn or '')}")
@@ -156,4 +156,4 @@ def dev(
     token = dev_admin_token(settings)
     _banner(settings, token)
     asyncio.run(until_signalled(DevHub(settings).run))
-    err.print(f"hub dev stopped (pid {os.getpid()})")
+    err.print(f"devtools dev stopped (pid {os.getpid()})")

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str | None = Field(
         default=None,
-        description="Kafka bootstrap servers; unset = `hub dev` and the dev stack use the local broker.",
+        description="Kafka bootstrap servers; unset = `make dev` and the dev stack use the local broker.",
     )
     postgres_dsn: str | None = Field(
         default=None,
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     )
 
     def kafka_address(self) -> str:
-        """The broker's bootstrap address; processes never guess it (``hub dev`` fills it in)."""
+        """The broker's bootstrap address; processes never guess it (``make dev`` fills it in)."""
         if not self.kafka_bootstrap:
             raise ConfigurationError(
                 "no Kafka: set HUB_KAFKA_BOOTSTRAP (`make up` prints the local broker's address)"

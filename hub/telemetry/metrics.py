@@ -18,7 +18,7 @@ store when scraped (``hub.observability.store_metrics``), because connectors nev
 hub and move between workers; see that module for why.
 
 Each process exposes ``REGISTRY``: ``hub api`` at ``/metrics`` (with the store families),
-``hub run --metrics-port`` on its own port, ``hub dev`` everything at the API's ``/metrics``.
+``hub run --metrics-port`` on its own port, ``make dev`` everything at the API's ``/metrics``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ delivery engine -> the reference receiver on a loopback port, then read back thr
 - ``/metrics`` counts exactly what was delivered, retried, dead-lettered and filtered out.
 
 Everything runs in the test's event loop: the connector worker and the supervisor as in
-``hub dev``, the API through its ASGI app, the receiver on a real uvicorn server.
+``devtools dev``, the API through its ASGI app, the receiver on a real uvicorn server.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Not a test (timing is never asserted): ``python -m tests.hub.delivery.bench_throughput``. Events
 are produced first, then one hub (in this process) delivers them to a reference receiver run as
-its own process (``hub receiver``), as a portal would be. Prints events/s from the first push
+its own process (``python -m devtools receiver``), as a portal would be. Prints events/s from the first push
 to the last.
 """
 
