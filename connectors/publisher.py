@@ -273,6 +273,7 @@ class Publisher:
         if code is not None:
             found["adminunit"], found["adminunitorig"] = self._admin_units(code)
             found["adminunitcandidates"] = ",".join(self.admin_units.split_candidates(code)) or None
+            found["adminunitversion"] = self.admin_units.version
         return found
 
     def _admin_units(self, code: str) -> tuple[str, str | None]:

@@ -8,11 +8,14 @@ that is restarting will)::
     HubError
     ├── InvalidInput            bad request data, rejected before anything changes (4xx)
     │   ├── NotFound
+    │   │   └── UnknownUnitsVersion
     │   ├── Conflict
-    │   │   └── IncompatibleContract
+    │   │   ├── IncompatibleContract
+    │   │   └── UnitsVersionNotNewer, UnitsVersionExists
     │   ├── ContractViolation   a payload that breaks its contract (goes to quarantine)
     │   │   └── UnknownContract an event type with no contract at all
     │   ├── UnknownAdminUnit
+    │   ├── InvalidUnitsFile, UnknownUnitsParent
     │   └── UnsafeEndpoint
     ├── AccessDenied            authenticated but not allowed (403)
     │   └── Unauthenticated     no or bad credentials (401)
@@ -138,6 +141,37 @@ class UnknownAdminUnit(InvalidInput):
     code = "unknown_admin_unit"
 
 
+class InvalidUnitsFile(InvalidInput):
+    """An administrative-units version file that is not in the format, or contradicts itself or its parent."""
+
+    code = "invalid_units_file"
+
+
+class UnknownUnitsVersion(NotFound):
+    """An administrative-units version name that is neither shipped nor loaded."""
+
+    code = "unknown_units_version"
+
+
+class UnknownUnitsParent(InvalidInput):
+    """A units version file whose parent version is neither shipped nor loaded."""
+
+    code = "unknown_units_parent"
+
+
+class UnitsVersionNotNewer(Conflict):
+    """A units version that does not follow the active one (its parent is not the active version,
+    or its name does not sort after it); loading it would fork or rewind the boundaries."""
+
+    code = "units_version_not_newer"
+
+
+class UnitsVersionExists(Conflict):
+    """A units version of that name is already loaded (with other content)."""
+
+    code = "units_version_exists"
+
+
 class UnsafeEndpoint(InvalidInput):
     """A push endpoint the hub refuses to call (not https, or a private address)."""
 
@@ -219,13 +253,18 @@ __all__ = [
     "HubError",
     "IncompatibleContract",
     "InvalidInput",
+    "InvalidUnitsFile",
     "LocalServiceError",
     "NotFound",
     "PermanentDeliveryError",
     "SourceError",
     "Unauthenticated",
+    "UnitsVersionExists",
+    "UnitsVersionNotNewer",
     "UnknownAdminUnit",
     "UnknownContract",
+    "UnknownUnitsParent",
+    "UnknownUnitsVersion",
     "UnsafeEndpoint",
     "error_class",
     "error_classes",

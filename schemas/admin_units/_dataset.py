@@ -37,10 +37,14 @@ from schemas.admin_units._model import Era, Level, Unit
 from schemas.errors import ConfigurationError
 
 PACKAGE = "vietnamadminunits"
+CURRENT_COLUMNS = (
+    "province", "provinceShort", "provinceCode", "provinceKey", "provinceAlias",
+    "ward", "wardCode", "wardType", "wardKey",
+)  # fmt: skip
 _CURRENT_SQL = (
     "SELECT province, provinceShort, provinceCode, provinceKey, provinceAlias,"
     " ward, wardCode, wardType, wardKey FROM admin_units"
-)
+)  # the columns of CURRENT_COLUMNS
 _LEGACY_SQL = (
     "SELECT province, provinceShort, provinceCode, provinceKey, provinceAlias,"
     " district, districtCode, districtType, districtKey, ward, wardCode, wardType, wardKey"
@@ -74,6 +78,12 @@ def load() -> Dataset:
         return _Builder(current_rows, legacy_rows).build(mapping)
     except (KeyError, ValueError, TypeError) as exc:
         raise ConfigurationError(f"the {PACKAGE} data is not as expected: {exc!r}") from exc
+
+
+def current_rows() -> list[Row]:
+    """The current units table as the package has it (one row per commune), for the versions
+    chain (``_versions``), whose files carry a table of this shape."""
+    return _read_tables(_package_root() / "data" / "dataset.db")[0]
 
 
 def _package_root() -> Traversable:

@@ -48,6 +48,15 @@ class UnitIndex:
             return self._province(unit) == self._province(area)
         return not self._territory[unit.era, unit.code].isdisjoint(self._territory[area.era, area.code])
 
+    def territory(self, unit: Unit) -> frozenset[str]:
+        """The current communes ``unit`` covers (all of them for a current province)."""
+        if unit.era is Era.CURRENT and unit.level is Level.PROVINCE:
+            return frozenset(
+                code for (era, code), known in self.units.items()
+                if era is Era.CURRENT and known.level is Level.COMMUNE and known.province_code == unit.code
+            )  # fmt: skip
+        return self._territory[unit.era, unit.code]
+
     def _province(self, unit: Unit) -> str:
         return self.resolutions[unit.era, unit.code].province.code
 

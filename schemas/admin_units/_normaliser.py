@@ -20,6 +20,7 @@ from schemas.admin_units._errors import AmbiguousAdminUnit, unknown
 from schemas.admin_units._index import UnitIndex
 from schemas.admin_units._model import Era, Level, Resolution, Unit
 from schemas.admin_units._names import NameIndex
+from schemas.admin_units._versions import SHIPPED_VERSION
 from schemas.errors import UnknownAdminUnit
 
 _CACHED_INPUTS = 65_536
@@ -35,6 +36,11 @@ class AdminUnitResolver(Protocol):
     names no one unit. A seam, so tests can answer with a fixed table."""
 
     def resolve(self, code_or_name: str) -> Resolution: ...
+
+    @property
+    def version(self) -> str:
+        """The administrative-units version the answers follow (stamped as ``adminunitversion``)."""
+        ...
 
     def split_candidates(self, code: str) -> tuple[str, ...]:
         """The current communes a split pre-merger commune code may now be; () when not split."""
@@ -60,7 +66,12 @@ class Normaliser:
     """Resolves administrative units and answers routing's "is this unit within that one?".
 
     Construction is free; the first call builds the shared index (a fraction of a second).
+    It answers by the shipped boundaries, ``version``; ``VersionedUnits`` carries them forward.
     """
+
+    @property
+    def version(self) -> str:
+        return SHIPPED_VERSION
 
     def __init__(self) -> None:
         self._cached = functools.lru_cache(maxsize=_CACHED_INPUTS)(self._resolve)
@@ -127,6 +138,11 @@ class Normaliser:
         area = self.resolve(filter_code).original
         unit = self.resolve(unit_code).original
         return _indexes().units.within(unit, area)
+
+    def territory(self, unit: Unit) -> frozenset[str]:
+        """The current communes ``unit`` (either era) covers: what a newer boundaries version carries
+        forward (``_chain``)."""
+        return _indexes().units.territory(unit)
 
     def _resolve(self, given: str, province: str | None, era: Era | None) -> Resolution:
         index = _indexes().units

@@ -10,6 +10,9 @@ extensions (all strings, as CloudEvents extensions must be):
   the hub can tell the subscribers of the unit it left (``hub.routing.moves``);
 - ``adminunitcandidates``: comma-separated current commune codes a split pre-merger commune
   code may now be, set only for such a code (also when the old code is a current code too);
+- ``adminunitversion``: the administrative-units version (``schemas.admin_units``, e.g.
+  ``2025.07``) the publisher resolved the codes by; routing carries older codes forward to the
+  version in force (ADR 012), and the trace shows which one it was;
 - ``traceparent``: W3C trace context, the CloudEvents distributed-tracing extension.
 """
 
@@ -103,6 +106,7 @@ class ChangeEvent(BaseModel):
     adminunitorig: str | None = None
     adminunitprev: str | None = None
     adminunitcandidates: str | None = None
+    adminunitversion: str | None = None
     traceparent: str | None = None
     data: ChangePayload
 
@@ -117,5 +121,7 @@ class ChangeEvent(BaseModel):
         return self.subject
 
 
-EXTENSIONS = ("adminunit", "adminunitorig", "adminunitprev", "adminunitcandidates", "traceparent")
+EXTENSIONS = (
+    "adminunit", "adminunitorig", "adminunitprev", "adminunitcandidates", "adminunitversion", "traceparent"
+)  # fmt: skip
 OPTIONAL_ATTRIBUTES = ("dataschema", *EXTENSIONS)

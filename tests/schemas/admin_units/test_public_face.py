@@ -9,12 +9,28 @@ def test_exports() -> None:
     assert sorted(admin_units.__all__) == [
         "AdminUnitResolver",
         "AmbiguousAdminUnit",
+        "Change",
+        "CommuneChange",
         "Era",
+        "FILE_FORMAT",
         "Level",
         "Normaliser",
+        "ParsedFile",
+        "Place",
+        "ProvinceChange",
         "Resolution",
+        "SHIPPED_VERSION",
         "Unit",
+        "UnitsDiff",
+        "UnitsTable",
+        "VersionStep",
+        "VersionedUnits",
         "default_normaliser",
+        "diff_versions",
+        "extend",
+        "parse_units_file",
+        "shipped_units",
+        "version_order",
     ]
     assert all(hasattr(admin_units, name) for name in admin_units.__all__)
 
