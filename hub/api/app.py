@@ -28,6 +28,7 @@ from hub.api.routers import quarantine as quarantine_api
 from hub.api.routers import status as status_api
 from hub.api.routers import subscriptions as subscriptions_api
 from hub.api.routers import trace as trace_api
+from hub.api.routers import units as units_api
 from hub.settings import Settings
 from hub.store import crypto, migrate
 from hub.store.base import Store
@@ -48,6 +49,7 @@ V1_ROUTERS: list[APIRouter] = [
     trace_api.router,
     status_api.router,
     quarantine_api.router,
+    units_api.router,
 ]
 
 

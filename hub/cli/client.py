@@ -51,9 +51,13 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
-    def request(self, method: str, path: str, json: Any = None) -> httpx.Response:
+    def request(
+        self, method: str, path: str, json: Any = None, *, content: bytes | None = None
+    ) -> httpx.Response:
+        """``json`` to send a JSON document, or ``content`` for bytes that already are one (a file)."""
+        headers = {"Content-Type": "application/json"} if content is not None else None
         try:
-            response = self._http.request(method, path, json=json)
+            response = self._http.request(method, path, json=json, content=content, headers=headers)
         except httpx.TransportError as exc:
             raise ApiUnreachable(f"cannot reach the hub API at {self.base_url} ({exc})") from exc
         if response.is_error:

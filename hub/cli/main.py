@@ -19,6 +19,7 @@ from hub.cli import quarantine as quarantine_cli
 from hub.cli import status as status_cli
 from hub.cli import subscriptions as subscriptions_cli
 from hub.cli import trace as trace_cli
+from hub.cli import units as units_cli
 from hub.cli.context import CliState
 from hub.cli.errors import ReportingGroup
 from hub.settings import get_settings
@@ -65,3 +66,4 @@ app.add_typer(access_cli.audit_app, name="audit")
 app.command("trace")(trace_cli.trace)
 app.command("status")(status_cli.status)
 app.add_typer(quarantine_cli.app, name="quarantine")
+app.add_typer(units_cli.app, name="units")

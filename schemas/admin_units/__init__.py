@@ -21,6 +21,7 @@ from schemas.admin_units._model import Era, Level, Resolution, Unit
 from schemas.admin_units._normaliser import AdminUnitResolver, Normaliser, default_normaliser
 from schemas.admin_units._versions import (
     FILE_FORMAT,
+    MAX_FILE_BYTES,
     SHIPPED_VERSION,
     ParsedFile,
     UnitsTable,
@@ -31,6 +32,7 @@ from schemas.admin_units._versions import (
 
 __all__ = [
     "FILE_FORMAT",
+    "MAX_FILE_BYTES",
     "SHIPPED_VERSION",
     "AdminUnitResolver",
     "AmbiguousAdminUnit",

@@ -14,6 +14,7 @@ def test_exports() -> None:
         "Era",
         "FILE_FORMAT",
         "Level",
+        "MAX_FILE_BYTES",
         "Normaliser",
         "ParsedFile",
         "Place",
