@@ -31,6 +31,7 @@ HOP_MARKS = {
     "quarantined": ("⊘", "red"),
     "published": ("●", "cyan"),
     "routed": ("→", "blue"),
+    "rehomed": ("⇄", "magenta"),
     "parked": ("‖", "yellow"),
     "dead_lettered": ("☠", "red"),
     "redelivered": ("↺", "magenta"),
@@ -77,6 +78,8 @@ def header(trace: dict[str, Any]) -> Table:
     )
     grid.add_row("kafka", escape(f"{kafka['topic']} partition {kafka['partition']} offset {kafka['offset']}"))
     grid.add_row("trace", trace["trace_id"] or "[dim]none (the connector sent no trace context)[/]")
+    if trace.get("admin_unit_version"):
+        grid.add_row("units", escape(f"administrative units {trace['admin_unit_version']}"))
     return grid
 
 

@@ -28,11 +28,13 @@ from hub.observability import kafka_reads
 from hub.observability.kafka_reads import Address
 from hub.observability.quarantine_trace import Held, find_held, held_trace, with_quarantine
 from hub.observability.trace_model import EventTrace, RecordTrace
-from hub.observability.trace_view import EventFacts, event_trace
+from hub.observability.trace_view import EventFacts, Rehoming, event_trace
 from hub.observability.visibility import Visible, everyone
 from hub.routing import AdminUnitIndex
 from hub.routing.moves import moved_out_id
+from hub.routing.rehome import rehomed_out_id
 from hub.services.quarantine.service import connector_feed_topics, mark_republished
+from hub.services.units import UnitsService
 from hub.settings import Settings
 from hub.store import routed_events
 from hub.store import subscriptions as stored_subscriptions
@@ -54,6 +56,7 @@ class _Stored:
     attempts: list[DeliveryAttempt]
     subscriptions: list[Subscription]
     truncated: bool = False
+    rehomings: tuple[Rehoming, ...] = ()
 
 
 @dataclass
@@ -89,20 +92,24 @@ class TraceLookup:
     # -- the store --------------------------------------------------------------------------------
 
     def _stored_event(self, event_id: str) -> _Stored:
+        rehomings = _rehomings(self.store)
         with self.store.session() as session:
             routed = routed_events.get(session, event_id)
-            attempts = _attempts(session, [event_id, moved_out_id(event_id)])
+            attempts = _attempts(session, _derived_ids(event_id, rehomings))
             subscriptions = stored_subscriptions.list_all(session)
-        return _Stored([routed] if routed else [], attempts, subscriptions)
+        return _Stored([routed] if routed else [], attempts, subscriptions, rehomings=rehomings)
 
     def _stored_record(self, topic: str, record_key: str, limit: int) -> _Stored:
+        rehomings = _rehomings(self.store)
         with self.store.session() as session:
             routed = routed_events.of_record(session, topic, record_key, limit + 1)
             attempts = _attempts(
-                session, [i for row in routed for i in (row.event_id, moved_out_id(row.event_id))]
+                session, [i for row in routed for i in _derived_ids(row.event_id, rehomings)]
             )
             subscriptions = stored_subscriptions.list_all(session)
-        return _Stored(routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit)
+        return _Stored(
+            routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit, rehomings=rehomings
+        )
 
     # -- Kafka ------------------------------------------------------------------------------------
 
@@ -141,11 +148,12 @@ class TraceLookup:
                 EventFacts(
                     routed=row,
                     attempts=[
-                        a for a in attempts if a.event_id in (row.event_id, moved_out_id(row.event_id))
+                        a for a in attempts if a.event_id in _derived_ids(row.event_id, stored.rehomings)
                     ],
                     event=found[1] if found else None,
                     committed={sid: committed.get(group, {}).get(tp) for sid, group in groups.items()},
                     warnings=warnings,
+                    rehomings=stored.rehomings,
                 )
             )
         return facts
@@ -157,6 +165,28 @@ class TraceLookup:
         events = await kafka_reads.read_events(bootstrap, [_address(row) for row in routed])
         tps = {TopicPartition(row.topic, row.partition) for row in routed}
         return events, await kafka_reads.committed_offsets(bootstrap, groups, tps)
+
+
+def _rehomings(store: Store) -> tuple[Rehoming, ...]:
+    """The loaded administrative-units versions and the subscriptions each re-homed (ADR 012)."""
+    return tuple(
+        Rehoming(
+            view.version,
+            view.loaded_at,
+            frozenset(job.subscription_id for job in view.rehoming if job.job_id),
+        )
+        for view in UnitsService(store).versions()
+        if view.loaded_at is not None
+    )
+
+
+def _derived_ids(event_id: str, rehomings: Sequence[Rehoming]) -> list[str]:
+    """The event's id and those of the events derived from it: its move-out, its re-homing move-outs."""
+    return [
+        event_id,
+        moved_out_id(event_id),
+        *(rehomed_out_id(event_id, rehoming.version) for rehoming in rehomings),
+    ]
 
 
 def _attempts(session: Session, event_ids: Sequence[str]) -> list[DeliveryAttempt]:

@@ -3,8 +3,9 @@
 ``hops`` is the timeline, in order: the source commit, its quarantine when its connector held
 it back (``hub.observability.quarantine_trace``), and the publish on Kafka first (causal order, whatever the
 clocks of the database and the connector say), then every hop the hub saw,
-by time: routed (a subscription's filter matched), each push attempt with its HTTP status and
-latency, parked behind an earlier event of the key, dead-lettered, redelivered.
+by time: routed (a subscription's filter matched), re-homed (a newer administrative-units
+version moved the record into or out of a subscription's scope: ADR 012), each push attempt
+with its HTTP status and latency, parked behind an earlier event of the key, dead-lettered, redelivered.
 ``subscriptions`` holds each interested subscription's decision (matched, filtered out with the
 reason, or not reached yet) and where its delivery stands; filtered-out decisions are not hops,
 so a feed read by 35 provinces does not drown the timeline.
@@ -18,8 +19,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 HopKind = Literal[
-    "committed", "quarantined", "published", "routed", "attempt", "parked", "dead_lettered", "redelivered"
-]
+    "committed", "quarantined", "published", "routed", "rehomed", "attempt", "parked", "dead_lettered",
+    "redelivered",
+]  # fmt: skip
 DecisionKind = Literal["matched", "filtered_out", "not_reached", "unknown"]
 PathOutcome = Literal[
     "delivered", "retrying", "dead_lettered", "parked", "disabled", "pending", "filtered_out", "unknown"
@@ -67,6 +69,9 @@ class EventTrace(BaseModel):
     event_type: str
     record_key: str
     trace_id: str | None = Field(description="the W3C trace id, to open the trace in a tracing backend")
+    admin_unit_version: str | None = Field(
+        default=None, description="the administrative-units version the publisher stamped (adminunitversion)"
+    )
     source: SourcePoint
     kafka: KafkaPoint
     subscriptions: list[SubscriptionPath]

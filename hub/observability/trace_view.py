@@ -12,7 +12,10 @@ Facts and where they come from:
   decided yet (``not_reached``). Attempts prove a match whatever the filter says today.
 
 Redelivery is read from the log too: an attempt after a dead-lettered one is a redelivery,
-requested at that attempt's ``scheduled_at``.
+requested at that attempt's ``scheduled_at``. Re-homing (ADR 012) is read from the log and the
+loaded administrative-units versions: an attempt of the record's re-homing move-out
+(``hub.routing.rehome.rehomed_out_id``), or a subscription's first attempts of an event published
+before a version whose load started a re-homing job for it, all after that load.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ from hub.observability.trace_model import (
 )
 from hub.routing import AdminUnitIndex, Decision, decide
 from hub.routing.feeds import first_match
+from hub.routing.rehome import rehomed_out_id
 from hub.store.deliveries import DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionBase
 from schemas.events import ChangeEvent
 from schemas.tracing import trace_id_of
 
-HOP_RANK = {"routed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
+HOP_RANK = {"routed": 0, "rehomed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
 ATTEMPT_OUTCOMES: dict[str, PathOutcome] = {
     "delivered": "delivered",
     "retrying": "retrying",
@@ -46,6 +50,15 @@ ATTEMPT_OUTCOMES: dict[str, PathOutcome] = {
     "parked": "parked",
     "disabled": "disabled",
 }
+
+
+@dataclass(frozen=True)
+class Rehoming:
+    """One loaded administrative-units version: when, and the subscriptions it re-homed."""
+
+    version: str
+    loaded_at: datetime
+    subscription_ids: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ class EventFacts:
     event: ChangeEvent | None  # read back from Kafka; None when it is gone or Kafka is away
     committed: dict[str, int | None]  # subscription id -> its group's offset on the partition
     warnings: list[str] = field(default_factory=list)
+    rehomings: Sequence[Rehoming] = ()
 
 
 def event_trace(
@@ -71,12 +85,17 @@ def event_trace(
     ]
     known = {path.subscription_id for path in paths}
     paths += [_deleted_path(sid, attempts) for sid, attempts in by_subscription.items() if sid not in known]
-    hub_hops = [hop for sid, attempts in by_subscription.items() for hop in subscription_hops(sid, attempts)]
+    hub_hops = [
+        hop
+        for sid, attempts in by_subscription.items()
+        for hop in [*rehoming_hops(facts, sid, attempts), *subscription_hops(sid, attempts)]
+    ]
     return EventTrace(
         event_id=routed.event_id,
         event_type=routed.event_type,
         record_key=routed.record_key,
         trace_id=trace_id_of(routed.traceparent),
+        admin_unit_version=facts.event.adminunitversion if facts.event else None,
         source=_source_point(routed),
         kafka=KafkaPoint.model_validate(routed, from_attributes=True),
         subscriptions=sorted(paths, key=lambda path: path.subscription_id),
@@ -110,6 +129,35 @@ def source_hops(routed: RoutedEvent) -> list[Hop]:
         detail=f"{routed.topic} partition {routed.partition} offset {routed.offset}",
     )
     return [committed, published]
+
+
+def rehoming_hops(facts: EventFacts, subscription_id: str, attempts: Sequence[DeliveryAttempt]) -> list[Hop]:
+    """The re-homing that brought this event to the subscription, or told it the record left."""
+    event_id = facts.routed.event_id
+    for rehoming in facts.rehomings:
+        out_id = rehomed_out_id(event_id, rehoming.version)
+        moved_out = [row for row in attempts if row.event_id == out_id]
+        if moved_out:
+            detail = f"administrative units {rehoming.version}: the record left this subscription's scope"
+            return [
+                Hop(kind="rehomed", at=_first_time(moved_out), subscription_id=subscription_id, detail=detail)
+            ]
+        published = facts.routed.published_at
+        if (
+            subscription_id in rehoming.subscription_ids
+            and published is not None
+            and published < rehoming.loaded_at
+            and all((row.scheduled_at or row.started_at) >= rehoming.loaded_at for row in attempts)
+        ):
+            detail = f"administrative units {rehoming.version}: the record entered this subscription's scope"
+            return [
+                Hop(kind="rehomed", at=_first_time(attempts), subscription_id=subscription_id, detail=detail)
+            ]
+    return []
+
+
+def _first_time(attempts: Sequence[DeliveryAttempt]) -> datetime:
+    return attempts[0].scheduled_at or attempts[0].started_at
 
 
 def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt]) -> list[Hop]:
@@ -215,4 +263,12 @@ def _deleted_path(subscription_id: str, attempts: list[DeliveryAttempt]) -> Subs
     )
 
 
-__all__ = ["EventFacts", "event_trace", "ordered", "source_hops", "subscription_hops"]
+__all__ = [
+    "EventFacts",
+    "Rehoming",
+    "event_trace",
+    "ordered",
+    "rehoming_hops",
+    "source_hops",
+    "subscription_hops",
+]

@@ -13,6 +13,7 @@ none of them was interested in is ``event_not_found`` to it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -25,10 +26,10 @@ from hub.api.problems import problem_responses
 from hub.observability.trace_lookup import EventNotFound, TraceLookup
 from hub.observability.trace_model import EventTrace, RecordTrace
 from hub.observability.visibility import Visible
+from hub.services.units import UnitsService
 from hub.settings import Settings
 from hub.store.base import Store
 from schemas import naming
-from schemas.admin_units import default_normaliser
 
 router = APIRouter(tags=["trace"])
 
@@ -41,8 +42,9 @@ RecordKey = Annotated[
 ]
 
 
-def _lookup(store: Store, settings: Settings) -> TraceLookup:
-    return TraceLookup(store, settings, default_normaliser())
+async def _lookup(store: Store, settings: Settings) -> TraceLookup:
+    """Decisions are replayed by the active administrative-units version, as ``hub run`` routes."""
+    return TraceLookup(store, settings, await asyncio.to_thread(UnitsService(store).chain))
 
 
 def _visible_to(principal: Principal) -> Visible:
@@ -67,7 +69,7 @@ def feed_topic(feed: str) -> str:
 async def event_trace(
     event_id: EventId, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
 ) -> EventTrace:
-    found = await _lookup(store, settings).event(event_id, _visible_to(principal))
+    found = await (await _lookup(store, settings)).event(event_id, _visible_to(principal))
     if not found.subscriptions and not _sees_all(principal):
         raise EventNotFound(f"no hub process has routed an event {event_id!r}")
     return found
@@ -82,7 +84,9 @@ async def record_trace(
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200, description="at most this many of the newest events")] = 20,
 ) -> RecordTrace:
-    found = await _lookup(store, settings).record(feed_topic(feed), key, limit, _visible_to(principal))
+    found = await (await _lookup(store, settings)).record(
+        feed_topic(feed), key, limit, _visible_to(principal)
+    )
     if _sees_all(principal):
         return found
     return found.model_copy(update={"events": [event for event in found.events if event.subscriptions]})
