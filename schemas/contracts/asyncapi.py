@@ -128,6 +128,10 @@ def _headers(spec: FeedSpec) -> dict[str, Any]:
             **text,
             "description": "comma-separated current communes a split pre-merger commune may now be",
         },
+        "ce_adminunitversion": {
+            **text,
+            "description": "administrative-units version the codes were resolved by (e.g. 2025.07)",
+        },
         "ce_traceparent": {**text, "description": "W3C trace context"},
         "traceparent": {**text, "description": "W3C trace context (bare, for trace-aware tools)"},
     }
