@@ -8,8 +8,8 @@ from connectors.contracts import BuiltinContracts
 from connectors.publisher import Publisher
 from schemas.admin_units import AdminUnitResolver, default_normaliser
 from schemas.events import Op
-from tests.connectors.test_record_memory import FEED, TOPIC, certificate, change
 from tests.connectors.memory_source import MemoryConfig
+from tests.connectors.test_record_memory import FEED, TOPIC, certificate, change
 from tests.fixtures.admin_units.versions import merged_units
 
 
