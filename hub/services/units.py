@@ -167,12 +167,16 @@ class UnitsService:
     def chain(self, version: str | None = None) -> VersionedUnits:
         """The chain up to ``version`` (the active one when None); ``unknown_units_version`` if none."""
         with self.store.session() as session:
-            stored = rows.contents(session)
+            known = rows.lineage(session)
             wanted = version or (rows.active(session) or (SHIPPED_VERSION, ""))[0]
         if wanted == SHIPPED_VERSION:
             return shipped_units()
-        line = _line(stored, wanted)
-        return _chain(tuple((name, stored[name][1]) for name in line), lambda name: stored[name][2])
+        line = _line(known, wanted)
+        return _chain(tuple((name, known[name][1]) for name in line), self._content)
+
+    def _content(self, version: str) -> str:
+        with self.store.session() as session:
+            return rows.content(session, version)
 
     def diff(self, old: str | bytes, new: str | bytes) -> UnitsDiff:
         """``old`` and ``new`` each a version name or a version file's bytes (the new may follow the old)."""
@@ -266,7 +270,7 @@ class UnitsService:
     def _check_follows(self, parsed: ParsedFile, current: VersionedUnits) -> None:
         content = parsed.content
         with self.store.session() as session:
-            known = {SHIPPED_VERSION, *rows.contents(session)}
+            known = {SHIPPED_VERSION, *rows.lineage(session)}
         if content.version in known:
             raise UnitsVersionExists(
                 f"administrative-units version {content.version} is already loaded",
@@ -290,7 +294,7 @@ def _unknown_parent(parsed: ParsedFile) -> UnknownUnitsParent:
     )
 
 
-def _line(stored: dict[str, tuple[str, str, str]], version: str) -> list[str]:
+def _line(stored: dict[str, tuple[str, str]], version: str) -> list[str]:
     """The loaded versions from the shipped one's child to ``version``."""
     if version not in stored:
         raise UnknownUnitsVersion(
@@ -305,7 +309,7 @@ def _line(stored: dict[str, tuple[str, str, str]], version: str) -> list[str]:
 
 def _chain(key: ChainKey, content: Callable[[str], str]) -> VersionedUnits:
     """Extends the cached chain of the key's prefix: loading one more version parses one file."""
-    cached = _cached_chain(key)
+    cached = _CHAINS.get(key)
     if cached is not None:
         return cached
     base = shipped_units() if len(key) == 1 else _chain(key[:-1], content)
@@ -316,11 +320,7 @@ def _chain(key: ChainKey, content: Callable[[str], str]) -> VersionedUnits:
     return built
 
 
-_CHAINS: dict[ChainKey, VersionedUnits] = {}
-
-
-def _cached_chain(key: ChainKey) -> VersionedUnits | None:
-    return _CHAINS.get(key)
+_CHAINS: dict[ChainKey, VersionedUnits] = {}  # oldest first; a process uses one or two at a time
 
 
 def _view(version: rows.StoredVersion, jobs: list[RehomingJob] | None = None) -> UnitsVersionView:

@@ -57,17 +57,20 @@ def listed(session: Session) -> list[StoredVersion]:
     return [_stored(row) for row in rows]
 
 
-def contents(session: Session) -> dict[str, tuple[str, str, str]]:
-    """Every loaded version's (parent, digest, canonical JSON), by version."""
+def lineage(session: Session) -> dict[str, tuple[str, str]]:
+    """Every loaded version's (parent, digest), by version: enough to tell whether a chain is cached."""
     rows = session.execute(
-        select(
-            AdminUnitVersionRow.version,
-            AdminUnitVersionRow.parent,
-            AdminUnitVersionRow.digest,
-            AdminUnitVersionRow.content,
-        )
+        select(AdminUnitVersionRow.version, AdminUnitVersionRow.parent, AdminUnitVersionRow.digest)
     )
-    return {version: (parent, digest, content) for version, parent, digest, content in rows}
+    return {version: (parent, digest) for version, parent, digest in rows}
+
+
+def content(session: Session, version: str) -> str:
+    """The canonical JSON of one loaded version's file."""
+    found = session.scalar(select(AdminUnitVersionRow.content).where(AdminUnitVersionRow.version == version))
+    if found is None:
+        raise KeyError(version)
+    return found
 
 
 def active(session: Session) -> tuple[str, str] | None:
@@ -102,7 +105,8 @@ __all__ = [
     "StoredVersion",
     "active",
     "add_active",
-    "contents",
+    "content",
+    "lineage",
     "listed",
     "set_rehoming",
 ]

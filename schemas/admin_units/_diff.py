@@ -60,14 +60,6 @@ class UnitsDiff:
     def moves(self) -> tuple[CommuneChange, ...]:
         return tuple(change for change in self.communes if change.moves_records)
 
-    def touched_units(self) -> frozenset[str]:
-        """Every code a subscription filter may name whose scope this diff changes."""
-        codes: set[str] = set()
-        for change in self.moves:
-            codes.update((change.code, change.from_province, change.to_province, *change.to_communes))
-        codes.update(code for province in self.provinces for code in (province.code, province.to_province))
-        return frozenset(codes)
-
 
 def diff_versions(old: VersionedUnits, new: VersionedUnits) -> UnitsDiff:
     """``new`` must descend from ``old`` (its chain passes through ``old.version``)."""
