@@ -19,13 +19,14 @@ and a later version's re-homing of the same record gets a fresh one.
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from hub.routing.filter import AdminUnitIndex, Decision, decide
 from hub.routing.moves import moved_out
 from hub.routing.selection import RecordSelector, Selected
 from hub.subscriptions.model import SubscriptionBase
-from schemas.errors import UnknownAdminUnit
+from schemas.errors import InvalidInput, UnknownAdminUnit
 from schemas.events import ChangeEvent, Op
 from schemas.events.ids import EVENT_NAMESPACE
 
@@ -69,6 +70,27 @@ def rehome_selector(
     return select
 
 
+def rehome_selector_factory(
+    unit_index: Callable[[str], VersionedIndex],
+) -> Callable[[SubscriptionBase, AdminUnitIndex, Mapping[str, Any]], RecordSelector]:
+    """A job-kind selector factory (subscription, live units, the job's params) for ``rehome`` jobs:
+    ``params`` name the two versions (``from_version``, ``to_version``), ``unit_index`` loads each
+    (``hub.services.units.UnitsService.unit_index``). The live units are not used: a re-homing
+    compares two given versions, whatever is active when the job runs."""
+
+    def factory(
+        subscription: SubscriptionBase, _units: AdminUnitIndex, params: Mapping[str, Any]
+    ) -> RecordSelector:
+        versions = [params.get(name) for name in ("from_version", "to_version")]
+        if not all(isinstance(version, str) for version in versions):
+            raise InvalidInput(
+                f"a rehome job needs params from_version and to_version (version names), not {dict(params)}"
+            )
+        return rehome_selector(subscription, unit_index(str(versions[0])), unit_index(str(versions[1])))
+
+    return factory
+
+
 def rehomed_out(event: ChangeEvent, old: VersionedIndex, new: VersionedIndex) -> ChangeEvent:
     """The move-out of ``event`` from its unit under ``old`` to its unit under ``new``."""
     unit = event.adminunit or ""
@@ -93,4 +115,11 @@ def _unit_in(index: VersionedIndex, code: str) -> str:
         return code
 
 
-__all__ = ["REHOMED_OUT", "VersionedIndex", "rehome_selector", "rehomed_out", "rehomed_out_id"]
+__all__ = [
+    "REHOMED_OUT",
+    "VersionedIndex",
+    "rehome_selector",
+    "rehome_selector_factory",
+    "rehomed_out",
+    "rehomed_out_id",
+]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from hub.routing.rehome import rehome_selector, rehomed_out_id
+from hub.routing.rehome import rehome_selector, rehome_selector_factory, rehomed_out_id
 from hub.routing.selection import Selected
 from hub.subscriptions.model import SubscriptionSpec
 from schemas.admin_units import VersionedUnits, shipped_units
+from schemas.errors import InvalidInput
 from schemas.events import ChangeEvent, Op
 from tests.fixtures.admin_units.versions import merged_units
 from tests.hub.routing.events import change, subscription
@@ -107,3 +108,15 @@ def test_a_rehoming_back_to_the_old_version_reverses_it(old: VersionedUnits, new
     out = select(subscription(admin_units=["08"]), event, new, old).event
     assert out is not None and out.data.moved is not None
     assert (out.data.moved.from_unit, out.data.moved.to_unit) == (TARGET, MERGED)
+
+
+def test_the_job_kind_factory_builds_the_selector_from_the_jobs_params(
+    old: VersionedUnits, new: VersionedUnits
+) -> None:
+    factory = rehome_selector_factory({"2025.07": old, "2026.01": new}.__getitem__)
+    params = {"from_version": "2025.07", "to_version": "2026.01"}
+    select_for = factory(subscription(admin_units=["08"]), old, params)
+    event = record(MERGED)
+    assert select_for(event, TOPIC).event == event
+    with pytest.raises(InvalidInput, match="from_version and to_version"):
+        factory(subscription(admin_units=["08"]), old, {"from_version": "2025.07"})
