@@ -15,7 +15,7 @@ version as one routing index (``shipped_units()`` is the chain with none loaded,
 """
 
 from schemas.admin_units._chain import Place, VersionedUnits, extend, shipped_units
-from schemas.admin_units._diff import Change, CommuneChange, ProvinceChange, UnitsDiff, diff_versions
+from schemas.admin_units._diff import CommuneChange, ProvinceChange, UnitChange, UnitsDiff, diff_versions
 from schemas.admin_units._errors import AmbiguousAdminUnit
 from schemas.admin_units._model import Era, Level, Resolution, Unit
 from schemas.admin_units._normaliser import AdminUnitResolver, Normaliser, default_normaliser
@@ -36,7 +36,6 @@ __all__ = [
     "SHIPPED_VERSION",
     "AdminUnitResolver",
     "AmbiguousAdminUnit",
-    "Change",
     "CommuneChange",
     "Era",
     "Level",
@@ -46,6 +45,7 @@ __all__ = [
     "ProvinceChange",
     "Resolution",
     "Unit",
+    "UnitChange",
     "UnitsDiff",
     "UnitsTable",
     "VersionStep",

@@ -17,7 +17,7 @@ from schemas.admin_units._model import Unit
 from schemas.errors import UnitsVersionNotNewer
 
 
-class Change(StrEnum):
+class UnitChange(StrEnum):
     MERGED = "merged"  # into a commune that also took others
     SPLIT = "split"  # between several communes
     RECODED = "recoded"  # into one other commune that took no other
@@ -29,7 +29,7 @@ class Change(StrEnum):
 class CommuneChange:
     code: str
     name: str
-    change: Change
+    change: UnitChange
     from_province: str
     to_province: str
     to_communes: tuple[str, ...]  # default first
@@ -37,7 +37,7 @@ class CommuneChange:
 
     @property
     def moves_records(self) -> bool:
-        return self.change is not Change.RENAMED
+        return self.change is not UnitChange.RENAMED
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +96,11 @@ def diff_versions(old: VersionedUnits, new: VersionedUnits) -> UnitsDiff:
     return UnitsDiff(old.version, new.version, tuple(communes), provinces, dict(counts))
 
 
-def _change(unit: Unit, place: Place, new_name: str | None, gains: Counter[str]) -> Change | None:
+def _change(unit: Unit, place: Place, new_name: str | None, gains: Counter[str]) -> UnitChange | None:
     if len(place.territory) > 1:
-        return Change.SPLIT
+        return UnitChange.SPLIT
     if place.territory != (unit.code,):
-        return Change.MERGED if gains[place.territory[0]] > 1 else Change.RECODED
+        return UnitChange.MERGED if gains[place.territory[0]] > 1 else UnitChange.RECODED
     if place.province != unit.province_code:
-        return Change.MOVED
-    return Change.RENAMED if new_name != unit.name else None
+        return UnitChange.MOVED
+    return UnitChange.RENAMED if new_name != unit.name else None

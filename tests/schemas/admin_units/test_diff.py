@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.admin_units import Change, diff_versions, shipped_units
+from schemas.admin_units import UnitChange, diff_versions, shipped_units
 from schemas.errors import UnitsVersionNotNewer
 from tests.fixtures.admin_units.versions import merged_units
 
@@ -15,10 +15,10 @@ def test_the_merge_moves_two_communes_to_the_other_province() -> None:
     moves = {change.code: change for change in found.moves}
     assert sorted(moves) == ["01849", "01864"]
     assert {(c.change, c.from_province, c.to_province, c.to_communes) for c in moves.values()} == {
-        (Change.MERGED, "19", "08", ("00700",))
+        (UnitChange.MERGED, "19", "08", ("00700",))
     }
     assert moves["01849"].to_names == ("Xã Ngọc Đường",)
-    renamed = [change for change in found.communes if change.change is Change.RENAMED]
+    renamed = [change for change in found.communes if change.change is UnitChange.RENAMED]
     assert [(c.code, c.to_names) for c in renamed] == [("00745", ("Xã Phố Bảng Mới",))]
     assert found.counts == {"merged": 2, "renamed": 1, "communes moving records": 2, "province changes": 0}
     assert [change.code for change in found.moves] == ["01849", "01864"]  # the rename moves nothing

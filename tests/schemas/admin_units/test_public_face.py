@@ -9,7 +9,6 @@ def test_exports() -> None:
     assert sorted(admin_units.__all__) == [
         "AdminUnitResolver",
         "AmbiguousAdminUnit",
-        "Change",
         "CommuneChange",
         "Era",
         "FILE_FORMAT",
@@ -22,6 +21,7 @@ def test_exports() -> None:
         "Resolution",
         "SHIPPED_VERSION",
         "Unit",
+        "UnitChange",
         "UnitsDiff",
         "UnitsTable",
         "VersionStep",
