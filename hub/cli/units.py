@@ -86,7 +86,7 @@ def _read(path: Path) -> bytes:
         raise InvalidUnitsFile(f"{path}: {len(raw)} bytes; a version file has at most {MAX_FILE_BYTES}")
     try:
         json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidUnitsFile(f"{path}: not JSON ({exc})") from exc
     return raw
 

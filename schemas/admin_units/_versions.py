@@ -104,7 +104,7 @@ def parse_units_file(raw: bytes | str) -> ParsedFile:
         raise InvalidUnitsFile(f"the units file is {len(data)} bytes; at most {MAX_FILE_BYTES}")
     try:
         document = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidUnitsFile(f"the units file is not JSON: {exc}") from exc
     try:
         content = UnitsFile.model_validate(document)

@@ -67,6 +67,7 @@ def _converter(wards: dict[str, Any]) -> dict[str, Any]:
     ("raw", "says"),
     [
         (b"{not json", "not JSON"),
+        (b"[" * 200_000, "not JSON"),
         (b"[]", "not in the format"),
         (edited(format="other/1"), "format"),
         (edited(version="latest"), "version"),
