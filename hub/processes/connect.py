@@ -6,11 +6,9 @@ worker's leases expire and move.
 
 from __future__ import annotations
 
-import asyncio
-
 from connectors.worker import HEARTBEAT_S
 from hub.connect import build_worker
-from hub.processes.signals import until_signalled
+from hub.processes.signals import run_process
 from hub.settings import Settings
 from hub.store.connector_runtime import LEASE_TTL_S
 from hub.telemetry import setup_logging, setup_tracing
@@ -26,7 +24,7 @@ def main(
     setup_logging()
     setup_tracing("hub-connect", settings)
     worker = build_worker(settings, worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_ttl_s)
-    asyncio.run(until_signalled(worker.run))
+    run_process(worker.run)
 
 
 __all__ = ["main"]

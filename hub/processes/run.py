@@ -6,10 +6,8 @@ consumer groups share the partitions.
 
 from __future__ import annotations
 
-import asyncio
-
 from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
-from hub.processes.signals import until_signalled
+from hub.processes.signals import run_process
 from hub.settings import Settings
 from hub.store import migrate
 from hub.store.base import Store
@@ -29,7 +27,7 @@ def main(settings: Settings, *, poll_s: float = 1.0, metrics_port: int | None = 
         metrics.serve(metrics_port, settings.api_host)
     migrate.upgrade(settings.store_url())
     engine = supervisor(settings, Store(settings.store_url()), SupervisorOptions(poll_s=poll_s))
-    asyncio.run(until_signalled(engine.run))
+    run_process(engine.run)
 
 
 __all__ = ["main", "supervisor"]
