@@ -22,6 +22,9 @@ def chaos(
     fail_500_s: Annotated[float, typer.Option(min=0, help="Seconds both portals answer 500.")] = 20.0,
     fail_429_s: Annotated[float, typer.Option(min=0, help="Seconds both portals answer 429.")] = 10.0,
     broker_down_s: Annotated[float, typer.Option(min=0, help="Seconds the broker stays stopped.")] = 20.0,
+    drain_timeout_s: Annotated[
+        float, typer.Option(min=1, help="Longest wait for the portals once the source is done.")
+    ] = 420.0,
     fault: Annotated[list[str] | None, typer.Option(help=f"Run only these faults: {FAULT_NAMES}.")] = None,
     keep: Annotated[bool, typer.Option(help="Leave the private PostgreSQL running afterwards.")] = False,
 ) -> None:
@@ -31,7 +34,7 @@ def chaos(
         raise typer.BadParameter(f"unknown fault(s) {unknown}; known: {FAULT_NAMES}")
     plan = scenario.ChaosPlan(
         changes=changes, rate_per_s=rate, fail_500_s=fail_500_s, fail_429_s=fail_429_s,
-        broker_down_s=broker_down_s, faults=tuple(fault) if fault else scenario.FAULTS,
+        broker_down_s=broker_down_s, drain_timeout_s=drain_timeout_s, faults=tuple(fault) if fault else scenario.FAULTS,
     )  # fmt: skip
     console = Console()
     try:

@@ -29,13 +29,16 @@ class PrivateStack:
     bootstrap: str = ""
     dsn: str = ""
 
+    own_postgres: bool = True
+
     @classmethod
-    def fresh(cls, settings: Settings) -> PrivateStack:
-        """Start PostgreSQL (kept between runs) and a broker with no data."""
-        stack = cls(settings)
+    def fresh(cls, settings: Settings, postgres_dsn: str | None = None) -> PrivateStack:
+        """Start a broker with no data, and PostgreSQL (kept between runs) unless a server is
+        given: the suite never stops PostgreSQL, so a shared one is safe for the source tables."""
+        stack = cls(settings, own_postgres=postgres_dsn is None)
         kafka.stop(settings)
         shutil.rmtree(settings.state_dir / "kafka" / "data", ignore_errors=True)
-        stack.dsn = postgres.start(settings)
+        stack.dsn = postgres_dsn or postgres.start(settings)
         stack.start_broker()
         return stack
 
@@ -51,7 +54,8 @@ class PrivateStack:
 
     def stop(self) -> None:
         kafka.stop(self.settings)
-        postgres.stop(self.settings)
+        if self.own_postgres:
+            postgres.stop(self.settings)
 
 
 __all__ = ["PrivateStack", "private_settings"]

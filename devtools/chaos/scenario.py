@@ -41,8 +41,6 @@ from schemas.errors import HubError, LocalServiceError
 FAULTS = ("kill-connect", "kill-run", "portal-500", "portal-429", "broker-restart")
 HUB_PROCESSES = ("hub-api", "hub-connect", "hub-run")
 PORTALS = {"portal-single": "single", "portal-batch": "batch"}
-CONNECTOR = "chaos-land"
-DATABASE = "chaos_land"
 RETRY_SCHEDULE_S = [0, 1, 2, 4, 8, 15, 30, 30, 30, 30, 60, 60, 60, 60, 60]  # ~7.5 min: outlasts every fault
 STOP_WATCH_S = 30.0
 Say = Callable[[str], None]
@@ -59,6 +57,11 @@ class ChaosPlan:
     gap_s: float = 4.0  # between two faults
     drain_timeout_s: float = 420.0
     faults: tuple[str, ...] = FAULTS
+    database: str = "chaos_land"  # the source database (recreated), also naming the connector
+
+    @property
+    def connector(self) -> str:
+        return self.database.replace("_", "-")
 
 
 @dataclass
@@ -95,9 +98,13 @@ class _Run:
         self.say(f"  {at:6.1f}s  {what}")
 
 
-def run(settings: Settings, plan: ChaosPlan, say: Say, *, keep: bool = False) -> ChaosResult:
+def run(
+    settings: Settings, plan: ChaosPlan, say: Say, *, keep: bool = False, postgres_dsn: str | None = None
+) -> ChaosResult:
+    """The whole run in ``settings.state_dir / "chaos"``; ``postgres_dsn`` puts the source in
+    that server instead of the suite's own PostgreSQL (the broker is always the suite's own)."""
     workdir = settings.state_dir / "chaos"
-    stack = PrivateStack.fresh(private_settings(settings, workdir / "stack"))
+    stack = PrivateStack.fresh(private_settings(settings, workdir / "stack"), postgres_dsn)
     say(f"private stack: kafka {stack.bootstrap}  postgres {stack.dsn}")
     group = ProcessGroup(env={}, log_dir=workdir / "logs")
     shutil.rmtree(group.log_dir, ignore_errors=True)
@@ -106,7 +113,7 @@ def run(settings: Settings, plan: ChaosPlan, say: Say, *, keep: bool = False) ->
         group.env = _environment(settings, stack, workdir, api_port)
         with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as api:
             chaos = _Run(plan, stack, Fleet(group), api, say, dict(zip(PORTALS, portal_ports, strict=True)))
-            return _play(chaos, workdir)
+            return _play(chaos)
     finally:
         group.stop_all()
         stack.stop_broker()
@@ -131,10 +138,11 @@ def _environment(settings: Settings, stack: PrivateStack, workdir: Path, api_por
     return env
 
 
-def _play(chaos: _Run, workdir: Path) -> ChaosResult:
+def _play(chaos: _Run) -> ChaosResult:
     table = _prepare(chaos)
     plan = chaos.plan
-    driver = source.ChangeDriver(_source_dsn(chaos.stack.dsn), table, plan.changes, plan.rate_per_s)
+    source_dsn = psycopg.conninfo.make_conninfo(chaos.stack.dsn, dbname=plan.database)
+    driver = source.ChangeDriver(source_dsn, table, plan.changes, plan.rate_per_s)
     driver.start()
     chaos.note(f"source: committing {chaos.plan.changes} changes at up to {chaos.plan.rate_per_s:g}/s")
     for fault in chaos.plan.faults:
@@ -155,25 +163,22 @@ def _play(chaos: _Run, workdir: Path) -> ChaosResult:
     )
 
 
-def _source_dsn(admin_dsn: str) -> str:
-    return psycopg.conninfo.make_conninfo(admin_dsn, dbname=DATABASE)
-
-
 def _prepare(chaos: _Run) -> Any:
-    ministry = ministry_db.MinistryDb(DATABASE, "land", (source.parcel_table(),))
+    ministry = ministry_db.MinistryDb(chaos.plan.database, "land", (source.parcel_table(),))
     dsn = ministry_db.create(chaos.stack.dsn, ministry)
     fleet = chaos.fleet
     fleet.start("hub-api", "api")
-    wait_http(f"{chaos.api.base_url}healthz", fleet.group)
-    _call(chaos.api, "PUT", f"/v1/connectors/{CONNECTOR}", {
-        "name": CONNECTOR, "kind": "postgres_cdc", "dsn": dsn, "snapshot_mode": "initial",
+    wait_http(str(chaos.api.base_url.join("/healthz")), fleet.group)
+    connector = chaos.plan.connector
+    _call(chaos.api, "PUT", f"/v1/connectors/{connector}", {
+        "name": connector, "kind": "postgres_cdc", "dsn": dsn, "snapshot_mode": "initial",
         "feeds": [ministry.tables[0].feed_config()],
     })  # fmt: skip
     for portal, mode in PORTALS.items():
         _subscribe(chaos, portal, mode)
     fleet.start("hub-connect", "connect", "--lease-s", "6")
     fleet.start("hub-run", "run")
-    _wait_streaming(chaos, dsn)
+    _wait_streaming(chaos)
     chaos.note("processes up: hub api, hub connect, hub run, 2 receivers; connector streaming")
     return ministry.tables[0]
 
@@ -191,17 +196,17 @@ def _subscribe(chaos: _Run, portal: str, mode: str) -> None:
     })  # fmt: skip
 
 
-def _wait_streaming(chaos: _Run, dsn: str, timeout_s: float = 120.0) -> None:
+def _wait_streaming(chaos: _Run, timeout_s: float = 120.0) -> None:
     """Changes committed before the replication slot exists arrive only as the snapshot's last
     state of a row, so the driver starts once the connector streams."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         chaos.fleet.group.check_alive()
-        status = _call(chaos.api, "GET", f"/v1/connectors/{CONNECTOR}/status")
+        status = _call(chaos.api, "GET", f"/v1/connectors/{chaos.plan.connector}/status")
         if status.get("state") == "running" and status.get("phase") == "streaming":
             return
         time.sleep(0.5)
-    raise LocalServiceError(f"connector {CONNECTOR} was not streaming after {timeout_s:.0f}s")
+    raise LocalServiceError(f"connector {chaos.plan.connector} was not streaming after {timeout_s:.0f}s")
 
 
 def _call(api: httpx.Client, method: str, path: str, body: Any = None) -> Any:
