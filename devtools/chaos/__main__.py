@@ -11,6 +11,7 @@ from devtools.chaos import report, scenario
 from hub.settings import Settings
 from schemas.errors import HubError
 
+REPORT_WIDTH = 132
 FAULT_NAMES = ", ".join(scenario.FAULTS)
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 
@@ -34,9 +35,12 @@ def chaos(
         raise typer.BadParameter(f"unknown fault(s) {unknown}; known: {FAULT_NAMES}")
     plan = scenario.ChaosPlan(
         changes=changes, rate_per_s=rate, fail_500_s=fail_500_s, fail_429_s=fail_429_s,
-        broker_down_s=broker_down_s, drain_timeout_s=drain_timeout_s, faults=tuple(fault) if fault else scenario.FAULTS,
+        broker_down_s=broker_down_s, drain_timeout_s=drain_timeout_s,
+        faults=tuple(fault) if fault else scenario.FAULTS,
     )  # fmt: skip
     console = Console()
+    if not console.is_terminal:  # a log file or a pipe: wide enough for the verdict's columns
+        console = Console(width=REPORT_WIDTH)
     try:
         result = scenario.run(Settings(), plan, console.print, keep=keep)
     except HubError as exc:

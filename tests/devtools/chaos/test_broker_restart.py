@@ -26,7 +26,7 @@ def test_processes_recover_from_a_broker_restart_and_stop_quickly_with_it_down(
 ) -> None:
     plan = scenario.ChaosPlan(
         changes=600, rate_per_s=40, broker_down_s=8, gap_s=4, drain_timeout_s=240,
-        faults=("broker-restart",), database=psycopg.conninfo.conninfo_to_dict(pg_database)["dbname"],
+        faults=("broker-restart",), database=str(psycopg.conninfo.conninfo_to_dict(pg_database)["dbname"]),
     )  # fmt: skip
     said: list[str] = []
     settings = base_settings.model_copy(update={"state_dir": tmp_path})
