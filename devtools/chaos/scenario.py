@@ -42,7 +42,8 @@ FAULTS = ("kill-connect", "kill-run", "portal-500", "portal-429", "broker-restar
 HUB_PROCESSES = ("hub-api", "hub-connect", "hub-run")
 PORTALS = {"portal-single": "single", "portal-batch": "batch"}
 RETRY_SCHEDULE_S = [0, 1, 2, 4, 8, 15, 30, 30, 30, 30, 60, 60, 60, 60, 60]  # ~7.5 min: outlasts every fault
-STOP_WATCH_S = 30.0
+STOP_WATCH_S = 90.0
+STOP_BURST_S = 20.0  # the changes committed around the final stop (not judged)
 Say = Callable[[str], None]
 
 
@@ -157,7 +158,7 @@ def _play(chaos: _Run) -> ChaosResult:
     verdicts = [_verdict(chaos, portal, mode, committed) for portal, mode in PORTALS.items()]
     exits = chaos.fleet.exited()
     restarts = dict(chaos.fleet.restarts)
-    stop_times = _stop_with_broker_down(chaos)
+    stop_times = _stop_with_broker_down(chaos, driver)
     return ChaosResult(
         verdicts, not exits, exits, restarts, stop_times, chaos.timeline, len(committed), drained
     )
@@ -311,11 +312,24 @@ def _verdict(chaos: _Run, portal: str, mode: str, committed: list[Change]) -> Po
     )  # fmt: skip
 
 
-def _stop_with_broker_down(chaos: _Run) -> dict[str, StopTime]:
-    chaos.stack.stop_broker()
-    chaos.note("broker stopped; SIGTERM to every hub process in 3s")
+def _stop_with_broker_down(chaos: _Run, before: source.ChangeDriver) -> dict[str, StopTime]:
+    """SIGTERM while work is in flight and the broker is away: changes still being committed
+    (so the connector has records waiting for acknowledgements), portals failing (so sinks have
+    retries to hand to the retry topic), then the broker stopped."""
+    burst = source.ChangeDriver(
+        before.dsn, before.table, int(chaos.plan.rate_per_s * STOP_BURST_S), chaos.plan.rate_per_s,
+        first_record=before.ledger.next_record, seed=8,
+    )  # fmt: skip
+    burst.start()
+    for port in chaos.ports.values():
+        httpx.post(f"http://127.0.0.1:{port}/control", json={"mode": "fail"}, timeout=5).raise_for_status()
+    chaos.note("more changes, portals answering 500; the broker stops in 3s")
     time.sleep(3)
+    chaos.stack.stop_broker()
+    chaos.note("broker stopped; SIGTERM to every hub process in 5s")
+    time.sleep(5)
     took = chaos.fleet.terminate_timed(list(HUB_PROCESSES), STOP_WATCH_S)
+    burst.join()
     shown = [f"{name} {'-' if t is None else f'{t:.1f}s'}" for name, (t, _code) in took.items()]
     chaos.note("stop times: " + ", ".join(shown))
     return took

@@ -57,10 +57,19 @@ class Ledger:
 class ChangeDriver:
     """Commits ``total`` changes at up to ``rate_per_s`` (inserts, updates, deletes) from a thread."""
 
-    def __init__(self, dsn: str, table: ContractTable, total: int, rate_per_s: float, seed: int = 7) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        table: ContractTable,
+        total: int,
+        rate_per_s: float,
+        *,
+        first_record: int = 1,
+        seed: int = 7,
+    ) -> None:
         self.dsn, self.table, self.total, self.rate_per_s = dsn, table, total, rate_per_s
         self.rng = random.Random(seed)
-        self.ledger = Ledger()
+        self.ledger = Ledger(next_record=first_record)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="chaos-source", daemon=True)
         self._lock = threading.Lock()
