@@ -23,7 +23,7 @@ from bus.records import Record, TopicPartition
 from schemas.errors import BusError
 
 METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
-STOP_TIMEOUT_S = 2.0
+STOP_TIMEOUT_S = 1.0
 
 
 def to_kafka(tps: Iterable[TopicPartition]) -> list[Any]:

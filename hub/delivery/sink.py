@@ -43,7 +43,7 @@ from schemas.errors import BusError
 from schemas.naming import dlq_topic, retry_topic
 
 log = logging.getLogger(__name__)
-COMMIT_ON_STOP_S = 2.0
+COMMIT_ON_STOP_S = 1.0
 
 
 @dataclass
