@@ -23,9 +23,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-GRACE_S = 3.0  # a clean stop with every server up takes well under a second
+GRACE_S = 2.5  # a clean stop with every server up takes well under a second
 CANCEL_EVERY_S = 0.2
-HARD_STOP_S = 4.5  # SIGTERM to exit, whatever the servers' and the loop's state: under 5 s
+HARD_STOP_S = 4.0  # SIGTERM to exit, whatever the servers' and the loop's state: under 5 s
 EXIT_STUCK = 70  # EX_SOFTWARE: the process had to be ended by its watchdog
 
 Part = Callable[[asyncio.Event], Awaitable[None]]
