@@ -4,7 +4,7 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install up down status test lint typecheck unit demo dev bench clean
+.PHONY: install up down status test lint typecheck unit demo dev bench chaos clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found: install Python 3.11"; exit 1; }
@@ -45,6 +45,9 @@ dev: install
 
 bench: install
 	@$(BIN)/python -m tests.bench $(ARGS)
+
+chaos: install
+	@$(BIN)/python -m devtools.chaos $(ARGS)
 
 clean: down
 	rm -rf .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

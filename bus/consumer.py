@@ -9,6 +9,7 @@ Readers (no group) start from the earliest kept offset and never disturb a group
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ from bus.records import Record, TopicPartition
 from schemas.errors import BusError
 
 METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
+STOP_TIMEOUT_S = 1.0
 
 
 def to_kafka(tps: Iterable[TopicPartition]) -> list[Any]:
@@ -72,7 +74,16 @@ class KafkaConsumer:
             raise
 
     async def stop(self) -> None:
-        await self._consumer.stop()
+        """Leave the group and close, within ``STOP_TIMEOUT_S``.
+
+        With the broker away aiokafka's goodbye (the group leave) waits for a coordinator that
+        may never answer; past the bound the connections are closed without it, and the group
+        drops the member after its session timeout, as after a crash.
+        """
+        try:
+            await asyncio.wait_for(self._consumer.stop(), STOP_TIMEOUT_S)
+        except TimeoutError:
+            await self._consumer._client.close()
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
         self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener))
@@ -143,4 +154,4 @@ class KafkaConsumer:
         return set(_ours(self._consumer.paused()))
 
 
-__all__ = ["METADATA_MAX_AGE_MS", "KafkaConsumer", "to_kafka"]
+__all__ = ["METADATA_MAX_AGE_MS", "STOP_TIMEOUT_S", "KafkaConsumer", "to_kafka"]

@@ -25,7 +25,7 @@ LINGER_MS = 5
 MAX_BATCH_BYTES = 1_048_576
 REQUEST_TIMEOUT_MS = 30_000
 ACK_TIMEOUT_S = 60.0  # an idempotent aiokafka producer retries forever; callers give up sooner
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 1.5  # a process stops within seconds of SIGTERM (hub.processes.signals)
 
 
 class KafkaProducer:

@@ -21,6 +21,7 @@ that is restarting will)::
     │   └── Unauthenticated     no or bad credentials (401)
     ├── ConfigurationError      a configuration that cannot work (unreachable DB, no privilege...)
     ├── LocalServiceError       the local dev stack cannot start (missing Java, busy port...)
+    │   └── LocalPortTaken      a service's recorded port is held by another process
     ├── BusError                Kafka failures, translated once in the Kafka adapters
     ├── SourceError             source database failures in connectors
     └── DeliveryError           HTTP push failures, translated once in the sender
@@ -206,6 +207,13 @@ class LocalServiceError(HubError):
     status = 503
 
 
+class LocalPortTaken(LocalServiceError):
+    """A local service's recorded port is held by another process: it refuses to move, since
+    clients keep dialling the address it had."""
+
+    code = "local_port_taken"
+
+
 class BusError(HubError):
     """Kafka failed; translated once in the Kafka adapter. Retried."""
 
@@ -254,6 +262,7 @@ __all__ = [
     "IncompatibleContract",
     "InvalidInput",
     "InvalidUnitsFile",
+    "LocalPortTaken",
     "LocalServiceError",
     "NotFound",
     "PermanentDeliveryError",

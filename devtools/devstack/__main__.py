@@ -6,6 +6,7 @@ import time
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from devtools.devstack import kafka, postgres, stack
 from hub.settings import Settings
@@ -16,7 +17,7 @@ console = Console(stderr=True)
 
 
 def fail(exc: LocalServiceError) -> None:
-    console.print(f"[red]error:[/red] {exc.message}")
+    console.print(f"[red]error:[/red] \\[{exc.code}] {escape(exc.message)}")
     raise typer.Exit(1)
 
 

@@ -19,11 +19,11 @@ import time
 import uuid
 from pathlib import Path
 
+from devtools.devstack import ports
 from devtools.devstack.process import (
     ServiceState,
     child_exited,
     live_state,
-    pick_ports,
     spawn,
     tail,
     terminate,
@@ -169,7 +169,7 @@ def start(settings: Settings) -> str:
         return f"127.0.0.1:{running.port}"
     java_bin = java()
     libs = ensure_jars(settings)
-    port, controller_port = pick_ports(DEFAULT_PORT, DEFAULT_PORT + 1)
+    port, controller_port = ports.claim(home / "ports.json", "Kafka", DEFAULT_PORT, DEFAULT_PORT + 1)
     config = write_config(home, port, controller_port)
     format_storage(home, libs, config)
     env = {**os.environ, "KAFKA_HEAP_OPTS": HEAP}

@@ -15,7 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from devtools.devstack.process import ServiceState, live_state, pick_port, tail
+from devtools.devstack import ports
+from devtools.devstack.process import ServiceState, live_state, tail
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
 
@@ -109,7 +110,7 @@ def start(settings: Settings) -> str:
     init_cluster(home, bins)
     write_config(home / "data")
     (home / "data" / "postmaster.pid").unlink(missing_ok=True)  # stale after a kill -9
-    port = pick_port(DEFAULT_PORT)
+    (port,) = ports.claim(home / "ports.json", "PostgreSQL", DEFAULT_PORT)
     log = home / "server.log"
     run([str(bins / "pg_ctl"), "-D", str(home / "data"), "-l", str(log), "-w", "-t", "60",
          "-o", f"-p {port} -k {home}", "start"], f"starting PostgreSQL (log: {log})")  # fmt: skip

@@ -43,6 +43,7 @@ from schemas.errors import BusError
 from schemas.naming import dlq_topic, retry_topic
 
 log = logging.getLogger(__name__)
+COMMIT_ON_STOP_S = 1.0
 
 
 @dataclass
@@ -150,11 +151,14 @@ class Sink:
                 raise task.exception()  # type: ignore[misc]
 
     async def _shutdown(self, lane: Lane) -> None:
+        """Flush, commit and leave; the commit is bounded, since with the broker away it waits
+        for a coordinator forever (what it would have committed is delivered again later)."""
         metrics.forget_subscription(self.subscription.id)
         with contextlib.suppress(Exception):
             await self.ctx.log.flush()
         with contextlib.suppress(Exception):
-            await lane.commit()
+            async with asyncio.timeout(COMMIT_ON_STOP_S):
+                await lane.commit()
         with contextlib.suppress(Exception):
             await lane.consumer.stop()
 

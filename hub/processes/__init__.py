@@ -5,7 +5,8 @@
     api      ``hub api``: the control-plane API (uvicorn)
     run      ``hub run``: the delivery engine (every active subscription's sink)
     connect  ``hub connect``: the connector worker
-    signals  ``until_signalled``: the one SIGINT/SIGTERM handling every process uses
+    signals  ``until_signalled`` / ``run_process``: the one SIGINT/SIGTERM handling every
+             process uses, with a stop bounded to a few seconds whatever the servers do
 
 Each has ``main`` (set up telemetry, build, run until signalled) and exposes the builder of its
 part, so ``devtools dev`` runs the three parts side by side in one process from the same code.

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from hub.api import create_app
-from hub.processes.signals import until_signalled
+from hub.processes.signals import run_process
 from hub.settings import Settings
 from hub.telemetry import setup_logging, setup_tracing
 
@@ -51,7 +51,7 @@ def server(settings: Settings) -> ApiServer:
 def main(settings: Settings) -> None:
     setup_logging()
     setup_tracing("hub-api", settings)
-    asyncio.run(until_signalled(server(settings).serve_until))
+    run_process(server(settings).serve_until)
 
 
 __all__ = ["ApiServer", "main", "server"]

@@ -7,11 +7,9 @@ version, followed while running (``hub.services.active_units``).
 
 from __future__ import annotations
 
-import asyncio
-
 from connectors.worker import HEARTBEAT_S
 from hub.connect import build_worker
-from hub.processes.signals import until_signalled
+from hub.processes.signals import run_process
 from hub.services.active_units import active_units, following
 from hub.services.units import UnitsService
 from hub.settings import Settings
@@ -32,7 +30,7 @@ def main(
     worker = build_worker(settings, worker_id=worker_id, heartbeat_s=heartbeat_s, lease_ttl_s=lease_ttl_s)
     units_service = UnitsService(Store(settings.store_url()))
     worker.admin_units = units = active_units(units_service)  # stamps adminunitversion; follows loads
-    asyncio.run(until_signalled(following(worker.run, units_service, units)))
+    run_process(following(worker.run, units_service, units))
 
 
 __all__ = ["main"]

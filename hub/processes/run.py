@@ -7,10 +7,8 @@ consumer groups share the partitions.
 
 from __future__ import annotations
 
-import asyncio
-
 from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
-from hub.processes.signals import until_signalled
+from hub.processes.signals import run_process
 from hub.routing import AdminUnitIndex
 from hub.services.active_units import active_units, following
 from hub.services.units import UnitsService
@@ -41,7 +39,7 @@ def main(settings: Settings, *, poll_s: float = 1.0, metrics_port: int | None = 
     units_service = UnitsService(store)
     units = active_units(units_service)  # swapped in place when `hub units load` activates another
     engine = supervisor(settings, store, SupervisorOptions(poll_s=poll_s), units)
-    asyncio.run(until_signalled(following(engine.run, units_service, units)))
+    run_process(following(engine.run, units_service, units))
 
 
 __all__ = ["main", "supervisor"]

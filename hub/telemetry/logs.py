@@ -21,6 +21,7 @@ from typing import Any
 from opentelemetry import trace
 
 from bus import CLIENT_LOGGER
+from hub.telemetry.log_repeats import RepeatLimit
 
 MASK = "***"
 _PATTERNS = [
@@ -78,6 +79,7 @@ def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> Non
     handler.setFormatter(
         JsonFormatter() if use_json else RedactingFormatter("%(levelname)s %(name)s: %(message)s")
     )
+    handler.addFilter(RepeatLimit())  # the Kafka client's flood while the broker is away
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

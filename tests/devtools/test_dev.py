@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from devtools.dev import LOCAL_ENDPOINTS, DevHub, dev_admin_token, dev_settings
+from hub.delivery.control.supervisor import Supervisor
 from hub.settings import Settings
 from schemas.errors import HubError
 from tests.hub.delivery.waiting import eventually
-from tests.hub.observability.nowhere import nowhere
 
 pytestmark = pytest.mark.integration
 
@@ -43,8 +43,14 @@ async def test_one_command_serves_the_api_docs_and_metrics_until_stopped(local: 
     assert hub.server.should_exit
 
 
-async def test_a_part_that_fails_stops_the_others_and_says_which(local: Settings) -> None:
-    hub = DevHub(local.model_copy(update={"kafka_bootstrap": nowhere()}))
+async def test_a_part_that_fails_stops_the_others_and_says_which(
+    local: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(self: Supervisor, stop: asyncio.Event) -> None:
+        raise HubError("the store is gone")  # an absent broker would only be waited for
+
+    monkeypatch.setattr(Supervisor, "run", broken)
+    hub = DevHub(local)
     with pytest.raises(HubError, match="the delivery engine failed"):
         async with asyncio.timeout(60):
             await hub.run(asyncio.Event())

@@ -64,6 +64,7 @@ ERRORS = [
     ("key_column_missing", "connectors.postgres.errors.KeyColumnMissing", 422, False),
     ("key_missing", "connectors.polling.tables.KeyMissing", 422, False),
     ("lease_lost", "connectors.positions.LeaseLost", 409, False),
+    ("local_port_taken", "schemas.errors.LocalPortTaken", 503, False),
     ("local_service_error", "schemas.errors.LocalServiceError", 503, False),
     ("mapping_cast_failed", "connectors.mapping.values.CastFailed", 422, False),
     ("mapping_contract_missing", "connectors.mapping.pipeline.MappedContractMissing", 422, False),

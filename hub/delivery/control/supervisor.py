@@ -12,7 +12,9 @@ signing secrets and pending replay requests from the control-plane store, then:
   process still has members in the group, the request stays pending until they have stopped
   too (they see the same request), or fails after ``replay_timeout_s``.
 
-Several processes may run the same subscriptions; Kafka's consumer groups share the work.
+A process started while the broker is away waits for it (retrying, stoppable) rather than
+exiting; sinks that lose the broker later crash and are restarted by the rule above until it is
+back. Several processes may run the same subscriptions; Kafka's consumer groups share the work.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ from hub.store import subscriptions as stored
 from hub.store.base import Store
 from hub.subscriptions.model import Subscription, SubscriptionState
 from hub.subscriptions.secrets import SigningSecrets
-from schemas.errors import HubError
+from schemas.errors import BusError, HubError
 
 log = logging.getLogger(__name__)
 RUNNABLE: tuple[SubscriptionState, ...] = ("active", "unhealthy")
+CONNECT_RETRY_MAX_S = 15.0
 ClientFactory = Callable[[Subscription], httpx.AsyncClient]
 
 
@@ -73,6 +76,7 @@ class SupervisorOptions:
     restart_backoff_s: float = 5.0
     replay_timeout_s: float = 300.0
     log_flush_s: float = 0.5
+    connect_retry_s: float = 1.0  # first wait for a broker that is away at start (doubling)
 
 
 @dataclass
@@ -90,8 +94,9 @@ class Supervisor:
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
         bootstrap = self.settings.kafka_address()
-        producer = KafkaProducer(bootstrap)
-        await producer.start()
+        producer = await self._connected_producer(bootstrap, stop)
+        if producer is None:
+            return
         delivery_log = DeliveryLog(self.store)
         self.sink_context = SinkContext(bootstrap, producer, delivery_log, self.units, self._change_state)
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
@@ -106,6 +111,26 @@ class Supervisor:
             flusher.cancel()
             await delivery_log.flush()
             await producer.stop()
+
+    async def _connected_producer(self, bootstrap: str, stop: asyncio.Event) -> KafkaProducer | None:
+        """The process's producer once the broker answers (None when stopped first).
+
+        A process started while the broker is away waits for it, as one that was running
+        through the outage does, instead of exiting and leaving the restart to someone else.
+        """
+        delay = self.options.connect_retry_s
+        while not stop.is_set():
+            producer = KafkaProducer(bootstrap)
+            try:
+                await producer.start()
+                return producer
+            except BusError as exc:
+                log.warning("waiting for Kafka (next try in %.0fs): %s", delay, exc.message)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await stop.wait()
+            delay = min(delay * 2, CONNECT_RETRY_MAX_S)
+        return None
 
     def running(self) -> list[str]:
         return sorted(sid for sid, item in self._running.items() if not item.task.done())

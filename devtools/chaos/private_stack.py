@@ -1,0 +1,61 @@
+"""A Kafka broker and a PostgreSQL cluster of the suite's own, which it may stop at will.
+
+Both are the local stack's services (``devtools.devstack``) started under another state
+directory, so they get their own data dirs and ports and never touch the broker other work
+shares. The broker's data is wiped at every run (no earlier run's topics); its ports are kept
+by the devstack across the restarts a run makes, as clients expect.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from devtools.devstack import kafka, postgres
+from hub.settings import Settings
+
+
+def private_settings(settings: Settings, state_dir: Path) -> Settings:
+    """Settings whose local stack lives in ``state_dir``, whatever servers the environment names."""
+    return settings.model_copy(
+        update={"state_dir": state_dir, "kafka_bootstrap": None, "postgres_dsn": None, "database_url": None}
+    )
+
+
+@dataclass
+class PrivateStack:
+    settings: Settings  # from ``private_settings``
+    bootstrap: str = ""
+    dsn: str = ""
+
+    own_postgres: bool = True
+
+    @classmethod
+    def fresh(cls, settings: Settings, postgres_dsn: str | None = None) -> PrivateStack:
+        """Start a broker with no data, and PostgreSQL (kept between runs) unless a server is
+        given: the suite never stops PostgreSQL, so a shared one is safe for the source tables."""
+        stack = cls(settings, own_postgres=postgres_dsn is None)
+        kafka.stop(settings)
+        shutil.rmtree(settings.state_dir / "kafka" / "data", ignore_errors=True)
+        stack.dsn = postgres_dsn or postgres.start(settings)
+        stack.start_broker()
+        return stack
+
+    def start_broker(self) -> str:
+        self.bootstrap = kafka.start(self.settings)
+        return self.bootstrap
+
+    def stop_broker(self) -> None:
+        kafka.stop(self.settings)
+
+    def broker_running(self) -> bool:
+        return kafka.running(self.settings) is not None
+
+    def stop(self) -> None:
+        kafka.stop(self.settings)
+        if self.own_postgres:
+            postgres.stop(self.settings)
+
+
+__all__ = ["PrivateStack", "private_settings"]
