@@ -7,6 +7,11 @@ the record after a crash, a restart or a rebalance (ADR 013).
   so only the attempt count needs keeping, and only from the event's second try on.
 - ``recall`` (step 2, as each job is submitted): a job read again (from the feed after a crash,
   from the retry topic after a hand-off) gets back the request it belongs to and its count.
+  A request read from the store may have lost members: those committed before the restart
+  (delivered with it, or dead-lettered). The retry partitions are read before the feeds after
+  each assignment, and a feed partition is read in offset order, so when a feed job at offset
+  ``o`` comes, a member below ``o`` that has not come back is gone (``Batch.gone``), and the
+  request is complete without it. Re-sent under its ``webhook-id``, a receiver that had it drops it.
 - ``load`` on each assignment reads the open requests of the assigned feed partitions.
 - ``finished`` / ``sweep``: a request whose jobs are all done is deleted once every record it was
   read from is committed past, never before: until then a crash re-reads them, and they must
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,12 +41,21 @@ from hub.store.base import Store
 Member = tuple[str, int, int]  # feed topic, partition, offset
 
 
+@dataclass
+class Returning:
+    """A request read from the store, and which of its members have come back so far."""
+
+    batch: Batch
+    back: set[int] = field(default_factory=set)
+
+
 class BatchLedger:
     def __init__(self, store: Store | None, subscription_id: str, *, batch_mode: bool) -> None:
         self._store = store
         self._subscription_id = subscription_id
         self._batch_mode = batch_mode
         self._open: dict[Member, Batch] = {}
+        self._loaded: dict[tuple[str, int], dict[str, Returning]] = {}  # read from the store, by partition
         self._finished: list[tuple[Batch, list[tuple[tuple[str, int], int]]]] = []
         self._unread: SQLAlchemyError | None = None  # the last load failed: nothing may be sent
 
@@ -59,20 +74,37 @@ class BatchLedger:
         self._unread = None
         for found in found_batches:
             batch = Batch(found.batch_id, found.topic, found.partition, found.offsets, found.attempts)
+            self._loaded.setdefault((batch.topic, batch.partition), {})[batch.id] = Returning(batch)
             for offset in batch.offsets:
                 self._open[(batch.topic, batch.partition, offset)] = batch
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         gone = set(partitions)
         self._open = {member: batch for member, batch in self._open.items() if member[:2] not in gone}
+        self._loaded = {tp: back for tp, back in self._loaded.items() if tp not in gone}
         self._finished = [(b, records) for b, records in self._finished if (b.topic, b.partition) not in gone]
 
     def recall(self, job: Job) -> None:
         """Give a job read again its request and its attempt count (a new job: nothing)."""
-        batch = self._open.get((job.origin.topic, job.origin.partition, job.origin.offset))
+        origin = job.origin
+        batch = self._open.get((origin.topic, origin.partition, origin.offset))
+        loaded = self._loaded.get((origin.topic, origin.partition))
         if batch is not None:
             job.batch = batch
             job.attempts = max(job.attempts, batch.attempts)
+            if loaded and batch.id in loaded:
+                loaded[batch.id].back.add(origin.offset)
+        if loaded and not job.from_retry:
+            self._gone_below(loaded, origin.offset)
+
+    @staticmethod
+    def _gone_below(loaded: dict[str, Returning], offset: int) -> None:
+        """The feed is read up to ``offset``: loaded members below it that did not come back are gone."""
+        for ident, returning in list(loaded.items()):
+            batch = returning.batch
+            batch.gone.update(m for m in batch.offsets if m < offset and m not in returning.back)
+            if len(returning.back) + len(batch.gone) >= len(set(batch.offsets)):
+                del loaded[ident]  # every member accounted for
 
     # ---- writing ---------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class Batch:
     partition: int
     offsets: tuple[int, ...]
     attempts: int = 0  # tries recorded in the ledger so far
+    gone: set[int] = field(default_factory=set)  # members settled before a restart: not coming back
 
 
 @dataclass(eq=False)

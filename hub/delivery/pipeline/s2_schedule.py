@@ -47,7 +47,7 @@ from hub.delivery.pipeline.job import Batch, Job
 from hub.delivery.pipeline.parking import LaneKey, RetryKeys
 
 IDLE_WAIT_S = 1.0
-REGROUP_WAIT_S = 10.0
+REGROUP_WAIT_S = 30.0
 
 
 class Next(Enum):
@@ -87,7 +87,7 @@ class _Gathering:
     jobs: list[Job]
 
     def complete(self) -> bool:
-        return {job.origin.offset for job in self.jobs} >= set(self.batch.offsets)
+        return {job.origin.offset for job in self.jobs} >= set(self.batch.offsets) - self.batch.gone
 
     def in_order(self) -> list[Job]:
         place = {offset: index for index, offset in enumerate(self.batch.offsets)}
@@ -114,6 +114,7 @@ class Scheduler:
         self._regroup_wait_s = regroup_wait_s
         self._gathering: dict[str, _Gathering] = {}
         self._spent: set[str] = set()  # requests sent without some members (see the docstring)
+        self._revoked: list[set[tuple[str, int]]] = []  # partitions of each ``forget``, in order
         self.keys = RetryKeys()
         self._parked: dict[LaneKey, list[Job]] = {}
         self._spilling: set[Hashable] = set()  # order keys whose held jobs are handed off durably
@@ -145,9 +146,12 @@ class Scheduler:
             self._spawn(self._park_one(job, durable=False))  # waits behind the parked head
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
-        """Partitions revoked: their retry keys go, and their parked jobs (the new owner re-reads them)."""
+        """Partitions revoked: their retry keys go, and every job of theirs not yet running (the
+        new owner re-reads them, and cuts their requests from the ledger, not anew here)."""
         gone = set(partitions)
+        self._revoked.append(gone)
         self.keys.forget(gone)
+        self._drop_waiting(gone)
         for batch_id in [b for b, g in self._gathering.items() if (g.batch.topic, g.batch.partition) in gone]:
             for job in self._gathering.pop(batch_id).jobs:
                 self._queues.pop(job.order_key, None)
@@ -156,6 +160,30 @@ class Scheduler:
             for job in self._parked.pop(lane):
                 self._queues.pop(job.order_key, None)
                 self._spilling.discard(job.order_key)
+
+    def _drop_waiting(self, gone: set[tuple[str, int]]) -> None:
+        """Drop the jobs of ``gone`` that wait (due later, or queued behind their key's head)."""
+        self._heap = [entry for entry in self._heap if entry[2].record.tp not in gone]
+        heapq.heapify(self._heap)
+        for key, queue in list(self._queues.items()):
+            out = self._out.get(key, 0)  # the first ``out`` jobs of a queue are running
+            kept = [job for index, job in enumerate(queue) if index < out or job.record.tp not in gone]
+            if len(kept) == len(queue):
+                continue
+            if kept:
+                self._queues[key] = deque(kept)
+            else:
+                del self._queues[key]
+                self._spilling.discard(key)
+
+    def _still_owned(self, jobs: list[Job], since: int) -> list[Job]:
+        """``jobs`` less those whose partition was revoked while they were being gathered."""
+        gone = set().union(*self._revoked[since:])
+        if not gone:
+            return jobs
+        for job in [job for job in jobs if job.record.tp in gone]:
+            self.settle(Settled(job, Next.DONE))  # not resolved: the partition's new owner has it
+        return [job for job in jobs if job.record.tp not in gone]
 
     def spill(self) -> None:
         """Hand every job parked in memory to the retry topic (durably), with the jobs behind it."""
@@ -289,9 +317,9 @@ class Scheduler:
         """The next request: a recorded one gathered whole, or a new one cut from due jobs."""
         while True:
             self._raise_failure()
-            overdue = self._overdue_gathering()
-            if overdue is not None:
-                return overdue
+            gathered = self._gathered()
+            if gathered is not None:
+                return gathered
             head = self._pop_due()
             if head is None:
                 await self._sleep(self._until_next_due())
@@ -299,7 +327,10 @@ class Scheduler:
             if head.batch is not None and head.batch.id in self._spent:
                 head.batch = None
             if head.batch is None:
-                return await self._fill(head)
+                jobs = await self._fill(head)
+                if jobs:
+                    return jobs
+                continue
             gathered = self._gather(head)
             if gathered is not None:
                 return gathered
@@ -308,6 +339,7 @@ class Scheduler:
         """``head`` and due new jobs of its feed partition, up to ``batch_max`` or ``batch_wait_s``."""
         jobs = self._take(head, self._batch_max)
         aside: list[Job] = []  # due, but for another request: back to the heap afterwards
+        revocations = len(self._revoked)
         deadline = time.monotonic() + self._batch_wait_s
         try:
             while len(jobs) < self._batch_max:
@@ -325,7 +357,7 @@ class Scheduler:
         finally:
             for job in aside:
                 self._ready(job)
-        return jobs
+        return self._still_owned(jobs, revocations)
 
     def _gather(self, head: Job) -> list[Job] | None:
         """Add ``head`` (and its request's members queued behind it) to its gathering; the
@@ -351,13 +383,16 @@ class Scheduler:
         self._out[head.order_key] = len(taken)
         return taken
 
-    def _overdue_gathering(self) -> list[Job] | None:
-        """A request whose missing members did not come back in time: it goes with those that did."""
+    def _gathered(self) -> list[Job] | None:
+        """A request complete now that its missing members are known gone (``Batch.gone``), or
+        one whose missing members did not come back in time: it goes with those that did."""
         now = time.monotonic()
         for batch_id, gathering in self._gathering.items():
-            if now - gathering.since >= self._regroup_wait_s:
+            overdue = now - gathering.since >= self._regroup_wait_s
+            if overdue or gathering.complete():
                 del self._gathering[batch_id]
-                self._spent.add(batch_id)
+                if overdue:
+                    self._spent.add(batch_id)
                 return gathering.in_order()
         return None
 

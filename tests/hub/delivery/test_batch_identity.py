@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from schemas.events import ChangeEvent
 from tests.hub.delivery.harness import Deployment
 from tests.hub.delivery.test_crash import hub_process
 from tests.hub.delivery.waiting import eventually
@@ -46,11 +47,14 @@ async def test_sigkill_mid_batch_resends_the_same_batches(hub_deployment: Deploy
     d.subscribe("batchcrash", portal, delivery={**BATCH, "max_in_flight": 4})
     await portal.control(mode="slow", delay_s=0.05)  # requests in flight when the process dies
     events = [d.event(f"K{n % 20}", n) for n in range(600)]
-    await d.publish(*events)
+    # A live stream: batches are cut as events arrive, while after the restart the same events
+    # are read again as a backlog, where a new cut would make bigger batches.
+    publishing = asyncio.create_task(trickle(d, events))
     with hub_process(d) as first:
         await eventually(lambda: portal.has(len(events) // 3), timeout_s=60)
         first.send_signal(signal.SIGKILL)
         await asyncio.to_thread(first.wait)
+    await publishing
     assert len(await portal.event_ids()) < len(events), "killed too late to prove anything"
     with hub_process(d):
         await eventually(lambda: portal.has(len(events)), timeout_s=90)
@@ -58,6 +62,12 @@ async def test_sigkill_mid_batch_resends_the_same_batches(hub_deployment: Deploy
     received = await portal.event_ids()
     assert twice(received) == []
     assert sorted(received) == sorted(e.id for e in events)
+
+
+async def trickle(d: Deployment, events: list[ChangeEvent], per_step: int = 3) -> None:
+    for start in range(0, len(events), per_step):
+        await d.publish(*events[start : start + per_step])
+        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("mode", ["single", "batch"])
@@ -71,7 +81,7 @@ async def test_attempt_numbers_go_on_counting_after_a_restart(hub_deployment: De
     for _ in range(2):  # two runs of the hub, each trying the events several times
         target = tries_of(d, sub.id, events[0].id) + 3
         async with d.hub():
-            await eventually(lambda: tries_of(d, sub.id, events[0].id) >= target, timeout_s=30)
+            await eventually(lambda goal=target: tries_of(d, sub.id, events[0].id) >= goal, timeout_s=30)
     for event in events:
         numbers = numbers_of(d, sub.id, event.id)
         assert len(numbers) >= 4 and len(set(numbers)) == len(numbers), numbers  # no number twice
