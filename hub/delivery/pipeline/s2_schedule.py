@@ -142,6 +142,8 @@ class Scheduler:
         queue.append(job)
         if len(queue) == 1:
             self._ready(job)
+        elif self._joins_gathering(job, queue):
+            self._wake.set()
         elif self._parked_here(queue[0]):
             self._spawn(self._park_one(job, durable=False))  # waits behind the parked head
 
@@ -160,6 +162,20 @@ class Scheduler:
             for job in self._parked.pop(lane):
                 self._queues.pop(job.order_key, None)
                 self._spilling.discard(job.order_key)
+
+    def _joins_gathering(self, job: Job, queue: deque[Job]) -> bool:
+        """A member read after its key's head was gathered joins it, when only members are ahead."""
+        gathering = self._gathering.get(job.batch.id) if job.batch is not None else None
+        if gathering is None or gathering.batch is not job.batch:
+            return False
+        ahead = len(queue) - 1
+        if self._out.get(job.order_key, 0) != ahead:
+            return False  # the jobs ahead are not all taken (gathered)
+        if any(waiting.batch is not job.batch for waiting in itertools.islice(queue, ahead)):
+            return False
+        gathering.jobs.append(job)
+        self._out[job.order_key] = ahead + 1
+        return True
 
     def _drop_waiting(self, gone: set[tuple[str, int]]) -> None:
         """Drop the jobs of ``gone`` that wait (due later, or queued behind their key's head)."""

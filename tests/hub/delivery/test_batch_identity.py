@@ -79,9 +79,7 @@ async def test_attempt_numbers_go_on_counting_after_a_restart(hub_deployment: De
     events = [d.event(f"K{n}", n) for n in range(3)]
     await d.publish(*events)
     for _ in range(2):  # two runs of the hub, each trying the events several times
-        target = tries_of(d, sub.id, events[0].id) + 3
-        async with d.hub():
-            await eventually(lambda goal=target: tries_of(d, sub.id, events[0].id) >= goal, timeout_s=30)
+        await run_until_tried(d, sub.id, events[0].id, tries_of(d, sub.id, events[0].id) + 3)
     for event in events:
         numbers = numbers_of(d, sub.id, event.id)
         assert len(numbers) >= 4 and len(set(numbers)) == len(numbers), numbers  # no number twice
@@ -91,6 +89,11 @@ def numbers_of(d: Deployment, subscription_id: str, event_id: str) -> list[int]:
     """The event's attempt numbers in the delivery log, oldest first (parking is not a try)."""
     rows = d.attempts(subscription_id=subscription_id, event_id=event_id)
     return sorted(row.attempt for row in rows if row.outcome != "parked")
+
+
+async def run_until_tried(d: Deployment, subscription_id: str, event_id: str, goal: int) -> None:
+    async with d.hub():
+        await eventually(lambda: tries_of(d, subscription_id, event_id) >= goal, timeout_s=30)
 
 
 def tries_of(d: Deployment, subscription_id: str, event_id: str) -> int:
