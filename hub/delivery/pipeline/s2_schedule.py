@@ -413,13 +413,14 @@ class Scheduler:
         return None
 
     def _take(self, head: Job, room: int) -> list[Job]:
-        """``head`` and, when ordered, the due jobs queued right behind it (up to ``room``)."""
+        """``head`` and, when ordered, the new due jobs queued right behind it (up to ``room``);
+        a job of a recorded request stops the run: it only ever goes with its own request."""
         if not self._ordered:
             return [head]
         queue, now = self._queues[head.order_key], self._clock()
         taken = [head]
         for job in itertools.islice(queue, 1, None):
-            if len(taken) >= room or job.due > now:
+            if len(taken) >= room or job.due > now or job.batch is not None:
                 break
             taken.append(job)
         self._out[head.order_key] = len(taken)
