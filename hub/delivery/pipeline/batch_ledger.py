@@ -10,7 +10,7 @@ the record after a crash, a restart or a rebalance (ADR 013).
   A request read from the store may have lost members: those committed before the restart
   (delivered with it, or dead-lettered). The retry partitions are read before the feeds after
   each assignment, and a feed partition is read in offset order, so when a feed job at offset
-  ``o`` comes, a member below ``o`` that has not come back is gone (``Batch.gone``), and the
+  ``o`` comes, a member below ``o`` that has not come back is gone (``RecordedBatch.gone``), and the
   request is complete without it. Re-sent under its ``webhook-id``, a receiver that had it drops it.
 - ``load`` on each assignment reads the open requests of the assigned feed partitions.
 - ``finished`` / ``sweep``: a request whose jobs are all done is deleted once every record it was
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from bus.records import TopicPartition
-from hub.delivery.pipeline.job import Batch, Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import batch_id, distinct_members
 from hub.delivery.pipeline.tracker import OffsetTracker
@@ -45,7 +45,7 @@ Member = tuple[str, int, int]  # feed topic, partition, offset
 class Returning:
     """A request read from the store, and which of its members have come back so far."""
 
-    batch: Batch
+    batch: RecordedBatch
     back: set[int] = field(default_factory=set)
 
 
@@ -54,9 +54,9 @@ class BatchLedger:
         self._store = store
         self._subscription_id = subscription_id
         self._batch_mode = batch_mode
-        self._open: dict[Member, Batch] = {}
+        self._open: dict[Member, RecordedBatch] = {}
         self._loaded: dict[tuple[str, int], dict[str, Returning]] = {}  # read from the store, by partition
-        self._finished: list[tuple[Batch, list[tuple[tuple[str, int], int]]]] = []
+        self._finished: list[tuple[RecordedBatch, list[tuple[tuple[str, int], int]]]] = []
         self._unread: SQLAlchemyError | None = None  # the last load failed: nothing may be sent
 
     # ---- reading ---------------------------------------------------------------------------
@@ -73,7 +73,7 @@ class BatchLedger:
             return
         self._unread = None
         for found in found_batches:
-            batch = Batch(found.batch_id, found.topic, found.partition, found.offsets, found.attempts)
+            batch = RecordedBatch(found.batch_id, found.topic, found.partition, found.offsets, found.attempts)
             self._loaded.setdefault((batch.topic, batch.partition), {})[batch.id] = Returning(batch)
             for offset in batch.offsets:
                 self._open[(batch.topic, batch.partition, offset)] = batch
@@ -123,7 +123,7 @@ class BatchLedger:
             opened = batches.OpenBatch(batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts)
             await asyncio.to_thread(self._write, opened)
 
-    def _decide(self, jobs: Sequence[Job]) -> Batch | None:
+    def _decide(self, jobs: Sequence[Job]) -> RecordedBatch | None:
         """A new request's identity; None for a single event's first try (nothing to keep yet)."""
         if not self._batch_mode:
             (job,) = jobs
@@ -134,7 +134,7 @@ class BatchLedger:
             ident = batch_id(distinct_members(jobs))
         origin = jobs[0].origin
         offsets = tuple(job.origin.offset for job in distinct_members(jobs))
-        batch = Batch(ident, origin.topic, origin.partition, offsets)
+        batch = RecordedBatch(ident, origin.topic, origin.partition, offsets)
         for job in jobs:
             job.batch = batch
         for offset in offsets:

@@ -36,7 +36,7 @@ class Origin:
 
 
 @dataclass(eq=False)
-class Batch:
+class RecordedBatch:
     """A request decided once (ADR 013): its ``webhook-id`` and its members, by feed offset in
     request order, all from one feed partition. Shared by its members' jobs."""
 
@@ -62,7 +62,7 @@ class Job:
     last_error: str | None = None
     scheduled_at: float = field(default=0.0)
     retry_here: bool = True  # this process reads the retry partition of the job's key (parking)
-    batch: Batch | None = None  # the recorded request it belongs to, once decided
+    batch: RecordedBatch | None = None  # the recorded request it belongs to, once decided
 
     @property
     def key(self) -> str:
@@ -82,4 +82,4 @@ class Job:
         return f"{self.event.id}@{self.origin.render()}"
 
 
-__all__ = ["Batch", "Headers", "Job", "Origin", "Record"]
+__all__ = ["Headers", "Job", "Origin", "Record", "RecordedBatch"]

@@ -43,7 +43,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from hub.delivery.pipeline.job import Batch, Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.parking import LaneKey, RetryKeys
 
 IDLE_WAIT_S = 1.0
@@ -82,7 +82,7 @@ def _as_read(job: Job) -> None:
 class _Gathering:
     """The members of a recorded request that are back, by feed offset, since ``since`` (monotonic)."""
 
-    batch: Batch
+    batch: RecordedBatch
     since: float
     jobs: list[Job]
 
@@ -387,7 +387,7 @@ class Scheduler:
         del self._gathering[batch.id]
         return gathering.in_order()
 
-    def _take_members(self, head: Job, batch: Batch) -> list[Job]:
+    def _take_members(self, head: Job, batch: RecordedBatch) -> list[Job]:
         if not self._ordered:
             return [head]
         queue = self._queues[head.order_key]
@@ -400,7 +400,7 @@ class Scheduler:
         return taken
 
     def _gathered(self) -> list[Job] | None:
-        """A request complete now that its missing members are known gone (``Batch.gone``), or
+        """A request complete now that its missing members are known gone (``RecordedBatch.gone``), or
         one whose missing members did not come back in time: it goes with those that did."""
         now = time.monotonic()
         for batch_id, gathering in self._gathering.items():

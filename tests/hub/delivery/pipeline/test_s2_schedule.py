@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.delivery.pipeline.job import Batch, Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.s2_schedule import Next, Scheduler, Settled
 from tests.hub.delivery.jobs import TOPIC, make_job
 from tests.hub.delivery.waiting import eventually
@@ -241,8 +241,8 @@ async def test_spilling_hands_the_keys_parked_in_memory_off_durably_in_order() -
 # ---- recorded requests (ADR 013) -------------------------------------------------------------
 
 
-def recorded(*jobs: Job, gone: set[int] | None = None) -> Batch:
-    batch = Batch("b-1", TOPIC, 0, tuple(job.origin.offset for job in jobs), gone=gone or set())
+def recorded(*jobs: Job, gone: set[int] | None = None) -> RecordedBatch:
+    batch = RecordedBatch("b-1", TOPIC, 0, tuple(job.origin.offset for job in jobs), gone=gone or set())
     for job in jobs:
         job.batch = batch
     return batch

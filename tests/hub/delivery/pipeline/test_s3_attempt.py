@@ -11,7 +11,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.pipeline.job import Batch, Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.retry import ShortRetry
 from hub.delivery.pipeline.s3_attempt import (
     Attempt,
@@ -162,7 +162,7 @@ def test_a_request_gets_one_verdict_one_due_time_at_its_furthest_stage() -> None
 def test_a_recorded_batch_keeps_its_webhook_id_and_sends_a_member_read_twice_once() -> None:
     jobs = [make_job("A", 0, offset=0), make_job("B", 1, offset=1)]
     twice = make_job("B", 1, offset=1, from_retry=True)  # from the feed and from the retry topic
-    recorded = Batch("recorded-id", jobs[0].origin.topic, 0, (0, 1))
+    recorded = RecordedBatch("recorded-id", jobs[0].origin.topic, 0, (0, 1))
     for job in [*jobs, twice]:
         job.batch = recorded
     push = build_push([*jobs, twice], batch_mode=True)
