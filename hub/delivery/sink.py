@@ -9,6 +9,8 @@ Guarantees (the steps' docstrings say how each is kept):
   delivery log is flushed;
 - retry records wait in memory until due without holding back other keys; with
   ``ordering: key`` a key's events are delivered in log order, across retries (parking);
+- a request is decided once (``batch_ledger``, ADR 013): after a crash, a restart or a
+  rebalance the same events go under the same ``webhook-id``, and attempt numbers go on counting;
 - on 410 Gone, or failing past ``disable_after_s``, the subscription is disabled with the
   reason and the sink stops; undelivered events stay uncommitted for when it is enabled again.
 """
@@ -27,16 +29,18 @@ from bus.records import TopicPartition
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
 from hub.delivery.pipeline import copartition, retry
+from hub.delivery.pipeline.batch_ledger import BatchLedger
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.pipeline.job import Job
 from hub.delivery.pipeline.parking import RetryKeys
-from hub.delivery.pipeline.s1_intake import Intake, Lane, Revocations, feed_group, retry_group
+from hub.delivery.pipeline.s1_intake import Flush, Intake, Lane, Revocations, feed_group, retry_group
 from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
 from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.delivery.push.sender import Sender
 from hub.routing import AdminUnitIndex
+from hub.store.base import Store
 from hub.subscriptions.model import Subscription
 from hub.telemetry import metrics
 from schemas.errors import BusError
@@ -58,6 +62,7 @@ class SinkContext:
     short: retry.ShortRetry = field(default_factory=retry.ShortRetry)
     commit_interval_s: float = 0.5
     max_pending: int = 5000
+    store: Store | None = None  # the batch ledger's (None: requests are not kept across restarts)
 
 
 class Sink:
@@ -70,9 +75,10 @@ class Sink:
         tracker = OffsetTracker()
         topics = Topics(ctx.producer, self.retry_topic, self.dlq_topic)
         self.outcomes = Outcomes(subscription, topics, tracker, ctx.log, health, ctx.change_state)
-        self.attempt = Attempt(subscription, sender, ctx.short)
         delivery = subscription.delivery
         batch = delivery.mode == "batch"
+        self.ledger = BatchLedger(ctx.store, subscription.id, batch_mode=batch)
+        self.attempt = Attempt(subscription, sender, ctx.short, before_try=self.ledger.before_try)
         self.scheduler = Scheduler(
             self._attempt_then_apply,
             park=self.outcomes.park,
@@ -80,12 +86,20 @@ class Sink:
             max_in_flight=delivery.max_in_flight,
             batch_max=delivery.batch_max_events if batch else 1,
             batch_wait_s=delivery.batch_max_wait_ms / 1000 if batch else 0.0,
+            recall=self.ledger.recall,
         )
         self._tracker = tracker
         self._lane: Lane | None = None
 
     async def _attempt_then_apply(self, jobs: list[Job]) -> list[Settled]:
-        return await self.outcomes.apply(await self.attempt(jobs))
+        settled = await self.outcomes.apply(await self.attempt(jobs))
+        self.ledger.finished(settled)
+        return settled
+
+    async def _flush(self) -> None:
+        """Before each commit: the delivery log, then the ledger's requests committed past."""
+        await self.ctx.log.flush()
+        await self.ledger.sweep(self._tracker)
 
     @property
     def keys(self) -> RetryKeys:
@@ -101,7 +115,7 @@ class Sink:
         lane = self._lane = Lane("feeds+retry", consumer, self.retry_topic, self._tracker)
         intake = Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
         pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
-        consumer.subscribe(pattern, Revocations(lane, ctx.log.flush, self.scheduler))
+        consumer.subscribe(pattern, LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger))
         try:
             await self._prepare_topics()
             await self._start(lane)
@@ -136,7 +150,7 @@ class Sink:
             asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
             asyncio.create_task(intake.read(), name="reader"),
             asyncio.create_task(
-                intake.commit_every(self.ctx.commit_interval_s, self.ctx.log.flush), name="committer"
+                intake.commit_every(self.ctx.commit_interval_s, self._flush), name="committer"
             ),
             asyncio.create_task(self.outcomes.stopped.wait(), name="stop"),
         ]
@@ -163,4 +177,21 @@ class Sink:
             await lane.consumer.stop()
 
 
-__all__ = ["Sink", "SinkContext", "feed_group", "retry_group"]
+class LedgerRebalance(Revocations):
+    """The intake's rebalance listener, with the ledger's open requests read for what is assigned
+    (before any of it is read) and dropped for what is revoked."""
+
+    def __init__(self, lane: Lane, flush: Flush, scheduler: Scheduler, ledger: BatchLedger) -> None:
+        super().__init__(lane, flush, scheduler)
+        self.ledger = ledger
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await super().on_partitions_revoked(revoked)
+        self.ledger.forget((tp.topic, tp.partition) for tp in revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        await self.ledger.load([tp for tp in assigned if tp.topic != self.lane.retry_topic])
+        await super().on_partitions_assigned(assigned)
+
+
+__all__ = ["LedgerRebalance", "Sink", "SinkContext", "feed_group", "retry_group"]

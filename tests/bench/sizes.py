@@ -18,17 +18,18 @@ class Sizes:
     batch_max_events: int
     max_in_flight: int
     routed_events: int
+    isolation_backlog: int  # the slow subscription's history to work through
 
 
 FULL = Sizes(
     capture_rows=50_000, publish_changes=20_000, publish_batch=500, latency_commits=300,
     latency_interval_s=0.02, single_events=2_000, batch_events=10_000, batch_max_events=100,
-    max_in_flight=8, routed_events=20_000,
+    max_in_flight=8, routed_events=20_000, isolation_backlog=5_000,
 )  # fmt: skip
 QUICK = Sizes(
     capture_rows=5_000, publish_changes=2_000, publish_batch=500, latency_commits=60,
     latency_interval_s=0.02, single_events=400, batch_events=2_000, batch_max_events=100,
-    max_in_flight=8, routed_events=4_000,
+    max_in_flight=8, routed_events=4_000, isolation_backlog=2_000,
 )  # fmt: skip
 
 __all__ = ["FULL", "QUICK", "Sizes"]

@@ -98,7 +98,9 @@ class Supervisor:
         if producer is None:
             return
         delivery_log = DeliveryLog(self.store)
-        self.sink_context = SinkContext(bootstrap, producer, delivery_log, self.units, self._change_state)
+        self.sink_context = SinkContext(
+            bootstrap, producer, delivery_log, self.units, self._change_state, store=self.store
+        )
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
         try:
             while not stop.is_set():

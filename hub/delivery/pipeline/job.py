@@ -36,6 +36,19 @@ class Origin:
 
 
 @dataclass(eq=False)
+class RecordedBatch:
+    """A request decided once (ADR 013): its ``webhook-id`` and its members, by feed offset in
+    request order, all from one feed partition. Shared by its members' jobs."""
+
+    id: str
+    topic: str
+    partition: int
+    offsets: tuple[int, ...]
+    attempts: int = 0  # tries recorded in the ledger so far
+    gone: set[int] = field(default_factory=set)  # members settled before a restart: not coming back
+
+
+@dataclass(eq=False)
 class Job:
     """Mutable progress of one delivery; identity matters (``eq=False``), not field values."""
 
@@ -49,6 +62,7 @@ class Job:
     last_error: str | None = None
     scheduled_at: float = field(default=0.0)
     retry_here: bool = True  # this process reads the retry partition of the job's key (parking)
+    batch: RecordedBatch | None = None  # the recorded request it belongs to, once decided
 
     @property
     def key(self) -> str:
@@ -68,4 +82,4 @@ class Job:
         return f"{self.event.id}@{self.origin.render()}"
 
 
-__all__ = ["Headers", "Job", "Origin", "Record"]
+__all__ = ["Headers", "Job", "Origin", "Record", "RecordedBatch"]

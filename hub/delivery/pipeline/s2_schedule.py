@@ -19,6 +19,15 @@ durable hand-off (appended to the retry topic behind the earlier event). Parked 
 partition's commits back, so when the intake has too many records unresolved it calls ``spill``:
 the keys parked in memory are then handed off durably, and their offsets move on.
 
+Recorded requests (ADR 013): a job that belongs to a request already decided (``Job.batch``,
+set by ``recall`` from the batch ledger when the job is submitted) is never cut into a new one.
+The scheduler gathers the request's members as they become due (in ordered mode with the
+members queued right behind them) and runs them together once all are there, or after
+``regroup_wait_s`` with those that came (the others were settled before a restart: the
+request is then "spent", and a member still arriving later starts a new request). Such jobs
+are not parked: their order was settled when the request was first decided. A new request
+takes only jobs of one feed partition, so the process that owns the partition owns the request.
+
 ``run`` (steps 3 and 4) RETURNS how each job it was given is settled; the scheduler applies that
 to its own queues. Nothing downstream calls back into the scheduler.
 """
@@ -34,10 +43,11 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.parking import LaneKey, RetryKeys
 
 IDLE_WAIT_S = 1.0
+REGROUP_WAIT_S = 30.0
 
 
 class Next(Enum):
@@ -64,6 +74,26 @@ async def _nowhere(job: Job, durable: bool) -> Settled | None:
     return None
 
 
+def _as_read(job: Job) -> None:
+    """No ledger: every job is new."""
+
+
+@dataclass
+class _Gathering:
+    """The members of a recorded request that are back, by feed offset, since ``since`` (monotonic)."""
+
+    batch: RecordedBatch
+    since: float
+    jobs: list[Job]
+
+    def complete(self) -> bool:
+        return {job.origin.offset for job in self.jobs} >= set(self.batch.offsets) - self.batch.gone
+
+    def in_order(self) -> list[Job]:
+        place = {offset: index for index, offset in enumerate(self.batch.offsets)}
+        return sorted(self.jobs, key=lambda job: place.get(job.origin.offset, len(place)))
+
+
 class Scheduler:
     def __init__(
         self,
@@ -75,9 +105,16 @@ class Scheduler:
         batch_max: int = 1,
         batch_wait_s: float = 0.0,
         clock: Callable[[], float] = time.time,
+        recall: Callable[[Job], None] = _as_read,
+        regroup_wait_s: float = REGROUP_WAIT_S,
     ) -> None:
         self._run = run
         self._park = park
+        self._recall = recall
+        self._regroup_wait_s = regroup_wait_s
+        self._gathering: dict[str, _Gathering] = {}
+        self._spent: set[str] = set()  # requests sent without some members (see the docstring)
+        self._revoked: list[set[tuple[str, int]]] = []  # partitions of each ``forget``, in order
         self.keys = RetryKeys()
         self._parked: dict[LaneKey, list[Job]] = {}
         self._spilling: set[Hashable] = set()  # order keys whose held jobs are handed off durably
@@ -95,6 +132,7 @@ class Scheduler:
         self._failure: BaseException | None = None
 
     def submit(self, job: Job) -> None:
+        self._recall(job)
         if job.from_retry:
             self.keys.add(job)
         if not self._ordered:
@@ -104,17 +142,64 @@ class Scheduler:
         queue.append(job)
         if len(queue) == 1:
             self._ready(job)
+        elif self._joins_gathering(job, queue):
+            self._wake.set()
         elif self._parked_here(queue[0]):
             self._spawn(self._park_one(job, durable=False))  # waits behind the parked head
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
-        """Partitions revoked: their retry keys go, and their parked jobs (the new owner re-reads them)."""
+        """Partitions revoked: their retry keys go, and every job of theirs not yet running (the
+        new owner re-reads them, and cuts their requests from the ledger, not anew here)."""
         gone = set(partitions)
+        self._revoked.append(gone)
         self.keys.forget(gone)
+        self._drop_waiting(gone)
+        for batch_id in [b for b, g in self._gathering.items() if (g.batch.topic, g.batch.partition) in gone]:
+            for job in self._gathering.pop(batch_id).jobs:
+                self._queues.pop(job.order_key, None)
+                self._out.pop(job.order_key, None)
         for lane in [lane for lane in self._parked if lane[:2] in gone]:
             for job in self._parked.pop(lane):
                 self._queues.pop(job.order_key, None)
                 self._spilling.discard(job.order_key)
+
+    def _joins_gathering(self, job: Job, queue: deque[Job]) -> bool:
+        """A member read after its key's head was gathered joins it, when only members are ahead."""
+        gathering = self._gathering.get(job.batch.id) if job.batch is not None else None
+        if gathering is None or gathering.batch is not job.batch:
+            return False
+        ahead = len(queue) - 1
+        if self._out.get(job.order_key, 0) != ahead:
+            return False  # the jobs ahead are not all taken (gathered)
+        if any(waiting.batch is not job.batch for waiting in itertools.islice(queue, ahead)):
+            return False
+        gathering.jobs.append(job)
+        self._out[job.order_key] = ahead + 1
+        return True
+
+    def _drop_waiting(self, gone: set[tuple[str, int]]) -> None:
+        """Drop the jobs of ``gone`` that wait (due later, or queued behind their key's head)."""
+        self._heap = [entry for entry in self._heap if entry[2].record.tp not in gone]
+        heapq.heapify(self._heap)
+        for key, queue in list(self._queues.items()):
+            out = self._out.get(key, 0)  # the first ``out`` jobs of a queue are running
+            kept = [job for index, job in enumerate(queue) if index < out or job.record.tp not in gone]
+            if len(kept) == len(queue):
+                continue
+            if kept:
+                self._queues[key] = deque(kept)
+            else:
+                del self._queues[key]
+                self._spilling.discard(key)
+
+    def _still_owned(self, jobs: list[Job], since: int) -> list[Job]:
+        """``jobs`` less those whose partition was revoked while they were being gathered."""
+        gone = set().union(*self._revoked[since:])
+        if not gone:
+            return jobs
+        for job in [job for job in jobs if job.record.tp in gone]:
+            self.settle(Settled(job, Next.DONE))  # not resolved: the partition's new owner has it
+        return [job for job in jobs if job.record.tp not in gone]
 
     def spill(self) -> None:
         """Hand every job parked in memory to the retry topic (durably), with the jobs behind it."""
@@ -160,7 +245,7 @@ class Scheduler:
             self._ready(parked)
 
     def _held(self, job: Job) -> bool:
-        return self._ordered and not job.from_retry and self.keys.holds(job)
+        return self._ordered and not job.from_retry and job.batch is None and self.keys.holds(job)
 
     def _hold(self, job: Job) -> None:
         if not job.retry_here or job.order_key in self._spilling:
@@ -192,7 +277,7 @@ class Scheduler:
         """Jobs submitted and not yet done (running, due later, or queued behind their key)."""
         if self._ordered:
             return sum(len(q) for q in self._queues.values())
-        return len(self._heap) + self.running()
+        return len(self._heap) + self.running() + sum(len(g.jobs) for g in self._gathering.values())
 
     def running(self) -> int:
         return len(self._tasks)
@@ -245,39 +330,101 @@ class Scheduler:
         self._wake.set()
 
     async def _next_batch(self) -> list[Job]:
-        jobs = self._take(await self._next_due(), self._batch_max)
-        deadline = time.monotonic() + self._batch_wait_s
-        while len(jobs) < self._batch_max:
-            job = self._pop_due()
-            if job is not None:
-                jobs += self._take(job, self._batch_max - len(jobs))
+        """The next request: a recorded one gathered whole, or a new one cut from due jobs."""
+        while True:
+            self._raise_failure()
+            gathered = self._gathered()
+            if gathered is not None:
+                return gathered
+            head = self._pop_due()
+            if head is None:
+                await self._sleep(self._until_next_due())
                 continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            await self._sleep(min(left, self._until_next_due()))
-        return jobs
+            if head.batch is not None and head.batch.id in self._spent:
+                head.batch = None
+            if head.batch is None:
+                jobs = await self._fill(head)
+                if jobs:
+                    return jobs
+                continue
+            gathered = self._gather(head)
+            if gathered is not None:
+                return gathered
 
-    def _take(self, head: Job, room: int) -> list[Job]:
-        """``head`` and, when ordered, the due jobs queued right behind it (up to ``room``)."""
+    async def _fill(self, head: Job) -> list[Job]:
+        """``head`` and due new jobs of its feed partition, up to ``batch_max`` or ``batch_wait_s``."""
+        jobs = self._take(head, self._batch_max)
+        aside: list[Job] = []  # due, but for another request: back to the heap afterwards
+        revocations = len(self._revoked)
+        deadline = time.monotonic() + self._batch_wait_s
+        try:
+            while len(jobs) < self._batch_max:
+                job = self._pop_due()
+                if job is not None:
+                    if job.batch is None and _same_partition(job, head):
+                        jobs += self._take(job, self._batch_max - len(jobs))
+                    else:
+                        aside.append(job)
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                await self._sleep(min(left, self._until_next_due()))
+        finally:
+            for job in aside:
+                self._ready(job)
+        return self._still_owned(jobs, revocations)
+
+    def _gather(self, head: Job) -> list[Job] | None:
+        """Add ``head`` (and its request's members queued behind it) to its gathering; the
+        request's jobs, in request order, once every member is back."""
+        batch = head.batch
+        assert batch is not None
+        gathering = self._gathering.setdefault(batch.id, _Gathering(batch, time.monotonic(), []))
+        gathering.jobs += self._take_members(head, batch)
+        if not gathering.complete():
+            return None
+        del self._gathering[batch.id]
+        return gathering.in_order()
+
+    def _take_members(self, head: Job, batch: RecordedBatch) -> list[Job]:
         if not self._ordered:
             return [head]
-        queue, now = self._queues[head.order_key], self._clock()
+        queue = self._queues[head.order_key]
         taken = [head]
         for job in itertools.islice(queue, 1, None):
-            if len(taken) >= room or job.due > now:
+            if job.batch is not batch:
                 break
             taken.append(job)
         self._out[head.order_key] = len(taken)
         return taken
 
-    async def _next_due(self) -> Job:
-        while True:
-            self._raise_failure()
-            job = self._pop_due()
-            if job is not None:
-                return job
-            await self._sleep(self._until_next_due())
+    def _gathered(self) -> list[Job] | None:
+        """A request complete now that its missing members are known gone (``RecordedBatch.gone``), or
+        one whose missing members did not come back in time: it goes with those that did."""
+        now = time.monotonic()
+        for batch_id, gathering in self._gathering.items():
+            overdue = now - gathering.since >= self._regroup_wait_s
+            if overdue or gathering.complete():
+                del self._gathering[batch_id]
+                if overdue:
+                    self._spent.add(batch_id)
+                return gathering.in_order()
+        return None
+
+    def _take(self, head: Job, room: int) -> list[Job]:
+        """``head`` and, when ordered, the new due jobs queued right behind it (up to ``room``);
+        a job of a recorded request stops the run: it only ever goes with its own request."""
+        if not self._ordered:
+            return [head]
+        queue, now = self._queues[head.order_key], self._clock()
+        taken = [head]
+        for job in itertools.islice(queue, 1, None):
+            if len(taken) >= room or job.due > now or job.batch is not None:
+                break
+            taken.append(job)
+        self._out[head.order_key] = len(taken)
+        return taken
 
     def _pop_due(self) -> Job | None:
         """The next due job that may run now; a due job whose key is held is parked instead."""
@@ -306,4 +453,8 @@ class Scheduler:
             raise self._failure
 
 
-__all__ = ["Next", "Park", "Run", "Scheduler", "Settled"]
+def _same_partition(job: Job, head: Job) -> bool:
+    return (job.origin.topic, job.origin.partition) == (head.origin.topic, head.origin.partition)
+
+
+__all__ = ["REGROUP_WAIT_S", "Next", "Park", "Run", "Scheduler", "Settled"]

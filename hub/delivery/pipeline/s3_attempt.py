@@ -10,14 +10,17 @@ applied by step 4. Nothing here writes to Kafka, the store or the subscription's
 - a retriable failure (408, 429, 5xx, timeout, no connection): ``RetryAt`` the next stage of
   the subscription's schedule (``Retry-After`` honoured), or ``DeadLetter`` once it is used up.
 
-``Attempted`` also keeps every try, for the delivery log.
+``Attempted`` also keeps every try, for the delivery log. A request is one unit to the end: its
+jobs get one verdict (one stage, one due time), so a batch that is retried is retried whole.
+``BeforeTry`` (the batch ledger, injected by the sink) runs before every try: it records the
+request and its attempt count durably before anything is sent (ADR 013).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -65,6 +68,11 @@ class Disable:
 
 
 Verdict = Delivered | RetryAt | DeadLetter | Disable
+BeforeTry = Callable[[Sequence[Job]], Awaitable[None]]
+
+
+async def _unrecorded(jobs: Sequence[Job]) -> None:
+    """No ledger: nothing to record."""
 
 
 @dataclass
@@ -92,7 +100,10 @@ class Attempted:
 
 
 def batch_id(jobs: Sequence[Job]) -> str:
-    """A deterministic webhook-id for a batch: the same events in the same order, the same id."""
+    """The webhook-id a new batch is given: the same events in the same order, the same id.
+
+    Only ever computed once per request: a recorded request keeps the id it was given.
+    """
     return str(uuid.uuid5(BATCH_NAMESPACE, "\n".join(job.event.id for job in jobs)))
 
 
@@ -100,8 +111,24 @@ def build_push(jobs: Sequence[Job], batch_mode: bool) -> Push:
     if not batch_mode:
         (job,) = jobs
         return Push(job.event.id, http_codec.encode(job.event), http_codec.STRUCTURED, job.event.traceparent)
-    body = http_codec.encode_batch([job.event for job in jobs])
-    return Push(batch_id(jobs), body, http_codec.BATCH, jobs[0].event.traceparent)
+    members = distinct_members(jobs)
+    body = http_codec.encode_batch([job.event for job in members])
+    recorded = jobs[0].batch
+    webhook_id = recorded.id if recorded else batch_id(members)
+    return Push(webhook_id, body, http_codec.BATCH, jobs[0].event.traceparent)
+
+
+def distinct_members(jobs: Sequence[Job]) -> list[Job]:
+    """One job per feed record: an event read back from both the feed and the retry topic after a
+    crash is one member of its request, and is sent once in it."""
+    seen: set[tuple[str, str]] = set()
+    members: list[Job] = []
+    for job in jobs:
+        origin = (job.origin.render(), job.event.id)
+        if origin not in seen:
+            seen.add(origin)
+            members.append(job)
+    return members
 
 
 def verdicts_for(
@@ -117,17 +144,23 @@ def verdicts_for(
     dead = DeadLetter(error.code, error.message, status)
     if not error.retriable:
         return [dead for _ in jobs]
-    verdicts: list[Verdict] = []
-    for job in jobs:
-        due = next_due(schedule_s, job.stage, now, error)
-        verdicts.append(dead if due is None else RetryAt(due, job.stage + 1))
-    return verdicts
+    stage = max(job.stage for job in jobs)  # the request is retried whole, at its furthest stage
+    due = next_due(schedule_s, stage, now, error)
+    verdict: Verdict = dead if due is None else RetryAt(due, stage + 1)
+    return [verdict for _ in jobs]
 
 
 class Attempt:
-    def __init__(self, subscription: Subscription, sender: Sender, short: ShortRetry) -> None:
+    def __init__(
+        self,
+        subscription: Subscription,
+        sender: Sender,
+        short: ShortRetry,
+        before_try: BeforeTry = _unrecorded,
+    ) -> None:
         self.subscription = subscription
         self.sender = sender
+        self.before_try = before_try
         self.short = ShortRetry(
             attempts=subscription.retry.short_attempts,
             initial_s=short.initial_s,
@@ -154,6 +187,7 @@ class Attempt:
 
     async def _try(self, jobs: list[Job], push: Push, tries: list[Try]) -> Accepted:
         await self.rate.acquire()
+        await self.before_try(jobs)
         for job in jobs:
             job.attempts += 1
         attempt = Try(time.time(), tuple(job.attempts for job in jobs))
@@ -184,6 +218,7 @@ class Attempt:
 __all__ = [
     "Attempt",
     "Attempted",
+    "BeforeTry",
     "DeadLetter",
     "Delivered",
     "Disable",
@@ -192,5 +227,6 @@ __all__ = [
     "Verdict",
     "batch_id",
     "build_push",
+    "distinct_members",
     "verdicts_for",
 ]

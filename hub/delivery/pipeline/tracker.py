@@ -57,6 +57,11 @@ class OffsetTracker:
             if tp in self._partitions:
                 self._partitions[tp].committed = offset
 
+    def covers(self, tp: TopicPartition, offset: int) -> bool:
+        """Whether ``offset`` is below the last offset committed on ``tp`` by this process."""
+        part = self._partitions.get(tp)
+        return part is not None and part.committed is not None and offset < part.committed
+
     def forget(self, tps: list[TopicPartition]) -> None:
         for tp in tps:
             self._partitions.pop(tp, None)

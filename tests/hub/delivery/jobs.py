@@ -27,8 +27,14 @@ def make_record(event: ChangeEvent, *, topic: str = TOPIC, partition: int = 0, o
 
 
 def make_job(
-    key: str = "KS-1", n: int = 0, *, offset: int = 0, due: float = 0.0, from_retry: bool = False
+    key: str = "KS-1",
+    n: int = 0,
+    *,
+    offset: int = 0,
+    due: float = 0.0,
+    from_retry: bool = False,
+    partition: int = 0,
 ) -> Job:
     event = make_event(key, n)
-    record = make_record(event, offset=offset)
-    return Job(record, event, Origin(record.topic, 0, offset), from_retry=from_retry, due=due)
+    record = make_record(event, offset=offset, partition=partition)
+    return Job(record, event, Origin(record.topic, partition, offset), from_retry=from_retry, due=due)

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.s2_schedule import Next, Scheduler, Settled
 from tests.hub.delivery.jobs import TOPIC, make_job
 from tests.hub.delivery.waiting import eventually
@@ -236,3 +236,73 @@ async def test_spilling_hands_the_keys_parked_in_memory_off_durably_in_order() -
         assert scheduler.parked() == 0 and recorder.calls == []
         scheduler.submit(make_job("A", 3, offset=3))  # a later event of the key parks in memory again
         await eventually(lambda: scheduler.parked() == 1)
+
+
+# ---- recorded requests (ADR 013) -------------------------------------------------------------
+
+
+def recorded(*jobs: Job, gone: set[int] | None = None) -> RecordedBatch:
+    batch = RecordedBatch("b-1", TOPIC, 0, tuple(job.origin.offset for job in jobs), gone=gone or set())
+    for job in jobs:
+        job.batch = batch
+    return batch
+
+
+async def test_a_recorded_request_is_gathered_whole_and_sent_in_its_order() -> None:
+    recorder = Recorder()
+    a0, b1, a2 = make_job("A", 0, offset=0), make_job("B", 1, offset=1), make_job("A", 2, offset=2)
+    recorded(a2, b1, a0)  # cut in this order before a restart
+    async with running(recorder, ordered=True, max_in_flight=2, batch_max=10, batch_wait_s=0.0) as scheduler:
+        scheduler.submit(a0)
+        scheduler.submit(b1)
+        await asyncio.sleep(0.1)
+        assert recorder.calls == []  # a member is missing: nothing is cut anew meanwhile
+        scheduler.submit(a2)
+        await eventually(lambda: len(recorder.calls) == 1)
+    assert recorder.calls == [["e-A-2", "e-B-1", "e-A-0"]]
+
+
+async def test_a_recorded_request_goes_without_members_known_gone() -> None:
+    recorder = Recorder()
+    a0, b1 = make_job("A", 0, offset=0), make_job("B", 1, offset=1)
+    batch = recorded(a0, b1)
+    async with running(recorder, ordered=True, max_in_flight=1, batch_max=10) as scheduler:
+        scheduler.submit(b1)
+        await asyncio.sleep(0.1)
+        batch.gone.add(0)  # the ledger saw the feed read past it: settled before the restart
+        await eventually(lambda: recorder.calls == [["e-B-1"]], timeout_s=3)
+
+
+async def test_a_recorded_request_whose_members_never_come_goes_after_the_wait_and_is_spent() -> None:
+    recorder = Recorder()
+    a0, b1 = make_job("A", 0, offset=0), make_job("B", 1, offset=1)
+    recorded(a0, b1)
+    options = {"ordered": True, "max_in_flight": 1, "batch_max": 10, "regroup_wait_s": 0.2}
+    async with running(recorder, **options) as scheduler:
+        scheduler.submit(b1)
+        await eventually(lambda: recorder.calls == [["e-B-1"]], timeout_s=3)
+        scheduler.submit(a0)  # too late: cut as a new request, never as a part of the spent one
+        await eventually(lambda: len(recorder.calls) == 2, timeout_s=3)
+    assert a0.batch is None
+
+
+async def test_a_new_batch_takes_jobs_of_one_feed_partition_only() -> None:
+    recorder = Recorder()
+    async with running(recorder, ordered=True, max_in_flight=1, batch_max=10, batch_wait_s=0.1) as scheduler:
+        for n in range(4):
+            scheduler.submit(make_job(f"K{n}", n, offset=n, partition=n % 2))
+        await eventually(lambda: sum(len(c) for c in recorder.calls) == 4)
+    assert sorted(recorder.calls) == [["e-K0-0", "e-K2-2"], ["e-K1-1", "e-K3-3"]]
+
+
+async def test_waiting_jobs_of_a_revoked_partition_are_dropped() -> None:
+    recorder = Recorder()
+    async with running(recorder, ordered=True, max_in_flight=1) as scheduler:
+        scheduler.submit(make_job("A", 0, offset=0, due=time.time() + 0.3))
+        scheduler.submit(make_job("A", 1, offset=1))
+        scheduler.submit(make_job("B", 2, offset=2, partition=1, due=time.time() + 0.3))
+        scheduler.forget([(TOPIC, 0)])  # its new owner re-reads them, and cuts them from the ledger
+        await eventually(lambda: len(recorder.calls) == 1)
+        await asyncio.sleep(0.1)
+        assert scheduler.waiting() == 0
+    assert recorder.calls == [["e-B-2"]]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from hub.delivery.pipeline.job import Job
+from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.retry import ShortRetry
 from hub.delivery.pipeline.s3_attempt import (
     Attempt,
@@ -21,7 +21,10 @@ from hub.delivery.pipeline.s3_attempt import (
     Disable,
     RetryAt,
     batch_id,
+    build_push,
+    verdicts_for,
 )
+from hub.delivery.push.failures import PushFailed
 from hub.delivery.push.sender import Sender
 from hub.subscriptions.model import Subscription
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
@@ -147,3 +150,20 @@ async def test_a_batch_has_a_stable_webhook_id_and_one_verdict_per_job() -> None
     second = await attempt(jobs)
     assert ids[0] == ids[1] == batch_id(jobs) != batch_id(list(reversed(jobs)))
     assert [type(v) for v in first.verdicts] == [RetryAt] * 3 and second.tries[0].numbers == (2, 2, 2)
+
+
+def test_a_request_gets_one_verdict_one_due_time_at_its_furthest_stage() -> None:
+    jobs = [make_job("A", 0, offset=0), make_job("B", 1, offset=1), make_job("C", 2, offset=2)]
+    jobs[1].stage = 1  # a member that was retried before the others (read back after a crash)
+    verdicts = verdicts_for(jobs, PushFailed("503", status_code=503), SCHEDULE, time.time())
+    assert len(set(verdicts)) == 1 and isinstance(verdicts[0], RetryAt) and verdicts[0].stage == 2
+
+
+def test_a_recorded_batch_keeps_its_webhook_id_and_sends_a_member_read_twice_once() -> None:
+    jobs = [make_job("A", 0, offset=0), make_job("B", 1, offset=1)]
+    twice = make_job("B", 1, offset=1, from_retry=True)  # from the feed and from the retry topic
+    recorded = RecordedBatch("recorded-id", jobs[0].origin.topic, 0, (0, 1))
+    for job in [*jobs, twice]:
+        job.batch = recorded
+    push = build_push([*jobs, twice], batch_mode=True)
+    assert push.msg_id == "recorded-id" and push.body.count(b'"e-B-1"') == 1

@@ -1,0 +1,181 @@
+"""The batch ledger: a request is decided once, recorded before its first try, and re-formed from
+the record after a crash, a restart or a rebalance (ADR 013).
+
+- ``before_try`` (step 3's hook, before every HTTP try): a new batch gets its ``webhook-id`` and
+  member list here and is written to the store with its attempt count before anything is sent;
+  a recorded one has its count raised. In single mode the ``webhook-id`` is the event id already,
+  so only the attempt count needs keeping, and only from the event's second try on.
+- ``recall`` (step 2, as each job is submitted): a job read again (from the feed after a crash,
+  from the retry topic after a hand-off) gets back the request it belongs to and its count.
+  A request read from the store may have lost members: those committed before the restart
+  (delivered with it, or dead-lettered). The retry partitions are read before the feeds after
+  each assignment, and a feed partition is read in offset order, so when a feed job at offset
+  ``o`` comes, a member below ``o`` that has not come back is gone (``RecordedBatch.gone``), and the
+  request is complete without it. Re-sent under its ``webhook-id``, a receiver that had it drops it.
+- ``load`` on each assignment reads the open requests of the assigned feed partitions.
+- ``finished`` / ``sweep``: a request whose jobs are all done is deleted once every record it was
+  read from is committed past, never before: until then a crash re-reads them, and they must
+  find their request.
+
+A store that cannot be written, or could not be read at the last assignment, fails the next try
+(the sink stops and is restarted): a batch is never sent before it is recorded, nor cut anew
+while its record is unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bus.records import TopicPartition
+from hub.delivery.pipeline.job import Job, RecordedBatch
+from hub.delivery.pipeline.s2_schedule import Next, Settled
+from hub.delivery.pipeline.s3_attempt import batch_id, distinct_members
+from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.store import batches
+from hub.store.base import Store
+
+Member = tuple[str, int, int]  # feed topic, partition, offset
+
+
+@dataclass
+class Returning:
+    """A request read from the store, and which of its members have come back so far."""
+
+    batch: RecordedBatch
+    back: set[int] = field(default_factory=set)
+
+
+class BatchLedger:
+    def __init__(self, store: Store | None, subscription_id: str, *, batch_mode: bool) -> None:
+        self._store = store
+        self._subscription_id = subscription_id
+        self._batch_mode = batch_mode
+        self._open: dict[Member, RecordedBatch] = {}
+        self._loaded: dict[tuple[str, int], dict[str, Returning]] = {}  # read from the store, by partition
+        self._finished: list[tuple[RecordedBatch, list[tuple[tuple[str, int], int]]]] = []
+        self._unread: SQLAlchemyError | None = None  # the last load failed: nothing may be sent
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    async def load(self, assigned: Iterable[TopicPartition]) -> None:
+        """The open requests of the assigned feed partitions (the retry topic's are ignored)."""
+        wanted = [(tp.topic, tp.partition) for tp in assigned]
+        if self._store is None or not wanted:
+            return
+        try:
+            found_batches = await asyncio.to_thread(self._read, wanted)
+        except SQLAlchemyError as exc:  # raised in a rebalance callback it would only be logged
+            self._unread = exc
+            return
+        self._unread = None
+        for found in found_batches:
+            batch = RecordedBatch(found.batch_id, found.topic, found.partition, found.offsets, found.attempts)
+            self._loaded.setdefault((batch.topic, batch.partition), {})[batch.id] = Returning(batch)
+            for offset in batch.offsets:
+                self._open[(batch.topic, batch.partition, offset)] = batch
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        gone = set(partitions)
+        self._open = {member: batch for member, batch in self._open.items() if member[:2] not in gone}
+        self._loaded = {tp: back for tp, back in self._loaded.items() if tp not in gone}
+        self._finished = [(b, records) for b, records in self._finished if (b.topic, b.partition) not in gone]
+
+    def recall(self, job: Job) -> None:
+        """Give a job read again its request and its attempt count (a new job: nothing)."""
+        origin = job.origin
+        batch = self._open.get((origin.topic, origin.partition, origin.offset))
+        loaded = self._loaded.get((origin.topic, origin.partition))
+        if batch is not None:
+            job.batch = batch
+            job.attempts = max(job.attempts, batch.attempts)
+            if loaded and batch.id in loaded:
+                loaded[batch.id].back.add(origin.offset)
+        if loaded and not job.from_retry:
+            self._gone_below(loaded, origin.offset)
+
+    @staticmethod
+    def _gone_below(loaded: dict[str, Returning], offset: int) -> None:
+        """The feed is read up to ``offset``: loaded members below it that did not come back are gone."""
+        for ident, returning in list(loaded.items()):
+            batch = returning.batch
+            batch.gone.update(m for m in batch.offsets if m < offset and m not in returning.back)
+            if len(returning.back) + len(batch.gone) >= len(set(batch.offsets)):
+                del loaded[ident]  # every member accounted for
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    async def before_try(self, jobs: Sequence[Job]) -> None:
+        """Record the request and the try about to be made, before it is made."""
+        if self._unread is not None:
+            raise self._unread
+        batch = jobs[0].batch or self._decide(jobs)
+        if batch is None:
+            return
+        tries = max(max(job.attempts for job in jobs), batch.attempts)
+        for job in jobs:
+            job.attempts = tries  # one count per request: its members were sent together each time
+        batch.attempts = tries + 1
+        if self._store is not None:
+            opened = batches.OpenBatch(batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts)
+            await asyncio.to_thread(self._write, opened)
+
+    def _decide(self, jobs: Sequence[Job]) -> RecordedBatch | None:
+        """A new request's identity; None for a single event's first try (nothing to keep yet)."""
+        if not self._batch_mode:
+            (job,) = jobs
+            if job.attempts == 0 and not job.from_retry:
+                return None
+            ident = job.event.id
+        else:
+            ident = batch_id(distinct_members(jobs))
+        origin = jobs[0].origin
+        offsets = tuple(job.origin.offset for job in distinct_members(jobs))
+        batch = RecordedBatch(ident, origin.topic, origin.partition, offsets)
+        for job in jobs:
+            job.batch = batch
+        for offset in offsets:
+            self._open[(batch.topic, batch.partition, offset)] = batch
+        return batch
+
+    def finished(self, settled: Sequence[Settled]) -> None:
+        """A request's outcome: when all its jobs are done, its record may go once committed past."""
+        batch = settled[0].job.batch if settled else None
+        if batch is None or any(s.next is not Next.DONE for s in settled):
+            return
+        for offset in batch.offsets:
+            self._open.pop((batch.topic, batch.partition, offset), None)
+        self._finished.append((batch, [(s.job.record.tp, s.job.record.offset) for s in settled]))
+
+    async def sweep(self, tracker: OffsetTracker) -> None:
+        """Delete the finished requests whose records are all committed past."""
+        done = [b for b, records in self._finished if all(tracker.covers(tp, o) for tp, o in records)]
+        if not done:
+            return
+        if self._store is not None:
+            await asyncio.to_thread(self._delete, [b.id for b in done])
+        gone = {id(b) for b in done}
+        self._finished = [(b, records) for b, records in self._finished if id(b) not in gone]
+
+    # ---- the store (off the event loop) ----------------------------------------------------
+
+    def _read(self, partitions: list[tuple[str, int]]) -> list[batches.OpenBatch]:
+        assert self._store is not None
+        with self._store.session() as session:
+            return batches.open_batches(session, self._subscription_id, partitions)
+
+    def _write(self, opened: batches.OpenBatch) -> None:
+        assert self._store is not None
+        with self._store.session() as session:
+            batches.record(session, self._subscription_id, opened)
+
+    def _delete(self, batch_ids: list[str]) -> None:
+        assert self._store is not None
+        with self._store.session() as session:
+            batches.forget(session, self._subscription_id, batch_ids)
+
+
+__all__ = ["BatchLedger"]
