@@ -209,6 +209,24 @@ class UnknownContract(ContractViolation):
     code = "unknown_contract"
 
 
+class UnknownJobKind(InvalidInput):
+    """A state job kind no record selector is registered for (``hub.routing.selection``)."""
+
+    code = "unknown_job_kind"
+
+
+class JobNotFound(NotFound):
+    """No backfill (or rehome) job with that id for that subscription."""
+
+    code = "job_not_found"
+
+
+class JobRunning(Conflict):
+    """The subscription already has a job that has not ended; one at a time."""
+
+    code = "job_running"
+
+
 __all__ = [
     "AccessDenied",
     "BusError",
@@ -219,6 +237,8 @@ __all__ = [
     "HubError",
     "IncompatibleContract",
     "InvalidInput",
+    "JobNotFound",
+    "JobRunning",
     "LocalServiceError",
     "NotFound",
     "PermanentDeliveryError",
@@ -226,6 +246,7 @@ __all__ = [
     "Unauthenticated",
     "UnknownAdminUnit",
     "UnknownContract",
+    "UnknownJobKind",
     "UnsafeEndpoint",
     "error_class",
     "error_classes",

@@ -18,12 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
 from bus.ports import Producer
 from bus.records import TopicPartition
+from hub.delivery.backfill.lane import BackfillIntake, backfill_group
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
 from hub.delivery.pipeline import copartition, retry
@@ -35,14 +38,16 @@ from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
 from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.rate_limit import RateLimiter
 from hub.delivery.push.sender import Sender
 from hub.routing import AdminUnitIndex
 from hub.subscriptions.model import Subscription
 from hub.telemetry import metrics
 from schemas.errors import BusError
-from schemas.naming import dlq_topic, retry_topic
+from schemas.naming import backfill_topic, dlq_topic, retry_topic
 
 log = logging.getLogger(__name__)
+LaneKind = Literal["feed", "backfill"]
 
 
 @dataclass
@@ -57,11 +62,23 @@ class SinkContext:
     short: retry.ShortRetry = field(default_factory=retry.ShortRetry)
     commit_interval_s: float = 0.5
     max_pending: int = 5000
+    backfill_rate_per_s: float | None = None  # the backfill lane's own limit (``hub.delivery.backfill``)
 
 
 class Sink:
-    def __init__(self, subscription: Subscription, sender: Sender, health: Health, ctx: SinkContext) -> None:
+    """``lane="feed"`` reads the feeds (live); ``lane="backfill"`` reads the subscription's
+    backfill topic while a job runs (``hub.delivery.backfill.lane``)."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        sender: Sender,
+        health: Health,
+        ctx: SinkContext,
+        lane: LaneKind = "feed",
+    ) -> None:
         self.subscription = subscription
+        self.lane = lane
         self.sender = sender
         self.ctx = ctx
         self.retry_topic = retry_topic(subscription.id)
@@ -96,10 +113,18 @@ class Sink:
     async def run(self) -> None:
         """Deliver until cancelled or until the subscription is disabled (then return)."""
         sub, ctx = self.subscription, self.ctx
-        consumer = KafkaConsumer(ctx.bootstrap, feed_group(sub.id), range_assignment=copartition.RANGE)
-        lane = self._lane = Lane("feeds+retry", consumer, self.retry_topic, self._tracker)
-        intake = Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
-        pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
+        if self.lane == "backfill":
+            group, name, pattern = (
+                backfill_group(sub.id),
+                "backfill",
+                rf"^{re.escape(backfill_topic(sub.id))}$",
+            )
+        else:
+            group, name = feed_group(sub.id), "feeds+retry"
+            pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
+        consumer = KafkaConsumer(ctx.bootstrap, group, range_assignment=copartition.RANGE)
+        lane = self._lane = Lane(name, consumer, self.retry_topic, self._tracker)
+        intake = self._intake(lane)
         consumer.subscribe(pattern, Revocations(lane, ctx.log.flush, self.scheduler))
         try:
             await self._prepare_topics()
@@ -107,6 +132,14 @@ class Sink:
             await self._run_until_stopped(intake)
         finally:
             await self._shutdown(lane)
+
+    def _intake(self, lane: Lane) -> Intake:
+        sub, ctx = self.subscription, self.ctx
+        if self.lane == "feed":
+            return Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
+        intake = BackfillIntake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
+        intake.limiter = RateLimiter(ctx.backfill_rate_per_s)
+        return intake
 
     async def _prepare_topics(self) -> None:
         sid, bootstrap = self.subscription.id, self.ctx.bootstrap

@@ -180,17 +180,21 @@ class Intake:
         event = await self._take(record)
         if event is None:
             return
-        self.routes_log.routes.seen(record, event)
+        self.routes_log.routes.seen(self._published(record), event)
         job = self._route(record, event)
         if job is None:
             self.outcomes.filtered_out(record)
             return
         self.scheduler.submit(job)
 
+    def _published(self, record: Record) -> Record:
+        """The feed record as published (a lane reading copies of feed records overrides this)."""
+        return record
+
     def _route(self, record: Record, event: ChangeEvent) -> Job | None:
         """The routing decision, turned into the job to deliver (None: filtered out)."""
         started_ns = time.time_ns()
-        decision = decide(event, self.subscription, self.units, topic=record.topic)
+        decision = decide(event, self.subscription, self.units, topic=self._published(record).topic)
         spans.routed(
             self.subscription.id, feed_group(self.subscription.id), record, event, decision, started_ns
         )
