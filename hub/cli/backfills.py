@@ -61,13 +61,21 @@ def print_end(job: dict[str, Any]) -> None:
 
 
 def print_jobs(jobs: list[dict[str, Any]]) -> None:
-    table = Table("job", "kind", "state", "total", "selected", "produced", "delivered", "started", "ended")
+    """One line per job (``backfills ID --job N`` shows every count of one)."""
+    table = Table("job", "kind", "state", "total", "produced", "delivered", "ended")
     for job in jobs:
-        table.add_row(
-            str(job["id"]), job["kind"], job["state"], str(job["total"] if job["total"] is not None else "?"),
-            str(job["selected"]), str(job["produced"]), str(job["delivered"]), job["started_at"],
-            job["ended_at"] or "",
-        )  # fmt: skip
+        total = str(job["total"]) if job["total"] is not None else "?"
+        ended = job["ended_at"][11:19] if job["ended_at"] else ""
+        row = (
+            str(job["id"]),
+            job["kind"],
+            job["state"],
+            total,
+            str(job["produced"]),
+            str(job["delivered"]),
+            ended,
+        )
+        table.add_row(*row)
     out.print(table)
 
 
