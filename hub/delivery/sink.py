@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from bus.admin import KafkaAdmin
@@ -29,6 +30,7 @@ from bus.records import TopicPartition
 from hub.delivery.backfill.lane import BackfillIntake, backfill_group
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
+from hub.delivery.control.start_position import pin_start
 from hub.delivery.pipeline import copartition, retry
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.pipeline.job import Job
@@ -76,9 +78,11 @@ class Sink:
         health: Health,
         ctx: SinkContext,
         lane: LaneKind = "feed",
+        not_before: datetime | None = None,
     ) -> None:
         self.subscription = subscription
         self.lane = lane
+        self.not_before = not_before  # when its grants were created: the earliest start allowed
         self.sender = sender
         self.ctx = ctx
         self.retry_topic = retry_topic(subscription.id)
@@ -145,6 +149,9 @@ class Sink:
         sid, bootstrap = self.subscription.id, self.ctx.bootstrap
         await KafkaAdmin(bootstrap).create_topics([self.dlq_topic], DLQ_PARTITIONS)
         await copartition.ensure_retry_topic(bootstrap, self.retry_topic, [retry_group(sid), feed_group(sid)])
+        if self.lane == "feed":
+            sub = self.subscription
+            await pin_start(bootstrap, feed_group(sid), sub.feeds, sub.start, self.not_before)
         misaligned = await copartition.misaligned_feeds(bootstrap, self.subscription.feeds)
         if misaligned:
             log.warning(

@@ -64,6 +64,7 @@ class Wanted:
     subscription: Subscription
     secrets: SigningSecrets
     headers: admission.Headers = ()  # the grants it runs under (hub.services.admission)
+    not_before: datetime | None = None  # when those grants were created (the earliest start)
 
     @property
     def fingerprint(self) -> tuple[str, SigningSecrets, admission.Headers]:
@@ -165,7 +166,10 @@ class Supervisor:
             admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
             wanted = {
                 a.subscription.id: Wanted(
-                    a.subscription, stored.signing_secrets(session, a.subscription.id), a.headers
+                    a.subscription,
+                    stored.signing_secrets(session, a.subscription.id),
+                    a.headers,
+                    a.not_before,
                 )
                 for a in admitted
             }
@@ -263,7 +267,7 @@ class Supervisor:
         client = self._client(sub)
         client.headers.update(dict(wanted.headers))
         sender = Sender(sub.endpoint_url, client, wanted.secrets)
-        sink = Sink(sub, sender, health, self.sink_context, lane)
+        sink = Sink(sub, sender, health, self.sink_context, lane, wanted.not_before)
         task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id} ({lane})")
         return _Running(wanted, sink, task)
 

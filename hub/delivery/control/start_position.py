@@ -1,0 +1,53 @@
+"""Where a subscription's feed lane starts the first time: its ``start`` option, never before its grants.
+
+A feed partition the subscription's group has never committed is pinned once, before the lane's
+consumer joins: ``earliest`` at the partition's first retained event, ``now`` and ``backfill`` at
+its end (a backfill job sends the state before that point, ADR 011), a time at the first event at
+or after it. The grants are a floor, not a refusal: a start before ``not_before`` (when the
+grants the subscription runs under were created) is moved up to it, so a subscriber never
+receives events from before its grant existed. Partitions already committed keep their offsets,
+so changing ``start`` later moves nothing (a replay does that).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bus.admin import KafkaAdmin
+from bus.errors import GroupBusy
+from hub.delivery.pipeline.feeds import topic_pattern
+from hub.subscriptions.model import StartAt
+
+log = logging.getLogger(__name__)
+NEVER_MS = 2**62  # "the first event at or after" a time no event has: the partition's end
+
+
+def start_ms(start: StartAt, not_before: datetime | None) -> int:
+    """The time to start from, in epoch milliseconds, with the grants' floor applied."""
+    if start in ("now", "backfill"):
+        return NEVER_MS
+    at = 0 if start == "earliest" else int(start.timestamp() * 1000)  # type: ignore[union-attr]
+    floor = int(not_before.timestamp() * 1000) if not_before is not None else 0
+    return max(at, floor)
+
+
+async def pin_start(
+    bootstrap: str, group: str, feeds: list[str], start: StartAt, not_before: datetime | None
+) -> dict[str, int]:
+    """Commit a start for the partitions ``group`` never committed; ``{"topic:partition": offset}``."""
+    admin = KafkaAdmin(bootstrap)
+    tps = await admin.partitions(pattern=topic_pattern(feeds))
+    committed = (await admin.committed([group], tps))[group] if tps else {}
+    fresh = [tp for tp in tps if tp not in committed]
+    if not fresh:
+        return {}
+    try:
+        offsets = await admin.reset_to_time(group, fresh, start_ms(start, not_before))
+    except GroupBusy:  # another process started the lane first, and pinned it
+        log.info("group %s already has members; its start is theirs", group)
+        return {}
+    return {f"{tp.topic}:{tp.partition}": offset for tp, offset in offsets.items()}
+
+
+__all__ = ["pin_start", "start_ms"]
