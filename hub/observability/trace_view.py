@@ -36,6 +36,7 @@ from hub.store.deliveries import DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionBase
 from schemas.events import ChangeEvent
+from schemas.naming import SUBSCRIPTION_TOPIC_PREFIX
 from schemas.tracing import trace_id_of
 
 HOP_RANK = {"routed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
@@ -113,14 +114,17 @@ def source_hops(routed: RoutedEvent) -> list[Hop]:
 
 
 def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt]) -> list[Hop]:
-    """Routed, then each attempt; dead-lettering and redelivery where the log shows them."""
+    """Routed, then each attempt; dead-lettering and redelivery where the log shows them. An event
+    a backfill delivered is routed by the backfill lane (its detail says so, with the topic)."""
     if not attempts:
         return []
-    first = attempts[0]
-    hops = [Hop(kind="routed", at=first.scheduled_at or first.started_at, subscription_id=subscription_id)]
+    hops: list[Hop] = []
     previous: DeliveryAttempt | None = None
     for row in attempts:
-        if previous is not None and previous.outcome == "dead_lettered":
+        if previous is None or _lane(row) != _lane(previous):  # a backfill, then live again
+            at = row.scheduled_at or row.started_at
+            hops.append(Hop(kind="routed", at=at, subscription_id=subscription_id, detail=_lane(row)))
+        elif previous.outcome == "dead_lettered":
             hops.append(
                 Hop(
                     kind="redelivered", at=row.scheduled_at or row.started_at, subscription_id=subscription_id
@@ -129,6 +133,13 @@ def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt])
         hops += _attempt_hops(subscription_id, row)
         previous = row
     return hops
+
+
+def _lane(row: DeliveryAttempt) -> str | None:
+    """``lane=backfill`` for an attempt read from a backfill topic (ADR 011); None for live."""
+    if row.topic.startswith(SUBSCRIPTION_TOPIC_PREFIX) and row.topic.endswith(".backfill"):
+        return f"lane=backfill ({row.topic} partition {row.partition} offset {row.offset})"
+    return None
 
 
 def _attempt_hops(subscription_id: str, row: DeliveryAttempt) -> list[Hop]:
