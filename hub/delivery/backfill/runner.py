@@ -36,7 +36,7 @@ from hub.access.principals import SYSTEM_DELIVERY
 from hub.delivery.backfill import keeper
 from hub.delivery.backfill.lane import backfill_group
 from hub.delivery.backfill.prefix import LastEntries, StateEntry
-from hub.delivery.backfill.state_reader import end_offset, read_batches
+from hub.delivery.backfill.state_reader import StateReader
 from hub.delivery.pipeline.feeds import topic_pattern
 from hub.delivery.pipeline.s1_intake import feed_group
 from hub.routing import AdminUnitIndex
@@ -66,7 +66,7 @@ class JobContext:
     units: AdminUnitIndex
     keeper_group: str
     owner: str
-    poll_s: float = 0.5
+    poll_s: float = 0.2
 
 
 class JobRunner:
@@ -77,6 +77,7 @@ class JobRunner:
         self.topic = backfill_topic(subscription.id)
         self.select: RecordSelector = selector_for(job.kind, subscription, ctx.units, job.params)
         self.cursor: dict[str, Any] = dict(job.cursor or {})
+        self.reader = StateReader(ctx.bootstrap)
 
     async def run(self) -> None:
         """Run to the end; a failure ends the job ``failed`` with the reason (the feed lane resumes)."""
@@ -95,6 +96,8 @@ class JobRunner:
             log.error("job %s of %s failed: %s", self.job.id, self.subscription.id, exc)
             await self._finish("failed", str(exc))
             return
+        finally:
+            await self.reader.close()
         await self._finish("done", None)
 
     # ---- 1. hand-over -----------------------------------------------------------------------
@@ -161,8 +164,8 @@ class JobRunner:
     async def _last_entries(self, tp: TopicPartition, handover: int) -> LastEntries:
         last = LastEntries(handover)
         state = TopicPartition(state_topic(tp.topic), tp.partition)
-        end = await end_offset(self.ctx.bootstrap, state) if handover > 0 else 0
-        async for batch in read_batches(self.ctx.bootstrap, state, 0, end):
+        end = await self.reader.end_offset(state) if handover > 0 else 0
+        async for batch in self.reader.batches(state, 0, end):
             if not all(last.add(StateEntry.of(record)) for record in batch):
                 break
         last.ended_at(end)
@@ -186,7 +189,7 @@ class JobRunner:
         last = await self._last_entries(tp, handover)
         state = TopicPartition(state_topic(tp.topic), tp.partition)
         assert last.end is not None
-        async for batch in read_batches(self.ctx.bootstrap, state, int(done["next"]), last.end):
+        async for batch in self.reader.batches(state, int(done["next"]), last.end):
             await self._produce_batch(tp, last, batch)
             self.cursor[address] = {"next": batch[-1].offset + 1, "done": False}
             await self._save_progress()

@@ -1,4 +1,8 @@
-"""Reading one state partition in offset order, between two offsets, without a consumer group."""
+"""Reading state partitions in offset order, between two offsets, with one group-less consumer.
+
+A job reads each state partition three times (count, learn, produce); one reader, started once
+per job, serves every read (connecting costs more than a small partition's read).
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,30 @@ POLL_MS = 500
 MAX_RECORDS = 2000
 
 
-async def end_offset(bootstrap: str, tp: TopicPartition) -> int:
-    reader = KafkaConsumer(bootstrap)
-    try:
-        await reader.start()
-        return (await reader.end_offsets([tp]))[tp]
-    finally:
-        await reader.stop()
+class StateReader:
+    def __init__(self, bootstrap: str) -> None:
+        self._consumer = KafkaConsumer(bootstrap)
+        self._started = False
 
+    async def _ready(self) -> KafkaConsumer:
+        if not self._started:
+            await self._consumer.start()
+            self._started = True
+        return self._consumer
 
-async def read_batches(
-    bootstrap: str, tp: TopicPartition, start: int, stop: int
-) -> AsyncIterator[list[Record]]:
-    """Batches of the records of ``tp`` with ``start <= offset < stop`` (compaction leaves gaps)."""
-    if start >= stop:
-        return
-    reader = KafkaConsumer(bootstrap)
-    try:
-        await reader.start()
+    async def close(self) -> None:
+        if self._started:
+            await self._consumer.stop()
+            self._started = False
+
+    async def end_offset(self, tp: TopicPartition) -> int:
+        return (await (await self._ready()).end_offsets([tp]))[tp]
+
+    async def batches(self, tp: TopicPartition, start: int, stop: int) -> AsyncIterator[list[Record]]:
+        """Batches of the records of ``tp`` with ``start <= offset < stop`` (compaction leaves gaps)."""
+        if start >= stop:
+            return
+        reader = await self._ready()
         reader.assign([tp])
         reader.seek(tp, start)
         while await reader.position(tp) < stop:
@@ -36,8 +46,6 @@ async def read_batches(
             records = [record for record in batch if record.offset < stop]
             if records:
                 yield records
-    finally:
-        await reader.stop()
 
 
-__all__ = ["end_offset", "read_batches"]
+__all__ = ["MAX_RECORDS", "StateReader"]
