@@ -78,8 +78,8 @@ class StateKeeper:
         """Copy until cancelled."""
         consumer = KafkaConsumer(self.bootstrap, self.group)
         consumer.subscribe(topic_pattern(self.feeds), _NoRebalanceWork())
-        await consumer.start()
         try:
+            await consumer.start()
             while True:
                 batch = await consumer.getmany(timeout_ms=POLL_MS, max_records=BATCH)
                 if batch:

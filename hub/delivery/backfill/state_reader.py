@@ -22,8 +22,8 @@ class StateReader:
 
     async def _ready(self) -> KafkaConsumer:
         if not self._started:
+            self._started = True  # so ``close`` stops it, even when cancelled while connecting
             await self._consumer.start()
-            self._started = True
         return self._consumer
 
     async def close(self) -> None:

@@ -158,7 +158,7 @@ class Supervisor:
             if sid not in self._running and sid not in held and self._may_start(sid):
                 self._start_sink(target)
         await self._reconcile_jobs(jobs, wanted)
-        self._keep_state(all_feeds)
+        await self._keep_state(all_feeds)
 
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
         with self.store.session() as session:
@@ -236,15 +236,17 @@ class Supervisor:
         self._lanes.clear()
         self._keeper = None
 
-    def _keep_state(self, feeds: frozenset[str]) -> None:
+    async def _keep_state(self, feeds: frozenset[str]) -> None:
         """Run the keeper over ``feeds``; restart it when they change."""
         if not self.options.keep_state or self._job_context is None:
             return
         if self._keeper is not None and self._keeper[0] == feeds and not self._keeper[1].done():
             return
         if self._keeper is not None:
-            self._keeper[1].cancel()
+            old = self._keeper[1]
             self._keeper = None
+            old.cancel()
+            await asyncio.gather(old, return_exceptions=True)  # its consumer leaves the group
         if feeds:
             ctx = self._job_context
             keeper = StateKeeper(ctx.bootstrap, ctx.producer, ctx.keeper_group, feeds)
