@@ -50,6 +50,7 @@ from schemas.events.kafka_codec import from_kafka, to_kafka
 from schemas.naming import backfill_topic, state_topic
 
 log = logging.getLogger(__name__)
+YIELD_EVERY = 50  # records a job decodes and routes before giving the event loop back
 
 
 class LeaseLost(Exception):
@@ -168,6 +169,7 @@ class JobRunner:
         async for batch in self.reader.batches(state, 0, end):
             if not all(last.add(StateEntry.of(record)) for record in batch):
                 break
+            await asyncio.sleep(0)  # let live lanes in this process run between batches
         last.ended_at(end)
         return last
 
@@ -198,7 +200,9 @@ class JobRunner:
 
     async def _produce_batch(self, tp: TopicPartition, last: LastEntries, batch: list[Record]) -> None:
         acks: list[Ack] = []
-        for record in batch:
+        for n, record in enumerate(batch, 1):
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # decoding and routing are CPU: let live lanes run between
             if not last.is_last(StateEntry.of(record)):
                 continue
             self.job.scanned += 1

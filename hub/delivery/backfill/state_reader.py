@@ -12,7 +12,7 @@ from bus.consumer import KafkaConsumer
 from bus.records import Record, TopicPartition
 
 POLL_MS = 500
-MAX_RECORDS = 2000
+MAX_RECORDS = 500
 
 
 class StateReader:
