@@ -42,6 +42,7 @@ class BackfillIntake(Intake):
     """Step 1 for the backfill lane: the same intake, rate-limited, routing on the feed topic."""
 
     limiter: RateLimiter | None = None
+    poll_max_records = 50  # small bursts: a backfill must not hold up other sinks' live events
 
     async def _poll(self) -> list[Record]:
         records = await super()._poll()

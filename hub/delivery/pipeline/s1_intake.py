@@ -119,6 +119,8 @@ class Revocations:
 
 
 class Intake:
+    poll_max_records = 500  # records routed between two chances for other sinks to run
+
     def __init__(
         self,
         subscription: Subscription,
@@ -162,7 +164,7 @@ class Intake:
             self.scheduler.spill()  # jobs parked in memory hold offsets back: hand them off
             await asyncio.sleep(0.02)
         try:
-            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=self.poll_max_records)
         except BusError as exc:
             raise BusError(f"sink {self.subscription.id} {self.lane.name} read failed: {exc}") from exc
         return [record for records in batch.values() for record in records]
