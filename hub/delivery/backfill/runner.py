@@ -97,6 +97,10 @@ class JobRunner:
             log.error("job %s of %s failed: %s", self.job.id, self.subscription.id, exc)
             await self._finish("failed", str(exc))
             return
+        except Exception as exc:  # a bug must end the job, not restart it forever
+            log.exception("job %s of %s failed unexpectedly", self.job.id, self.subscription.id)
+            await self._finish("failed", f"unexpected: {exc!r}")
+            return
         finally:
             await self.reader.close()
         await self._finish("done", None)
