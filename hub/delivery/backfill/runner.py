@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 YIELD_EVERY = 50  # records a job decodes and routes before giving the event loop back
 
 
-class LeaseLost(Exception):
+class JobTakenOver(Exception):
     """Another process took the job over (this one was too slow to renew its lease)."""
 
 
@@ -90,7 +90,7 @@ class JobRunner:
             for tp in sorted(handover):
                 await self._produce_partition(tp, handover[tp])
             await self._wait_for_lane()
-        except LeaseLost:
+        except JobTakenOver:
             log.warning("job %s of %s was taken over by another process", self.job.id, self.subscription.id)
             return
         except (HubError, OSError) as exc:
@@ -286,7 +286,7 @@ class JobRunner:
                 return rows.save(session, self.job.id, self.ctx.owner, **values)
 
         if not await asyncio.to_thread(write):
-            raise LeaseLost(f"job {self.job.id} is no longer owned by {self.ctx.owner}")
+            raise JobTakenOver(f"job {self.job.id} is no longer owned by {self.ctx.owner}")
 
     async def _finish(self, state: rows.JobState, error: str | None) -> None:
         job = self.job
@@ -307,4 +307,4 @@ class JobRunner:
         )
 
 
-__all__ = ["JobContext", "JobRunner", "LeaseLost"]
+__all__ = ["JobContext", "JobRunner", "JobTakenOver"]
