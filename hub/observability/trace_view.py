@@ -17,7 +17,7 @@ requested at that attempt's ``scheduled_at``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,6 +58,7 @@ class EventFacts:
     event: ChangeEvent | None  # read back from Kafka; None when it is gone or Kafka is away
     committed: dict[str, int | None]  # subscription id -> its group's offset on the partition
     warnings: list[str] = field(default_factory=list)
+    backfill_jobs: Mapping[tuple[str, int, int], int] = field(default_factory=dict)  # attempt address -> job
 
 
 def event_trace(
@@ -72,7 +73,11 @@ def event_trace(
     ]
     known = {path.subscription_id for path in paths}
     paths += [_deleted_path(sid, attempts) for sid, attempts in by_subscription.items() if sid not in known]
-    hub_hops = [hop for sid, attempts in by_subscription.items() for hop in subscription_hops(sid, attempts)]
+    hub_hops = [
+        hop
+        for sid, attempts in by_subscription.items()
+        for hop in subscription_hops(sid, attempts, facts.backfill_jobs)
+    ]
     return EventTrace(
         event_id=routed.event_id,
         event_type=routed.event_type,
@@ -113,7 +118,11 @@ def source_hops(routed: RoutedEvent) -> list[Hop]:
     return [committed, published]
 
 
-def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt]) -> list[Hop]:
+def subscription_hops(
+    subscription_id: str,
+    attempts: Sequence[DeliveryAttempt],
+    backfill_jobs: Mapping[tuple[str, int, int], int] | None = None,
+) -> list[Hop]:
     """Routed, then each attempt; dead-lettering and redelivery where the log shows them. An event
     a backfill delivered is routed by the backfill lane (its detail says so, with the topic)."""
     if not attempts:
@@ -121,9 +130,10 @@ def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt])
     hops: list[Hop] = []
     previous: DeliveryAttempt | None = None
     for row in attempts:
-        if previous is None or _lane(row) != _lane(previous):  # a backfill, then live again
+        lane = _lane(row, backfill_jobs or {})
+        if previous is None or lane != _lane(previous, backfill_jobs or {}):  # a backfill, then live again
             at = row.scheduled_at or row.started_at
-            hops.append(Hop(kind="routed", at=at, subscription_id=subscription_id, detail=_lane(row)))
+            hops.append(Hop(kind="routed", at=at, subscription_id=subscription_id, detail=lane))
         elif previous.outcome == "dead_lettered":
             hops.append(
                 Hop(
@@ -135,11 +145,17 @@ def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt])
     return hops
 
 
-def _lane(row: DeliveryAttempt) -> str | None:
-    """``lane=backfill`` for an attempt read from a backfill topic (ADR 011); None for live."""
-    if row.topic.startswith(SUBSCRIPTION_TOPIC_PREFIX) and row.topic.endswith(".backfill"):
-        return f"lane=backfill ({row.topic} partition {row.partition} offset {row.offset})"
-    return None
+def is_backfill(row: DeliveryAttempt) -> bool:
+    return row.topic.startswith(SUBSCRIPTION_TOPIC_PREFIX) and row.topic.endswith(".backfill")
+
+
+def _lane(row: DeliveryAttempt, jobs: Mapping[tuple[str, int, int], int]) -> str | None:
+    """``lane=backfill`` and its job for an attempt read from a backfill topic (ADR 011); None: live."""
+    if not is_backfill(row):
+        return None
+    job = jobs.get((row.topic, row.partition, row.offset))
+    where = f"{row.topic} partition {row.partition} offset {row.offset}"
+    return f"lane=backfill, job {job} ({where})" if job is not None else f"lane=backfill ({where})"
 
 
 def _attempt_hops(subscription_id: str, row: DeliveryAttempt) -> list[Hop]:
@@ -226,4 +242,4 @@ def _deleted_path(subscription_id: str, attempts: list[DeliveryAttempt]) -> Subs
     )
 
 
-__all__ = ["EventFacts", "event_trace", "ordered", "source_hops", "subscription_hops"]
+__all__ = ["EventFacts", "event_trace", "is_backfill", "ordered", "source_hops", "subscription_hops"]

@@ -191,9 +191,10 @@ def test_an_event_a_backfill_delivered_shows_the_backfill_hop() -> None:
         attempt("tuyen-quang", 1, 20, "delivered", 200, topic=lane, partition=2, offset=7),
         attempt("tuyen-quang", 1, 900, "delivered", 200),  # a later redelivery by the live lane
     ]
-    hops = subscription_hops("tuyen-quang", rows)
+    assert subscription_hops("tuyen-quang", rows)[0].detail == f"lane=backfill ({lane} partition 2 offset 7)"
+    hops = subscription_hops("tuyen-quang", rows, {(lane, 2, 7): 12})
     assert [(hop.kind, hop.detail) for hop in hops] == [
-        ("routed", f"lane=backfill ({lane} partition 2 offset 7)"),
+        ("routed", f"lane=backfill, job 12 ({lane} partition 2 offset 7)"),
         ("attempt", None),
         ("routed", None),
         ("attempt", None),

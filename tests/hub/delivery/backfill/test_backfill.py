@@ -13,10 +13,12 @@ import pytest
 
 from hub.delivery.backfill import state_reader
 from hub.delivery.backfill.runner import JobRunner
+from hub.observability.trace_lookup import TraceLookup
 from hub.store import state_jobs
 from hub.store import subscriptions as stored
 from hub.subscriptions.model import Subscription, SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets
+from schemas.admin_units import default_normaliser
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 from schemas.naming import backfill_topic
 from tests.hub.delivery.harness import FAST_SCHEDULE, Deployment, Portal, by_key
@@ -111,6 +113,11 @@ async def test_a_province_receives_each_record_of_its_units_once_then_live_witho
     assert sorted(await everyone.event_ids()) == sorted(e.id for e in [*events, *live])  # nothing of it
     assert {a.topic for a in d.attempts(subscription_id=other.id)} == {d.topic}
     assert {a.topic for a in d.attempts(subscription_id=tq.id)} == {d.topic, backfill_topic(tq.id)}
+    (hop,) = d.attempts(subscription_id=tq.id, event_id=latest["k3"])  # the trace shows its backfill hop
+    trace = await TraceLookup(d.store, d.settings, default_normaliser()).event(latest["k3"])
+    where = f"{hop.topic} partition {hop.partition} offset {hop.offset}"
+    routed = [h.detail for h in trace.hops if h.kind == "routed" and h.subscription_id == tq.id]
+    assert routed == [f"lane=backfill, job {job_id} ({where})"]
 
 
 async def test_a_job_stopped_midway_resumes_from_its_cursor_without_loss(
