@@ -1,12 +1,14 @@
 """Where a subscription's feed lane starts the first time: its ``start`` option, never before its grants.
 
-A feed partition the subscription's group has never committed is pinned once, before the lane's
+A subscription whose group has never committed anything is pinned once, before its lane's
 consumer joins: ``earliest`` at the partition's first retained event, ``now`` and ``backfill`` at
 its end (a backfill job sends the state before that point, ADR 011), a time at the first event at
 or after it. The grants are a floor, not a refusal: a start before ``not_before`` (when the
 grants the subscription runs under were created) is moved up to it, so a subscriber never
-receives events from before its grant existed. Partitions already committed keep their offsets,
-so changing ``start`` later moves nothing (a replay does that).
+receives events from before its grant existed. Once the group has committed, nothing is pinned
+again: changing ``start`` later moves nothing (a replay does that), and a feed topic created
+later is read from its first event, as by a running lane (pinning it to its end on a restart
+would skip what was published while the hub was down).
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ def start_ms(start: StartAt, not_before: datetime | None) -> int:
 async def pin_start(
     bootstrap: str, group: str, feeds: list[str], start: StartAt, not_before: datetime | None
 ) -> dict[str, int]:
-    """Commit a start for the partitions ``group`` never committed; ``{"topic:partition": offset}``."""
+    """Commit a start for every partition when ``group`` never committed; ``{"topic:partition": offset}``."""
     admin = KafkaAdmin(bootstrap)
     tps = await admin.partitions(pattern=topic_pattern(feeds))
     committed = (await admin.committed([group], tps))[group] if tps else {}
-    fresh = [tp for tp in tps if tp not in committed]
-    if not fresh:
+    if committed or not tps:  # it has started before: a feed topic new since is read from its start
         return {}
+    fresh = tps
     try:
         offsets = await admin.reset_to_time(group, fresh, start_ms(start, not_before))
     except GroupBusy:  # another process started the lane first, and pinned it

@@ -46,7 +46,7 @@ def test_start_takes_a_word_or_a_time_with_its_zone() -> None:
 
 
 @pytest.mark.integration
-async def test_only_partitions_never_committed_are_pinned_and_never_before_the_grant(
+async def test_only_a_group_that_never_committed_is_pinned_and_never_before_the_grant(
     hub_deployment: Deployment, unique: str
 ) -> None:
     d = hub_deployment
