@@ -37,13 +37,22 @@ class KafkaAdmin:
 
     async def create_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
         """Create the topics that do not exist yet (existing ones are left as they are)."""
+        await self._create(names, partitions, {})
+
+    async def create_compacted_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
+        """Like ``create_topics``, with ``cleanup.policy=compact``: Kafka keeps each key's last record."""
+        await self._create(names, partitions, {"cleanup.policy": "compact"})
+
+    async def _create(self, names: Sequence[str], partitions: int, configs: dict[str, str]) -> None:
         admin = self._client()
         try:
             with translated(f"cannot create topics {', '.join(names)}"):
                 await admin.start()
                 brokers = len((await admin.describe_cluster())["brokers"])
                 replicas = max(1, min(MAX_REPLICATION, brokers))
-                response = await admin.create_topics([NewTopic(name, partitions, replicas) for name in names])
+                response = await admin.create_topics(
+                    [NewTopic(name, partitions, replicas, topic_configs=configs) for name in names]
+                )
         finally:
             await admin.close()
         failed = [

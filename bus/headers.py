@@ -25,6 +25,10 @@ DLQ_ERROR = "hub-dlq-error"
 DLQ_STATUS = "hub-dlq-status"
 DLQ_AT = "hub-dlq-at"
 DLQ_RESOLVES = "hub-dlq-resolves"
+SOURCE_TOPIC = "hub-source-topic"  # state and backfill records: the feed record they copy
+SOURCE_PARTITION = "hub-source-partition"
+SOURCE_OFFSET = "hub-source-offset"
+BACKFILL_JOB = "hub-backfill-job"  # backfill records: the job that produced them
 
 
 def text(value: str, limit: int | None = None) -> bytes:
@@ -65,6 +69,7 @@ def without_hub(headers: Iterable[Header]) -> Headers:
 
 __all__ = [
     "ATTEMPTS",
+    "BACKFILL_JOB",
     "DLQ_AT",
     "DLQ_ERROR",
     "DLQ_REASON",
@@ -76,6 +81,9 @@ __all__ = [
     "PREFIX",
     "RETRY_DUE_MS",
     "RETRY_STAGE",
+    "SOURCE_OFFSET",
+    "SOURCE_PARTITION",
+    "SOURCE_TOPIC",
     "Header",
     "Headers",
     "find",

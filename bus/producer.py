@@ -87,6 +87,23 @@ class KafkaProducer:
         ack.add_done_callback(_observed)
         return ack
 
+    async def send_record(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None,
+        headers: Sequence[Header],
+        partition: int,
+    ) -> Ack:
+        """Queue one record for an explicit partition; ``value=None`` is a tombstone (compaction)."""
+        with translated(f"cannot send to {topic}"):
+            ack: Ack = await self._producer.send(
+                topic, value=value, key=key, headers=list(headers), partition=partition
+            )
+        ack.add_done_callback(_observed)
+        return ack
+
     async def acknowledged(self, acks: Sequence[Ack]) -> None:
         """Wait until the broker acknowledged every record of ``acks`` (all, or a ``BusError``)."""
         await wait_acknowledged(acks, self.ack_timeout_s)

@@ -101,6 +101,17 @@ class Settings(BaseSettings):
         'for development, comma-separated (localhost,127.0.0.0/8) or as JSON: ["localhost", '
         '"127.0.0.0/8"]. Metadata addresses never are.',
     )
+    state_keeper_group: str = Field(
+        default="hub.state-keeper",
+        min_length=1,
+        max_length=200,
+        description="Consumer group of the state keeper in `hub run` (copies feeds to `<topic>.state`).",
+    )
+    backfill_rate_per_s: float = Field(
+        default=1000.0,
+        gt=0,
+        description="Events per second a subscription's backfill lane pushes at most (live has its own).",
+    )
 
     def kafka_address(self) -> str:
         """The broker's bootstrap address; processes never guess it (``make dev`` fills it in)."""

@@ -251,6 +251,24 @@ class UnknownContract(ContractViolation):
     code = "unknown_contract"
 
 
+class UnknownJobKind(InvalidInput):
+    """A state job kind no record selector is registered for (``hub.routing.selection``)."""
+
+    code = "unknown_job_kind"
+
+
+class JobNotFound(NotFound):
+    """No backfill (or rehome) job with that id for that subscription."""
+
+    code = "job_not_found"
+
+
+class JobRunning(Conflict):
+    """The subscription already has a job that has not ended; one at a time."""
+
+    code = "job_running"
+
+
 __all__ = [
     "AccessDenied",
     "BusError",
@@ -262,6 +280,8 @@ __all__ = [
     "IncompatibleContract",
     "InvalidInput",
     "InvalidUnitsFile",
+    "JobNotFound",
+    "JobRunning",
     "LocalPortTaken",
     "LocalServiceError",
     "NotFound",
@@ -272,6 +292,7 @@ __all__ = [
     "UnitsVersionNotNewer",
     "UnknownAdminUnit",
     "UnknownContract",
+    "UnknownJobKind",
     "UnknownUnitsParent",
     "UnknownUnitsVersion",
     "UnsafeEndpoint",

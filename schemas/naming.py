@@ -5,8 +5,10 @@
     event type         vn.gov.<domain>.<entity>.v<major>     vn.gov.civil-status.birth.v1
     feed topic         gov.<domain>.<entity>.v<major>        gov.civil-status.birth.v1
     quarantine topic   <feed topic>.quarantine               gov.civil-status.birth.v1.quarantine
+    state topic        <feed topic>.state                    gov.civil-status.birth.v1.state
     retry topic        hub.sub.<subscription-id>.retry       hub.sub.hanoi-portal.retry
     dead-letter topic  hub.sub.<subscription-id>.dlq         hub.sub.hanoi-portal.dlq
+    backfill topic     hub.sub.<subscription-id>.backfill    hub.sub.hanoi-portal.backfill
     audit topic        hub.audit
     contract id        urn:vn-gov-hub:contract:<event type>:v<version>
     event source       /connectors/<connector>/<schema>.<table>   (the CloudEvent ``source``)
@@ -29,6 +31,7 @@ from schemas.errors import InvalidInput
 EVENT_TYPE_PREFIX = "vn.gov."
 TOPIC_PREFIX = "gov."
 QUARANTINE_SUFFIX = ".quarantine"
+STATE_SUFFIX = ".state"
 SUBSCRIPTION_TOPIC_PREFIX = "hub.sub."
 AUDIT_TOPIC = "hub.audit"
 CONTRACT_URN_PREFIX = "urn:vn-gov-hub:contract:"
@@ -108,6 +111,12 @@ def quarantine_topic(topic: str) -> str:
     return topic + QUARANTINE_SUFFIX
 
 
+def state_topic(topic: str) -> str:
+    """The compacted latest-state topic the hub keeps of a feed topic (ADR 011)."""
+    parse_feed_topic(topic)
+    return topic + STATE_SUFFIX
+
+
 def check_subscription_id(subscription_id: str) -> str:
     if not _SUBSCRIPTION_ID.match(subscription_id):
         raise InvalidName(
@@ -122,6 +131,11 @@ def retry_topic(subscription_id: str) -> str:
 
 def dlq_topic(subscription_id: str) -> str:
     return f"{SUBSCRIPTION_TOPIC_PREFIX}{check_subscription_id(subscription_id)}.dlq"
+
+
+def backfill_topic(subscription_id: str) -> str:
+    """Where a backfill job puts the records one subscription is to receive from current state."""
+    return f"{SUBSCRIPTION_TOPIC_PREFIX}{check_subscription_id(subscription_id)}.backfill"
 
 
 def contract_id(event_type_name: str, version: int) -> str:
@@ -139,8 +153,10 @@ def source_uri(connector: str, table: str) -> str:
 
 __all__ = [
     "AUDIT_TOPIC",
+    "STATE_SUFFIX",
     "FeedName",
     "InvalidName",
+    "backfill_topic",
     "check_subscription_id",
     "contract_id",
     "dlq_topic",
@@ -151,4 +167,5 @@ __all__ = [
     "quarantine_topic",
     "retry_topic",
     "source_uri",
+    "state_topic",
 ]

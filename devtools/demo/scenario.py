@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from devtools.demo import backfill as demo_backfill
 from devtools.demo import ministry_db
 from devtools.demo.changes import ChangeGenerator
 from devtools.demo.kafka_view import count_feed_records, read_feed_events
@@ -177,19 +178,22 @@ def start_receivers(run: Run) -> None:
         wait_http(f"http://127.0.0.1:{portal.port}/stats", run.group)
 
 
+def subscription_spec(run: Run, portal: Portal) -> dict[str, Any]:
+    return {
+        "id": portal.slug,
+        "owner": portal.org_code,
+        "endpoint_url": f"http://127.0.0.1:{portal.port}/hook",
+        "feeds": list(portal.feeds),
+        "filter": {"admin_units": list(portal.provinces)},
+        "delivery": {"mode": "single", "ordering": "key", "max_in_flight": 8, "timeout_s": 5},
+        "retry": {"schedule_s": DEMO_RETRY_SCHEDULE_S, "short_attempts": 2},
+        "secret": run.secrets[portal.slug],
+    }
+
+
 def subscribe(run: Run) -> None:
     for portal in run.portals:
-        spec = {
-            "id": portal.slug,
-            "owner": portal.org_code,
-            "endpoint_url": f"http://127.0.0.1:{portal.port}/hook",
-            "feeds": list(portal.feeds),
-            "filter": {"admin_units": list(portal.provinces)},
-            "delivery": {"mode": "single", "ordering": "key", "max_in_flight": 8, "timeout_s": 5},
-            "retry": {"schedule_s": DEMO_RETRY_SCHEDULE_S, "short_attempts": 2},
-            "secret": run.secrets[portal.slug],
-        }
-        call(run.api, "PUT", f"/v1/subscriptions/{portal.slug}", spec)
+        call(run.api, "PUT", f"/v1/subscriptions/{portal.slug}", subscription_spec(run, portal))
         where = ", ".join(portal.provinces) or "nationwide"
         run.console.print(f"  subscription [cyan]{portal.slug}[/cyan]  {list(portal.feeds)}  units: {where}")
 
@@ -234,6 +238,29 @@ def stream(run: Run, changes: ChangeGenerator, progress: Progress) -> None:
             time.sleep(0.5)
 
 
+def backfill(run: Run, events: list[Any]) -> bool:
+    """Tuyên Quang's second system subscribes with ``start: backfill`` (``devtools.demo.backfill``)."""
+    run.console.rule("[bold]5. Backfill: a new Tuyên Quang system receives the current state of its records")
+    tuyen_quang = next(p for p in run.portals if p.slug == "tuyen-quang")
+    portal = replace(demo_backfill.backfill_portal(tuyen_quang), port=pick_ports(18890)[0])
+    run.secrets[portal.slug] = secret = generate_secret()
+    port = str(portal.port)
+    run.group.start(
+        f"receiver-{portal.slug}", "receiver", "--secret", secret, "--port", port, module="devtools"
+    )
+    wait_http(f"http://127.0.0.1:{portal.port}/stats", run.group)
+    call(
+        run.api,
+        "PUT",
+        f"/v1/subscriptions/{portal.slug}",
+        {**subscription_spec(run, portal), "start": "backfill"},
+    )
+    job = demo_backfill.wait_for_job(run.api, portal.slug, run.console)
+    result = demo_backfill.verdict(demo_backfill.latest_state(portal, events), received_ids(portal))
+    demo_backfill.report(run.console, portal, job, result)
+    return result.ok and job["state"] == "done"
+
+
 def received_ids(portal: Portal) -> list[str]:
     deliveries = httpx.get(f"http://127.0.0.1:{portal.port}/received?limit=1000000", timeout=30).json()
     return [event["id"] for delivery in deliveries for event in delivery["events"]]
@@ -266,11 +293,12 @@ def main_flow(settings: Settings, console: Console) -> bool:
         events = read_feed_events(endpoints.kafka_bootstrap)
         got = {p.slug: received_ids(p) for p in run.portals}
         ok, table = summary_table(run.portals, events, got, changes.ledger)
-        console.rule("[bold]5. Summary")
+        backfilled = backfill(run, events)
+        console.rule("[bold]6. Summary")
         console.print(table)
         console.print(kinds_table(run.portals, events, got))
         show_trace(run, events)
-        return ok
+        return ok and backfilled
     finally:
         api.close()
         group.stop_all()

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from hub.api import auth, problems
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.routers import access as access_api
+from hub.api.routers import backfills as backfills_api
 from hub.api.routers import connectors as connectors_api
 from hub.api.routers import contracts, health
 from hub.api.routers import deliveries as deliveries_api
@@ -43,6 +44,7 @@ API_PREFIX = "/v1"
 V1_ROUTERS: list[APIRouter] = [
     contracts.router,
     subscriptions_api.router,
+    backfills_api.router,
     deliveries_api.router,
     *access_api.routers,
     connectors_api.router,

@@ -1,4 +1,5 @@
-"""``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets (through the API).
+"""``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets, backfill (through
+the API).
 
 ``apply -f sub.yaml`` is declarative: each YAML document is one subscription, created or replaced
 under its ``id``. Write a signing secret as ``${ENV_VAR}``: it is read from the environment when the
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.cli import backfills
 from hub.cli.context import api_client
 from hub.cli.yaml_files import put_each, read_documents
 from hub.subscriptions.model import SubscriptionSpec
@@ -90,3 +92,31 @@ def rotate_secret(
         f"rotated {escape(subscription_id)}; previous secret valid until {rotated['previous_expires_at']}"
     )
     _print_secret(rotated["secret"])
+
+
+@app.command("backfill")
+def backfill(
+    ctx: typer.Context,
+    subscription_id: str,
+    follow: Annotated[bool, typer.Option("--follow", help="Show progress until the job ends.")] = False,
+    interval_s: Annotated[float, typer.Option(help="Seconds between progress reads.", min=0.1)] = 1.0,
+) -> None:
+    """Send the latest state of every record in the subscription's scope, then continue live."""
+    client = api_client(ctx)
+    job = backfills.start(client, subscription_id)
+    if follow:
+        backfills.print_end(backfills.follow(client, subscription_id, job["id"], interval_s))
+
+
+@app.command("backfills")
+def list_backfills(
+    ctx: typer.Context,
+    subscription_id: str,
+    job_id: Annotated[int | None, typer.Option("--job", help="Show one job, with its counts.")] = None,
+) -> None:
+    """A subscription's backfill jobs, newest first (or one job's counts)."""
+    client = api_client(ctx)
+    if job_id is not None:
+        backfills.print_end(client.get(backfills.job_path(subscription_id, job_id)))
+        return
+    backfills.print_jobs(client.get(backfills.job_path(subscription_id)))

@@ -20,14 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
 from bus.ports import Producer
 from bus.records import TopicPartition
+from hub.delivery.backfill.lane import BackfillIntake, backfill_group
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
+from hub.delivery.control.start_position import pin_start
 from hub.delivery.pipeline import copartition, retry
 from hub.delivery.pipeline.batch_ledger import BatchLedger
 from hub.delivery.pipeline.delivery_log import DeliveryLog
@@ -38,16 +43,18 @@ from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
 from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.rate_limit import RateLimiter
 from hub.delivery.push.sender import Sender
 from hub.routing import AdminUnitIndex
 from hub.store.base import Store
 from hub.subscriptions.model import Subscription
 from hub.telemetry import metrics
 from schemas.errors import BusError
-from schemas.naming import dlq_topic, retry_topic
+from schemas.naming import backfill_topic, dlq_topic, retry_topic
 
 log = logging.getLogger(__name__)
 COMMIT_ON_STOP_S = 1.0
+LaneKind = Literal["feed", "backfill"]
 
 
 @dataclass
@@ -63,11 +70,25 @@ class SinkContext:
     commit_interval_s: float = 0.5
     max_pending: int = 5000
     store: Store | None = None  # the batch ledger's (None: requests are not kept across restarts)
+    backfill_rate_per_s: float | None = None  # the backfill lane's own limit (``hub.delivery.backfill``)
 
 
 class Sink:
-    def __init__(self, subscription: Subscription, sender: Sender, health: Health, ctx: SinkContext) -> None:
+    """``lane="feed"`` reads the feeds (live); ``lane="backfill"`` reads the subscription's
+    backfill topic while a job runs (``hub.delivery.backfill.lane``)."""
+
+    def __init__(
+        self,
+        subscription: Subscription,
+        sender: Sender,
+        health: Health,
+        ctx: SinkContext,
+        lane: LaneKind = "feed",
+        not_before: datetime | None = None,
+    ) -> None:
         self.subscription = subscription
+        self.lane = lane
+        self.not_before = not_before  # when its grants were created: the earliest start allowed
         self.sender = sender
         self.ctx = ctx
         self.retry_topic = retry_topic(subscription.id)
@@ -111,10 +132,18 @@ class Sink:
     async def run(self) -> None:
         """Deliver until cancelled or until the subscription is disabled (then return)."""
         sub, ctx = self.subscription, self.ctx
-        consumer = KafkaConsumer(ctx.bootstrap, feed_group(sub.id), range_assignment=copartition.RANGE)
-        lane = self._lane = Lane("feeds+retry", consumer, self.retry_topic, self._tracker)
-        intake = Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
-        pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
+        if self.lane == "backfill":
+            group, name, pattern = (
+                backfill_group(sub.id),
+                "backfill",
+                rf"^{re.escape(backfill_topic(sub.id))}$",
+            )
+        else:
+            group, name = feed_group(sub.id), "feeds+retry"
+            pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
+        consumer = KafkaConsumer(ctx.bootstrap, group, range_assignment=copartition.RANGE)
+        lane = self._lane = Lane(name, consumer, self.retry_topic, self._tracker)
+        intake = self._intake(lane)
         consumer.subscribe(pattern, LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger))
         try:
             await self._prepare_topics()
@@ -123,10 +152,21 @@ class Sink:
         finally:
             await self._shutdown(lane)
 
+    def _intake(self, lane: Lane) -> Intake:
+        sub, ctx = self.subscription, self.ctx
+        if self.lane == "feed":
+            return Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
+        intake = BackfillIntake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
+        intake.limiter = RateLimiter(ctx.backfill_rate_per_s)
+        return intake
+
     async def _prepare_topics(self) -> None:
         sid, bootstrap = self.subscription.id, self.ctx.bootstrap
         await KafkaAdmin(bootstrap).create_topics([self.dlq_topic], DLQ_PARTITIONS)
         await copartition.ensure_retry_topic(bootstrap, self.retry_topic, [retry_group(sid), feed_group(sid)])
+        if self.lane == "feed":
+            sub = self.subscription
+            await pin_start(bootstrap, feed_group(sid), sub.feeds, sub.start, self.not_before)
         misaligned = await copartition.misaligned_feeds(bootstrap, self.subscription.feeds)
         if misaligned:
             log.warning(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -28,7 +28,7 @@ from hub.observability import kafka_reads
 from hub.observability.kafka_reads import Address
 from hub.observability.quarantine_trace import Held, find_held, held_trace, with_quarantine
 from hub.observability.trace_model import EventTrace, RecordTrace
-from hub.observability.trace_view import EventFacts, Rehoming, event_trace
+from hub.observability.trace_view import EventFacts, Rehoming, event_trace, is_backfill
 from hub.observability.visibility import Visible, everyone
 from hub.routing import AdminUnitIndex
 from hub.routing.moves import moved_out_id
@@ -36,7 +36,7 @@ from hub.routing.rehome import rehomed_out_id
 from hub.services.quarantine.service import connector_feed_topics, mark_republished
 from hub.services.units import UnitsService
 from hub.settings import Settings
-from hub.store import routed_events
+from hub.store import routed_events, state_jobs
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
 from hub.store.deliveries import DeliveryAttempt
@@ -57,6 +57,7 @@ class _Stored:
     subscriptions: list[Subscription]
     truncated: bool = False
     rehomings: tuple[Rehoming, ...] = ()
+    backfill_jobs: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,7 +98,10 @@ class TraceLookup:
             routed = routed_events.get(session, event_id)
             attempts = _attempts(session, _derived_ids(event_id, rehomings))
             subscriptions = stored_subscriptions.list_all(session)
-        return _Stored([routed] if routed else [], attempts, subscriptions, rehomings=rehomings)
+            jobs = _backfill_jobs(session, attempts)
+        return _Stored(
+            [routed] if routed else [], attempts, subscriptions, rehomings=rehomings, backfill_jobs=jobs
+        )
 
     def _stored_record(self, topic: str, record_key: str, limit: int) -> _Stored:
         rehomings = _rehomings(self.store)
@@ -107,8 +111,14 @@ class TraceLookup:
                 session, [i for row in routed for i in _derived_ids(row.event_id, rehomings)]
             )
             subscriptions = stored_subscriptions.list_all(session)
+            jobs = _backfill_jobs(session, attempts)
         return _Stored(
-            routed[-limit:], attempts, subscriptions, truncated=len(routed) > limit, rehomings=rehomings
+            routed[-limit:],
+            attempts,
+            subscriptions,
+            truncated=len(routed) > limit,
+            rehomings=rehomings,
+            backfill_jobs=jobs,
         )
 
     # -- Kafka ------------------------------------------------------------------------------------
@@ -154,6 +164,7 @@ class TraceLookup:
                     committed={sid: committed.get(group, {}).get(tp) for sid, group in groups.items()},
                     warnings=warnings,
                     rehomings=stored.rehomings,
+                    backfill_jobs=stored.backfill_jobs,
                 )
             )
         return facts
@@ -196,6 +207,19 @@ def _attempts(session: Session, event_ids: Sequence[str]) -> list[DeliveryAttemp
         select(DeliveryAttempt).where(DeliveryAttempt.event_id.in_(event_ids)).order_by(DeliveryAttempt.id)
     )
     return list(session.scalars(query))
+
+
+def _backfill_jobs(session: Session, attempts: Sequence[DeliveryAttempt]) -> dict[tuple[str, int, int], int]:
+    """The job that produced each backfill attempt's record: the latest whose lane started at or
+    before the record's offset on that partition."""
+    found: dict[tuple[str, int, int], int] = {}
+    for row in (a for a in attempts if is_backfill(a)):
+        for job in state_jobs.list_for(session, row.subscription_id):  # newest first
+            start = (job.lane_start or {}).get(f"{row.topic}:{row.partition}")
+            if start is not None and start <= row.offset:
+                found[(row.topic, row.partition, row.offset)] = job.id
+                break
+    return found
 
 
 def _visible_subscriptions(stored: _Stored, visible: Visible) -> list[Subscription]:

@@ -20,7 +20,7 @@ before a version whose load started a re-homing job for it, all after that load.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,6 +40,7 @@ from hub.store.deliveries import DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionBase
 from schemas.events import ChangeEvent
+from schemas.naming import SUBSCRIPTION_TOPIC_PREFIX
 from schemas.tracing import trace_id_of
 
 HOP_RANK = {"routed": 0, "rehomed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
@@ -71,6 +72,7 @@ class EventFacts:
     committed: dict[str, int | None]  # subscription id -> its group's offset on the partition
     warnings: list[str] = field(default_factory=list)
     rehomings: Sequence[Rehoming] = ()
+    backfill_jobs: Mapping[tuple[str, int, int], int] = field(default_factory=dict)  # attempt address -> job
 
 
 def event_trace(
@@ -88,7 +90,10 @@ def event_trace(
     hub_hops = [
         hop
         for sid, attempts in by_subscription.items()
-        for hop in [*rehoming_hops(facts, sid, attempts), *subscription_hops(sid, attempts)]
+        for hop in [
+            *rehoming_hops(facts, sid, attempts),
+            *subscription_hops(sid, attempts, facts.backfill_jobs),
+        ]
     ]
     return EventTrace(
         event_id=routed.event_id,
@@ -160,15 +165,23 @@ def _first_time(attempts: Sequence[DeliveryAttempt]) -> datetime:
     return attempts[0].scheduled_at or attempts[0].started_at
 
 
-def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt]) -> list[Hop]:
-    """Routed, then each attempt; dead-lettering and redelivery where the log shows them."""
+def subscription_hops(
+    subscription_id: str,
+    attempts: Sequence[DeliveryAttempt],
+    backfill_jobs: Mapping[tuple[str, int, int], int] | None = None,
+) -> list[Hop]:
+    """Routed, then each attempt; dead-lettering and redelivery where the log shows them. An event
+    a backfill delivered is routed by the backfill lane (its detail says so, with the topic)."""
     if not attempts:
         return []
-    first = attempts[0]
-    hops = [Hop(kind="routed", at=first.scheduled_at or first.started_at, subscription_id=subscription_id)]
+    hops: list[Hop] = []
     previous: DeliveryAttempt | None = None
     for row in attempts:
-        if previous is not None and previous.outcome == "dead_lettered":
+        lane = _lane(row, backfill_jobs or {})
+        if previous is None or lane != _lane(previous, backfill_jobs or {}):  # a backfill, then live again
+            at = row.scheduled_at or row.started_at
+            hops.append(Hop(kind="routed", at=at, subscription_id=subscription_id, detail=lane))
+        elif previous.outcome == "dead_lettered":
             hops.append(
                 Hop(
                     kind="redelivered", at=row.scheduled_at or row.started_at, subscription_id=subscription_id
@@ -177,6 +190,19 @@ def subscription_hops(subscription_id: str, attempts: Sequence[DeliveryAttempt])
         hops += _attempt_hops(subscription_id, row)
         previous = row
     return hops
+
+
+def is_backfill(row: DeliveryAttempt) -> bool:
+    return row.topic.startswith(SUBSCRIPTION_TOPIC_PREFIX) and row.topic.endswith(".backfill")
+
+
+def _lane(row: DeliveryAttempt, jobs: Mapping[tuple[str, int, int], int]) -> str | None:
+    """``lane=backfill`` and its job for an attempt read from a backfill topic (ADR 011); None: live."""
+    if not is_backfill(row):
+        return None
+    job = jobs.get((row.topic, row.partition, row.offset))
+    where = f"{row.topic} partition {row.partition} offset {row.offset}"
+    return f"lane=backfill, job {job} ({where})" if job is not None else f"lane=backfill ({where})"
 
 
 def _attempt_hops(subscription_id: str, row: DeliveryAttempt) -> list[Hop]:
@@ -267,6 +293,7 @@ __all__ = [
     "EventFacts",
     "Rehoming",
     "event_trace",
+    "is_backfill",
     "ordered",
     "rehoming_hops",
     "source_hops",

@@ -39,6 +39,7 @@ Headers = tuple[tuple[str, str], ...]
 class Admitted:
     subscription: Subscription
     headers: Headers = ()
+    not_before: datetime | None = None  # the latest creation of the grants used: delivery starts after
 
 
 def admit(
@@ -59,7 +60,8 @@ def admit(
     for sub in [*subscriptions, *waiting]:
         found = coverage(sub.feeds, sub.filter.admin_units, by_org.get(sub.owner or "", []), units, now)
         if found.covered:
-            admitted.append(Admitted(_resumed(session, sub, found), delivery_headers(found.used)))
+            since = max((grant.created_at for grant in found.used), default=None)
+            admitted.append(Admitted(_resumed(session, sub, found), delivery_headers(found.used), since))
         else:
             _pause(session, sub, found, now)
     return admitted

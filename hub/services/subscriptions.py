@@ -7,6 +7,9 @@ generated unless given and returned only by creation and rotation (``Issued.secr
 
 Applying a spec whose secret differs from the stored one rotates to it with the usual overlap,
 so ``hub subscriptions apply -f sub.yaml`` is declarative for secrets too.
+
+A subscription created with ``start: backfill`` gets its backfill job in the same transaction,
+so no process runs its feed lane before the job fixes the hand-over (ADR 011).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import asyncio
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from hub.endpoint_safety import EndpointPolicy, Resolver, check_endpoint, system_resolve
 from hub.routing import feed_matches
+from hub.store import state_jobs
 from hub.store import subscriptions as rows
 from hub.store.base import Store
 from hub.store.contracts import ContractRegistry
@@ -81,6 +87,14 @@ class Issued:
     secret: str | None = None
 
 
+def _created(session: Session, spec: SubscriptionSpec) -> Issued:
+    secret = spec.secret or generate_secret()
+    stored = rows.insert(session, spec, SigningSecrets(secret))
+    if spec.start == "backfill":
+        state_jobs.insert(session, spec.id, "backfill", {}, spec.owner or "subscription.start")
+    return Issued(stored, created=True, secret=secret)
+
+
 class SubscriptionService:
     def __init__(self, store: Store, checks: Checks, *, overlap_s: float = DEFAULT_OVERLAP_S) -> None:
         self.store = store
@@ -97,16 +111,13 @@ class SubscriptionService:
         return await asyncio.to_thread(self._upsert, spec)
 
     def _insert(self, spec: SubscriptionSpec) -> Issued:
-        secret = spec.secret or generate_secret()
         with self.store.session() as session:
-            stored = rows.insert(session, spec, SigningSecrets(secret))
-        return Issued(stored, created=True, secret=secret)
+            return _created(session, spec)
 
     def _upsert(self, spec: SubscriptionSpec) -> Issued:
         with self.store.session() as session:
             if not rows.exists(session, spec.id):
-                secret = spec.secret or generate_secret()
-                return Issued(rows.insert(session, spec, SigningSecrets(secret)), True, secret)
+                return _created(session, spec)
             current = rows.signing_secrets(session, spec.id)
             if spec.secret and spec.secret != current.current:
                 rows.write_secrets(session, spec.id, current.rotated(spec.secret, overlap_s=self.overlap_s))

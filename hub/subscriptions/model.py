@@ -15,7 +15,15 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from hub.subscriptions.secrets import check_secret
 
@@ -36,6 +44,8 @@ PredicateOp = Literal["eq", "ne", "in", "exists", "prefix"]
 DeliveryMode = Literal["single", "batch"]
 Ordering = Literal["key", "parallel"]
 SubscriptionState = Literal["active", "paused", "disabled", "unhealthy"]
+StartAt = Literal["earliest", "now", "backfill"] | AwareDatetime
+"""Where a new subscription's feed lane starts (see ``SubscriptionBase.start``)."""
 
 
 class _Strict(BaseModel):
@@ -117,6 +127,13 @@ class SubscriptionBase(_Strict):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     unhealthy_after_s: float = Field(default=900, gt=0, description="failing this long = unhealthy")
     disable_after_s: float = Field(default=5 * 86400, gt=0, description="failing this long = disabled")
+    start: StartAt = Field(
+        default="earliest",
+        description="where delivery starts the first time: earliest (every event the feeds still "
+        "hold), now (only changes from now on), a time with its zone (changes from then), or "
+        "backfill (the latest state of every record in scope, then live: ADR 011). Never before "
+        "the grants the subscription runs under were created: an earlier start is moved up to them.",
+    )
 
     @field_validator("feeds")
     @classmethod
@@ -164,6 +181,7 @@ __all__ = [
     "Predicate",
     "RetryPolicy",
     "SigningSecret",
+    "StartAt",
     "Subscription",
     "SubscriptionBase",
     "SubscriptionFilter",

@@ -22,7 +22,18 @@ from rich.console import Console
 
 from devtools.devstack import stack
 from hub.settings import Settings
-from tests.bench import capture, cleanup, delivery, isolation, latency, publish, records, report, routing
+from tests.bench import (
+    backfill,
+    capture,
+    cleanup,
+    delivery,
+    isolation,
+    latency,
+    publish,
+    records,
+    report,
+    routing,
+)
 from tests.bench.report import Measurement
 from tests.bench.sizes import FULL, QUICK, Sizes
 
@@ -47,6 +58,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "delivery": lambda r: delivery.run(r.bootstrap, r.settings, r.sizes, r.run_id),
     "routing": lambda r: routing.run(r.sizes, r.run_id),
     "isolation": lambda r: isolation.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
+    "backfill": lambda r: backfill.run(r.bootstrap, r.settings, r.sizes, r.run_id),
 }
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets whole rows
 

@@ -24,7 +24,7 @@ FACES: list[tuple[ModuleType, set[str]]] = [
         {
             "AUDIT_TOPIC", "FeedName", "InvalidName", "check_subscription_id", "contract_id", "dlq_topic",
             "event_type", "feed_topic", "parse_event_type", "parse_feed_topic", "quarantine_topic",
-            "retry_topic", "source_uri",
+            "retry_topic", "source_uri", "STATE_SUFFIX", "backfill_topic", "state_topic",
         },
     ),
     (

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -28,6 +29,7 @@ from hub.api.auth import PrincipalDep
 from hub.api.bodies import RequestBody, json_depth
 from hub.api.dependencies import StoreDep
 from hub.api.problems import problem_responses
+from hub.services import state_jobs
 from hub.services.rehoming import RehomingJob
 from hub.services.units import DiffView, LoadReport, RehomingProgress, UnitsService, UnitsVersionView
 from schemas.admin_units import FILE_FORMAT
@@ -45,9 +47,11 @@ _FILE_BODY = {
 
 
 def get_units_service(store: StoreDep) -> UnitsService:
-    """The service without a job runner: the state-job runner is wired here when it is present
-    (``UnitsService(store, starter, jobs)``); until then a load reports ``rehoming_unavailable``."""
-    return UnitsService(store)
+    """The service with the state-job runner's starter and reader (``hub.services.state_jobs``):
+    a load queues one ``rehome`` job per affected subscription, which ``hub run`` executes."""
+    return UnitsService(
+        store, starter=partial(state_jobs.start_job, store), jobs=partial(state_jobs.get_job, store)
+    )
 
 
 ServiceDep = Annotated[UnitsService, Depends(get_units_service)]

@@ -10,7 +10,12 @@ signing secrets and pending replay requests from the control-plane store, then:
 - for a pending replay: stops the subscription's sink, resets its feed group to the requested
   time, marks the request done, and lets the next round start the sink again. When another
   process still has members in the group, the request stays pending until they have stopped
-  too (they see the same request), or fails after ``replay_timeout_s``.
+  too (they see the same request), or fails after ``replay_timeout_s``;
+- for an open state job (backfill, rehome; ``hub.delivery.backfill``): holds the subscription's
+  feed lane (live events wait in Kafka), claims the job if no live process holds its lease and
+  runs it, and runs the subscription's backfill lane once the job has fixed its hand-over; when
+  the job has ended, the feed lane starts again from the hand-over;
+- runs the state keeper over the feeds some subscription names (``backfill.keeper``).
 
 A process started while the broker is away waits for it (retrying, stoppable) rather than
 exiting; sinks that lose the broker later crash and are restarted by the rule above until it is
@@ -22,7 +27,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,16 +38,18 @@ from datetime import UTC, datetime
 import httpx
 
 from bus.producer import KafkaProducer
+from hub.delivery.backfill.keeper import StateKeeper, run_keeper
+from hub.delivery.backfill.runner import JobContext, JobRunner
 from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.push.sender import Sender
-from hub.delivery.sink import Sink, SinkContext, feed_group
+from hub.delivery.sink import LaneKind, Sink, SinkContext, feed_group
 from hub.endpoint_safety import EndpointPolicy, safe_client
 from hub.routing import AdminUnitIndex
 from hub.services import admission
 from hub.settings import Settings
-from hub.store import deliveries
+from hub.store import deliveries, state_jobs
 from hub.store import subscriptions as stored
 from hub.store.base import Store
 from hub.subscriptions.model import Subscription, SubscriptionState
@@ -57,6 +67,7 @@ class Wanted:
     subscription: Subscription
     secrets: SigningSecrets
     headers: admission.Headers = ()  # the grants it runs under (hub.services.admission)
+    not_before: datetime | None = None  # when those grants were created (the earliest start)
 
     @property
     def fingerprint(self) -> tuple[str, SigningSecrets, admission.Headers]:
@@ -77,6 +88,8 @@ class SupervisorOptions:
     replay_timeout_s: float = 300.0
     log_flush_s: float = 0.5
     connect_retry_s: float = 1.0  # first wait for a broker that is away at start (doubling)
+    job_lease_s: float = 60.0  # a job whose process renewed nothing for this long is taken over
+    keep_state: bool = True  # run the state keeper (backfills need it)
 
 
 @dataclass
@@ -90,6 +103,11 @@ class Supervisor:
     _running: dict[str, _Running] = field(default_factory=dict)
     _health: dict[str, Health] = field(default_factory=dict)
     _crashed_at: dict[str, float] = field(default_factory=dict)
+    _lanes: dict[str, _Running] = field(default_factory=dict)  # backfill lanes, by subscription
+    _jobs: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    _keeper: tuple[frozenset[str], asyncio.Task[None]] | None = None
+    _job_context: JobContext | None = None
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
@@ -99,7 +117,16 @@ class Supervisor:
             return
         delivery_log = DeliveryLog(self.store)
         self.sink_context = SinkContext(
-            bootstrap, producer, delivery_log, self.units, self._change_state, store=self.store
+            bootstrap,
+            producer,
+            delivery_log,
+            self.units,
+            self._change_state,
+            store=self.store,
+            backfill_rate_per_s=self.settings.backfill_rate_per_s,
+        )
+        self._job_context = JobContext(
+            self.store, bootstrap, producer, self.units, self.settings.state_keeper_group, self.owner
         )
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
         try:
@@ -109,6 +136,7 @@ class Supervisor:
                     async with asyncio.timeout(self.options.poll_s):
                         await stop.wait()
         finally:
+            await self._stop_jobs()
             await asyncio.gather(*(self._stop_sink(sid) for sid in list(self._running)))
             flusher.cancel()
             await delivery_log.flush()
@@ -144,19 +172,23 @@ class Supervisor:
 
     async def reconcile(self) -> None:
         wanted, replays = await asyncio.to_thread(self._read_store)
+        jobs, all_feeds = await asyncio.to_thread(self._read_jobs)
         replaying = {request.subscription_id for request in replays}
+        held = replaying | {job.subscription_id for job in jobs}  # feed lanes that must not run
         for sid in list(self._running):
             current = wanted.get(sid)
             item = self._running[sid]
-            if current is None or sid in replaying or current.fingerprint != item.wanted.fingerprint:
+            if current is None or sid in held or current.fingerprint != item.wanted.fingerprint:
                 await self._stop_sink(sid)
             elif item.task.done():
                 self._reap(sid)
         for request in replays:
             await self._replay(request)
         for sid, target in wanted.items():
-            if sid not in self._running and sid not in replaying and self._may_start(sid):
+            if sid not in self._running and sid not in held and self._may_start(sid):
                 self._start_sink(target)
+        await self._reconcile_jobs(jobs, wanted)
+        await self._keep_state(all_feeds)
 
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
         with self.store.session() as session:
@@ -164,17 +196,101 @@ class Supervisor:
             admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
             wanted = {
                 a.subscription.id: Wanted(
-                    a.subscription, stored.signing_secrets(session, a.subscription.id), a.headers
+                    a.subscription,
+                    stored.signing_secrets(session, a.subscription.id),
+                    a.headers,
+                    a.not_before,
                 )
                 for a in admitted
             }
             return wanted, deliveries.pending_replays(session)
+
+    def _read_jobs(self) -> tuple[list[state_jobs.StateJob], frozenset[str]]:
+        """Open state jobs, and every feed pattern some subscription names (the keeper's scope)."""
+        with self.store.session() as session:
+            feeds = frozenset(feed for sub in stored.list_all(session) for feed in sub.feeds)
+            return state_jobs.open_jobs(session), feeds
+
+    # ---- state jobs ------------------------------------------------------------------------
+
+    async def _reconcile_jobs(self, jobs: list[state_jobs.StateJob], wanted: dict[str, Wanted]) -> None:
+        """Backfill lanes run while their job is open; each open job runs in one process."""
+        by_subscription = {job.subscription_id: job for job in jobs}
+        for sid in list(self._lanes):
+            item, current = self._lanes[sid], wanted.get(sid)
+            if (
+                sid not in by_subscription
+                or current is None
+                or current.fingerprint != item.wanted.fingerprint
+            ):
+                await self._stop_lane(sid)
+            elif item.task.done():
+                self._lanes.pop(sid)  # crashed: started again below
+        for job in jobs:
+            target = wanted.get(job.subscription_id)
+            if target is None:  # paused, disabled or not admitted: the job waits
+                continue
+            if job.lane_start is not None and job.subscription_id not in self._lanes:
+                self._lanes[job.subscription_id] = self._launch(target, "backfill")
+            task = self._jobs.get(job.id)
+            if (task is None or task.done()) and await asyncio.to_thread(self._claim, job.id):
+                self._start_job(job, target)
+        for job_id in [job_id for job_id, task in self._jobs.items() if task.done()]:
+            del self._jobs[job_id]
+
+    def _claim(self, job_id: int) -> bool:
+        with self.store.session() as session:
+            return state_jobs.claim(session, job_id, self.owner, self.options.job_lease_s)
+
+    def _start_job(self, job: state_jobs.StateJob, target: Wanted) -> None:
+        assert self._job_context is not None
+        runner = JobRunner(job, target.subscription, self._job_context)
+        self._jobs[job.id] = asyncio.create_task(runner.run(), name=f"job {job.id}")
+        log.info("%s job %s of %s started here", job.kind, job.id, job.subscription_id)
+
+    async def _stop_lane(self, sid: str) -> None:
+        item = self._lanes.pop(sid, None)
+        if item is not None:
+            item.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await item.task
+
+    async def _stop_jobs(self) -> None:
+        tasks = [*self._jobs.values(), *(item.task for item in self._lanes.values())]
+        if self._keeper is not None:
+            tasks.append(self._keeper[1])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._jobs.clear()
+        self._lanes.clear()
+        self._keeper = None
+
+    async def _keep_state(self, feeds: frozenset[str]) -> None:
+        """Run the keeper over ``feeds``; restart it when they change."""
+        if not self.options.keep_state or self._job_context is None:
+            return
+        if self._keeper is not None and self._keeper[0] == feeds and not self._keeper[1].done():
+            return
+        if self._keeper is not None:
+            old = self._keeper[1]
+            self._keeper = None
+            old.cancel()
+            await asyncio.gather(old, return_exceptions=True)  # its consumer leaves the group
+        if feeds:
+            ctx = self._job_context
+            keeper = StateKeeper(ctx.bootstrap, ctx.producer, ctx.keeper_group, feeds)
+            self._keeper = (feeds, asyncio.create_task(run_keeper(keeper), name="state keeper"))
 
     def _may_start(self, sid: str) -> bool:
         crashed = self._crashed_at.get(sid)
         return crashed is None or time.monotonic() - crashed >= self.options.restart_backoff_s
 
     def _start_sink(self, wanted: Wanted) -> None:
+        self._running[wanted.subscription.id] = self._launch(wanted, "feed")
+        log.info("sink %s started", wanted.subscription.id)
+
+    def _launch(self, wanted: Wanted, lane: LaneKind) -> _Running:
         assert self.sink_context is not None
         sub = wanted.subscription
         health = self._health.setdefault(sub.id, Health(sub.unhealthy_after_s, sub.disable_after_s))
@@ -183,10 +299,9 @@ class Supervisor:
         client = self._client(sub)
         client.headers.update(dict(wanted.headers))
         sender = Sender(sub.endpoint_url, client, wanted.secrets)
-        sink = Sink(sub, sender, health, self.sink_context)
-        task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id}")
-        self._running[sub.id] = _Running(wanted, sink, task)
-        log.info("sink %s started", sub.id)
+        sink = Sink(sub, sender, health, self.sink_context, lane, wanted.not_before)
+        task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id} ({lane})")
+        return _Running(wanted, sink, task)
 
     async def _run_sink(self, sink: Sink) -> None:
         try:

@@ -119,6 +119,8 @@ class Revocations:
 
 
 class Intake:
+    poll_max_records = 500  # records routed between two chances for other sinks to run
+
     def __init__(
         self,
         subscription: Subscription,
@@ -162,7 +164,7 @@ class Intake:
             self.scheduler.spill()  # jobs parked in memory hold offsets back: hand them off
             await asyncio.sleep(0.02)
         try:
-            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=self.poll_max_records)
         except BusError as exc:
             raise BusError(f"sink {self.subscription.id} {self.lane.name} read failed: {exc}") from exc
         return [record for records in batch.values() for record in records]
@@ -180,17 +182,21 @@ class Intake:
         event = await self._take(record)
         if event is None:
             return
-        self.routes_log.routes.seen(record, event)
+        self.routes_log.routes.seen(self._published(record), event)
         job = self._route(record, event)
         if job is None:
             self.outcomes.filtered_out(record)
             return
         self.scheduler.submit(job)
 
+    def _published(self, record: Record) -> Record:
+        """The feed record as published (a lane reading copies of feed records overrides this)."""
+        return record
+
     def _route(self, record: Record, event: ChangeEvent) -> Job | None:
         """The routing decision, turned into the job to deliver (None: filtered out)."""
         started_ns = time.time_ns()
-        decision = decide(event, self.subscription, self.units, topic=record.topic)
+        decision = decide(event, self.subscription, self.units, topic=self._published(record).topic)
         spans.routed(
             self.subscription.id, feed_group(self.subscription.id), record, event, decision, started_ns
         )

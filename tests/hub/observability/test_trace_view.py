@@ -183,3 +183,19 @@ def test_a_snapshot_row_says_so_and_has_no_commit_time() -> None:
     committed = event_trace(facts, [], default_normaliser()).hops[0]
     assert committed.at is None
     assert committed.detail == "hotich public.birth at 0/16B3F28 (snapshot read)"
+
+
+def test_an_event_a_backfill_delivered_shows_the_backfill_hop() -> None:
+    lane = "hub.sub.tuyen-quang.backfill"
+    rows = [
+        attempt("tuyen-quang", 1, 20, "delivered", 200, topic=lane, partition=2, offset=7),
+        attempt("tuyen-quang", 1, 900, "delivered", 200),  # a later redelivery by the live lane
+    ]
+    assert subscription_hops("tuyen-quang", rows)[0].detail == f"lane=backfill ({lane} partition 2 offset 7)"
+    hops = subscription_hops("tuyen-quang", rows, {(lane, 2, 7): 12})
+    assert [(hop.kind, hop.detail) for hop in hops] == [
+        ("routed", f"lane=backfill, job 12 ({lane} partition 2 offset 7)"),
+        ("attempt", None),
+        ("routed", None),
+        ("attempt", None),
+    ]
