@@ -50,6 +50,19 @@ def serve_api() -> None:
     api.main(get_settings())
 
 
+@app.command("migrate")
+def migrate_store() -> None:
+    """Bring the control-plane store (HUB_DATABASE_URL) up to date, then exit.
+
+    Every process also migrates at start, which is a no-op on an up-to-date store; a deployment
+    runs this once before rolling out new processes so replicas never race to apply a migration.
+    """
+    from hub.store import migrate
+
+    migrate.upgrade(get_settings().store_url())
+    typer.echo("store up to date")
+
+
 # Sub-commands, one line per area (keep `hub --help` in this order).
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(connectors_cli.app, name="connectors")
