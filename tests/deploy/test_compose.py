@@ -40,7 +40,9 @@ def loaded() -> dict[str, Any]:
 
 def test_the_example_env_file_names_every_secret_the_file_requires() -> None:
     example = (tools.DEPLOY / "compose.env.example").read_text()
-    assert {line.split("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")} == set(SECRETS)
+    assert {
+        line.split("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")
+    } == set(SECRETS)
 
 
 @pytest.mark.parametrize("missing", sorted(SECRETS))
@@ -91,6 +93,9 @@ def test_monitoring_and_tracing_are_wired() -> None:
 
 def test_every_mounted_file_is_shipped() -> None:
     sources = [
-        v["source"] for s in loaded()["services"].values() for v in s.get("volumes", []) if v["type"] == "bind"
+        v["source"]
+        for s in loaded()["services"].values()
+        for v in s.get("volumes", [])
+        if v["type"] == "bind"
     ]
     assert sources and all(Path(s).exists() for s in sources), sources

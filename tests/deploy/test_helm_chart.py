@@ -41,9 +41,21 @@ def of_kind(kind: str, *sets: str) -> list[dict[str, Any]]:
 
 def kubeconform(manifests: str) -> str:
     schemas = tools.k8s_schema_dir()
-    location = f"{schemas}/{{{{ .NormalizedKubernetesVersion }}}}-local{{{{ .StrictSuffix }}}}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
-    args = [tools.binary("kubeconform"), "-strict", "-summary", "-kubernetes-version", tools.KUBERNETES_VERSION]
-    args += ["-schema-location", location, "-skip", "Kafka,KafkaNodePool,KafkaTopic,KafkaUser,ServiceMonitor,PrometheusRule"]
+    version = "{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}"
+    location = f"{schemas}/{version}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
+    args = [
+        tools.binary("kubeconform"),
+        "-strict",
+        "-summary",
+        "-kubernetes-version",
+        tools.KUBERNETES_VERSION,
+    ]
+    args += [
+        "-schema-location",
+        location,
+        "-skip",
+        "Kafka,KafkaNodePool,KafkaTopic,KafkaUser,ServiceMonitor,PrometheusRule",
+    ]
     return tools.run([*args, "-"], stdin=manifests)
 
 
@@ -68,15 +80,28 @@ def test_kubeconform_rejects_an_unknown_field() -> None:
 
 def test_strimzi_and_monitoring_resources_match_their_crds() -> None:
     custom = [d for d in rendered() if d["apiVersion"].split("/")[0] in CRD_GROUPS]
-    assert {d["kind"] for d in custom} == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "ServiceMonitor", "PrometheusRule"}
-    tools.run(["node", str(tools.DEPLOY / "tools" / "validate_crds.mjs"), str(tools.crd_modules())], stdin=tools.as_json(custom))
+    assert {d["kind"] for d in custom} == {
+        "Kafka",
+        "KafkaNodePool",
+        "KafkaTopic",
+        "KafkaUser",
+        "ServiceMonitor",
+        "PrometheusRule",
+    }
+    tools.run(
+        ["node", str(tools.DEPLOY / "tools" / "validate_crds.mjs"), str(tools.crd_modules())],
+        stdin=tools.as_json(custom),
+    )
 
 
 def test_crd_validation_rejects_a_wrong_type() -> None:
     topic = dict(of_kind("KafkaTopic")[0])
     topic["spec"] = {**topic["spec"], "partitions": "six"}
     with pytest.raises(AssertionError, match="partitions must be integer"):
-        tools.run(["node", str(tools.DEPLOY / "tools" / "validate_crds.mjs"), str(tools.crd_modules())], stdin=tools.as_json([topic]))
+        tools.run(
+            ["node", str(tools.DEPLOY / "tools" / "validate_crds.mjs"), str(tools.crd_modules())],
+            stdin=tools.as_json([topic]),
+        )
 
 
 def containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -122,19 +147,30 @@ def test_every_metrics_service_has_a_service_monitor_and_a_job_label() -> None:
     monitors = {m["metadata"]["name"]: m for m in of_kind("ServiceMonitor")}
     assert set(monitors) == set(services)
     for name, monitor in monitors.items():
-        assert monitor["spec"]["selector"]["matchLabels"].items() <= services[name]["metadata"]["labels"].items()
-        assert services[name]["metadata"]["labels"][monitor["spec"]["jobLabel"]] in ("hub-api", "hub-delivery")
+        assert (
+            monitor["spec"]["selector"]["matchLabels"].items() <= services[name]["metadata"]["labels"].items()
+        )
+        assert services[name]["metadata"]["labels"][monitor["spec"]["jobLabel"]] in (
+            "hub-api",
+            "hub-delivery",
+        )
 
 
 def test_alert_rules_and_dashboard_ship_from_the_monitoring_files() -> None:
     (rule,) = of_kind("PrometheusRule")
     assert rule["spec"] == yaml.safe_load((tools.DEPLOY / "monitoring" / "alerts.yml").read_text())
     dashboard = next(c for c in of_kind("ConfigMap") if c["metadata"]["name"] == "hub-dashboard")
-    assert dashboard["data"]["gov-data-hub.json"] == (tools.DEPLOY / "monitoring/grafana/dashboards/hub.json").read_text()
+    assert (
+        dashboard["data"]["gov-data-hub.json"]
+        == (tools.DEPLOY / "monitoring/grafana/dashboards/hub.json").read_text()
+    )
 
 
 def test_network_policies_cover_every_process() -> None:
-    selected = [p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in of_kind("NetworkPolicy")]
+    selected = [
+        p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for p in of_kind("NetworkPolicy")
+    ]
     assert sorted(selected) == ["api", "connect", "delivery"]
 
 
