@@ -3,7 +3,7 @@
 # outside the clone so every clone and later run on the machine reuses them; present ones are
 # kept, so a second call costs nothing. Needs go, python3 with pip, and npm.
 #   helm, kubeconform, promtool, hub-composecheck  -> HUB_TOOLS_BIN (default ~/go/bin), go install/build
-#   Kubernetes JSON schemas (PyPI kubernetes-validate) and the Strimzi / prometheus-operator
+#   Kubernetes JSON schemas (PyPI kubernetes-validate, rewritten for kubeconform) and the Strimzi / prometheus-operator
 #   resource validators (npm @kubernetes-models/*) -> HUB_CACHE_DIR/deploy-tools
 # Usage: install.sh [TOOL...]   (default: all; prints nothing when everything is present)
 set -euo pipefail
@@ -34,14 +34,16 @@ composecheck() {  # built from deploy/tools/composecheck (compose-go, pinned in 
   echo "$pin" >"$stamp"
 }
 
-k8s_schemas() {
-  local pin=kubernetes-validate==1.37.0 dir="$CACHE/k8s-schemas"
-  fresh "$dir/kubernetes_validate" "$dir/.version" "$pin" && return
+k8s_schemas() {  # kubeconform's layout under $CACHE/k8s-schemas/kubeconform/v<version>-local[-strict]
+  local pin=kubernetes-validate==1.37.0 version=1.34.0 dir="$CACHE/k8s-schemas"
+  fresh "$dir/kubeconform" "$dir/.version" "$pin $version" && return
   need python3 "install Python to fetch the Kubernetes JSON schemas"
-  echo "installing $pin (Kubernetes JSON schemas) into $dir" >&2
+  echo "installing $pin (Kubernetes $version JSON schemas) into $dir" >&2
   rm -rf "$dir"
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps --target "$dir" "$pin"
-  echo "$pin" >"$dir/.version"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps --target "$dir/package" "$pin"
+  python3 "$HERE/k8s_schemas_for_kubeconform.py" \
+    "$dir/package/kubernetes_validate/kubernetes-json-schema" "$dir/kubeconform" "$version"
+  echo "$pin $version" >"$dir/.version"
 }
 
 crd_models() {

@@ -48,7 +48,7 @@ def kubeconform(manifests: str) -> str:
         "-strict",
         "-summary",
         "-kubernetes-version",
-        tools.KUBERNETES_VERSION,
+        tools.kubernetes_version(),
     ]
     args += [
         "-schema-location",

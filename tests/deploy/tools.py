@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 CHART = DEPLOY / "helm" / "gov-data-hub"
 INSTALL = DEPLOY / "tools" / "install.sh"
-KUBERNETES_VERSION = "1.34.0"
 
 
 def tools_bin() -> Path:
@@ -42,8 +41,15 @@ def binary(name: str) -> str:
 
 
 def k8s_schema_dir() -> Path:
+    """kubeconform's layout: ``v<version>-local[-strict]/<kind>-<group>-<version>.json``."""
     installed("k8s-schemas")
-    return tools_cache() / "k8s-schemas" / "kubernetes_validate" / "kubernetes-json-schema"
+    return tools_cache() / "k8s-schemas" / "kubeconform"
+
+
+def kubernetes_version() -> str:
+    """The Kubernetes version whose schemas the installer pinned (from the directory it wrote)."""
+    (strict,) = k8s_schema_dir().glob("v*-local-strict")
+    return strict.name.removeprefix("v").removesuffix("-local-strict")
 
 
 def crd_modules() -> Path:
