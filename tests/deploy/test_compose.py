@@ -45,13 +45,9 @@ def test_the_example_env_file_names_every_secret_the_file_requires() -> None:
     } == set(SECRETS)
 
 
-@pytest.mark.parametrize("missing", sorted(SECRETS))
+@pytest.mark.parametrize("missing", ["HUB_STORE_PASSWORD", "HUB_SECRET_KEY"])
 def test_a_missing_secret_is_refused_by_name(tmp_path: Path, missing: str) -> None:
     values = {k: v for k, v in SECRETS.items() if k != missing}
-    if missing == "GRAFANA_ADMIN_PASSWORD":
-        # A secret read from the environment: compose-go accepts it unset, so the file says so.
-        assert "environment: GRAFANA_ADMIN_PASSWORD" in COMPOSE.read_text()
-        return
     out = tools.run_failing([tools.binary("hub-composecheck"), str(COMPOSE), str(env_file(tmp_path, values))])
     assert f"required variable {missing} is missing a value" in out
 
