@@ -52,14 +52,10 @@ def serve_api() -> None:
 
 @app.command("migrate")
 def migrate_store() -> None:
-    """Bring the control-plane store (HUB_DATABASE_URL) up to date, then exit.
+    """Bring the control-plane store (HUB_DATABASE_URL) up to date, then exit (run once per deployment)."""
+    from hub.processes import migrate
 
-    Every process also migrates at start, which is a no-op on an up-to-date store; a deployment
-    runs this once before rolling out new processes so replicas never race to apply a migration.
-    """
-    from hub.store import migrate
-
-    migrate.upgrade(get_settings().store_url())
+    migrate.main(get_settings())
     typer.echo("store up to date")
 
 

@@ -1,4 +1,4 @@
-"""``hub migrate``: what the deployment's migration Job and compose's one-shot service run."""
+"""``hub migrate``: what the Helm chart's migration Job and compose's one-shot service run."""
 
 from __future__ import annotations
 
