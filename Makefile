@@ -4,7 +4,7 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install up down status test lint typecheck unit demo dev bench chaos clean
+.PHONY: install up down status test lint typecheck unit demo dev bench chaos clean deploy-tools
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found: install Python 3.11"; exit 1; }
@@ -31,7 +31,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# helm, kubeconform, promtool, the compose loader and the schemas tests/deploy validates with,
+# built or fetched once per machine outside the clone (deploy/tools/install.sh)
+deploy-tools:
+	@deploy/tools/install.sh
+
+test: lint typecheck deploy-tools
 	$(BIN)/pytest
 
 unit: install

@@ -51,6 +51,15 @@ def serve_api() -> None:
     api.main(get_settings())
 
 
+@app.command("migrate")
+def migrate_store() -> None:
+    """Bring the control-plane store (HUB_DATABASE_URL) up to date, then exit (run once per deployment)."""
+    from hub.processes import migrate
+
+    migrate.main(get_settings())
+    typer.echo("store up to date")
+
+
 # Sub-commands, one line per area (keep `hub --help` in this order).
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(connectors_cli.app, name="connectors")

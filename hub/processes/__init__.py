@@ -5,6 +5,7 @@
     api      ``hub api``: the control-plane API (uvicorn)
     run      ``hub run``: the delivery engine (every active subscription's sink)
     connect  ``hub connect``: the connector worker
+    migrate  ``hub migrate``: the store's migrations, once per deployment, then exit
     signals  ``until_signalled`` / ``run_process``: the one SIGINT/SIGTERM handling every
              process uses, with a stop bounded to a few seconds whatever the servers do
 
