@@ -102,6 +102,13 @@ class Settings(BaseSettings):
         '"127.0.0.0/8"]. Metadata addresses never are.',
     )
 
+    connector_host_allowlist: StringList = Field(
+        default_factory=list,
+        description="Database hosts connectors may connect to: exact names, IPs or CIDR networks, "
+        "comma-separated (db1.land.gov.vn,10.20.0.0/16) or as JSON; names are matched as written, "
+        "never resolved. Unset = any host (development only: publishers could probe the hub's network).",
+    )
+
     def kafka_address(self) -> str:
         """The broker's bootstrap address; processes never guess it (``make dev`` fills it in)."""
         if not self.kafka_bootstrap:

@@ -3,8 +3,10 @@
 A config is refused, before anything is stored, when it cannot work: the document itself
 (``invalid_connector_config`` / ``unknown_connector_kind``), a feed whose event type has no
 contract (``unknown_contract``), a table feed or replication slot another connector already has
-(409 ``feed_already_connected``, ``slot_claimed``), then the kind's own check against the live
-source (``source_unreachable``, ``table_missing``, ``publication_missing``, ``mapping_*``...).
+(409 ``feed_already_connected``, ``slot_claimed``), a host off the connector host allow-list
+(``connector_host_not_allowed``, ``hub.services.connector_targets``), then the kind's own check
+against the live source (``source_unreachable``, ``table_missing``, ``publication_missing``,
+``mapping_*``...).
 
 Commands (pause, resume, restart, snapshot) are recorded here and applied by the worker holding
 the connector at its next heartbeat.
@@ -13,11 +15,12 @@ the connector at its next heartbeat.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors import registry
 from connectors.config import ConnectorConfigBase
+from hub.services.connector_targets import ConnectorHostPolicy
 from hub.services.contract_lookup import RegisteredContracts
 from hub.services.subscriptions import registered_feed_names
 from hub.store import connectors as stored
@@ -50,6 +53,7 @@ class ConnectorService:
     """The registered connectors of one store."""
 
     store: Store
+    hosts: ConnectorHostPolicy = field(default_factory=ConnectorHostPolicy)
 
     def contracts(self) -> RegisteredContracts:
         """The registry's contracts, which the mapping checks and the preview read (built-ins included)."""
@@ -75,6 +79,7 @@ class ConnectorService:
     async def checked(self, document: dict[str, Any]) -> ConnectorConfigBase:
         """Parse, then refuse a config that cannot work (contracts, claims, then the kind's live checks)."""
         config = registry.parse_config(document)
+        self.hosts.check(config)
         await self.contracts_known(config)
         await asyncio.to_thread(self.check_claims, config)
         await asyncio.to_thread(registry.validate, config, self.contracts().lookup)

@@ -16,7 +16,6 @@ delivery engine keeps such a subscription paused, saying why, until they exist.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from hub.access.errors import GrantMissing, NotOwner
 from hub.access.grants import Grant, coverage
@@ -47,13 +46,6 @@ def contract_resource(subject: str) -> Resource:
 def connector_resource(name: str, event_types: Iterable[str]) -> Resource:
     domains = {d for d in map(_domain, event_types) if d is not None}
     return Resource("connector", id=name, domains=frozenset(domains))
-
-
-def connector_document_resource(document: dict[str, Any]) -> Resource:
-    """A connector config as sent (not validated yet): its name and feeds' event types."""
-    feeds = document.get("feeds")
-    types = [f.get("event_type") for f in feeds if isinstance(f, dict)] if isinstance(feeds, list) else []
-    return connector_resource(str(document.get("name", "")), [t for t in types if isinstance(t, str)])
 
 
 def stored_connector_resource(item: StoredConnector) -> Resource:
@@ -117,7 +109,6 @@ __all__ = [
     "check_delivery_query",
     "check_subscription",
     "check_subscription_write",
-    "connector_document_resource",
     "connector_resource",
     "contract_resource",
     "stored_connector_resource",

@@ -109,6 +109,11 @@ CASES = [
          connector_doc("land-db", "vn.gov.land.parcel.v1")),
     Case("civil", "connector", "POST", "/v1/connectors", 403, "domain_not_owned",
          connector_doc("sneaky", "vn.gov.land.parcel.v1")),
+    # a malformed body is 422 whoever sends it, not a 403 worked out from fields that did not parse
+    Case("civil", "connector", "POST", "/v1/connectors", 422, "invalid_connector_config",
+         connector_doc("sneaky", "vn.gov.land.parcel.v1") | {"url": 7}),
+    Case("civil", "connector", "PUT", "/v1/connectors/land-db", 422, "invalid_connector_config",
+         connector_doc("land-db", "vn.gov.land.parcel.v1") | {"batch_size": "many"}),
     Case("operator", "connector", "POST", "/v1/connectors/land-db/restart", 403, "role_missing"),
     Case("quang_ninh", "connector", "GET", "/v1/connectors", 403, "role_missing"),
     Case("admin", "connector", "POST", "/v1/connectors/hotich/resume", 202),
