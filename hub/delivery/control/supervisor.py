@@ -7,6 +7,8 @@ signing secrets and pending replay requests from the control-plane store, then:
   change of state alone, e.g. active -> unhealthy, does not restart: the health clock goes on),
   stops sinks of paused, disabled or deleted subscriptions;
 - restarts a sink that crashed, after ``restart_backoff_s``;
+- disables a subscription whose stored declaration no longer validates, with the reason, instead
+  of failing at every round;
 - for a pending replay: stops the subscription's sink, resets its feed group to the requested
   time, marks the request done, and lets the next round start the sink again. When another
   process still has members in the group, the request stays pending until they have stopped
@@ -133,6 +135,8 @@ class Supervisor:
 
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
         with self.store.session() as session:
+            for sid in stored.disable_unreadable(session, RUNNABLE):
+                log.error("subscription %s disabled: its stored declaration is invalid", sid)
             subs = stored.list_all(session, states=RUNNABLE)
             admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
             wanted = {
