@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.api import auth, problems
+from hub.api import auth, problems, refusals
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.json_numbers import FiniteJsonMiddleware
 from hub.api.routers import access as access_api
@@ -63,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    refusals.install(app)  # 401/403: logged and audited, then the same problem response
     app.add_middleware(FiniteJsonMiddleware)  # inner: reads the body the limit buffered
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
     app.include_router(health.router)
