@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body the API reads; larger gets 413."
     )
+    api_body_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Longest time the API waits for a whole request body; slower gets 408.",
+    )
     contract_compatibility: Literal[
         "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"
     ] = Field(

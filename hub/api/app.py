@@ -65,7 +65,11 @@ def create_app(settings: Settings) -> FastAPI:
     problems.install(app)
     refusals.install(app)  # 401/403: logged and audited, then the same problem response
     app.add_middleware(FiniteJsonMiddleware)  # inner: reads the body the limit buffered
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.api_max_body_bytes,
+        body_timeout_s=settings.api_body_timeout_s,
+    )
     app.include_router(health.router)
     app.include_router(metrics_api.router)
     crypto.install(crypto.SecretBox.from_settings(settings))
