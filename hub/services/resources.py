@@ -10,8 +10,8 @@ domains, and the checks that need the store (a subscription's owner, its grants)
 may write the stored subscription (if any) and the new declaration (whose owner defaults to the
 caller's organisation), and, unless an admin, holds live grants covering every feed x unit of
 it (403 ``grant_missing`` listing the gaps); the owner must be a registered organisation
-(422 ``unknown_owner``, checked after the caller's right to name it). An admin may register ahead of the grants: the
-delivery engine keeps such a subscription paused, saying why, until they exist.
+(422 ``unknown_owner``, checked after the caller's right to name it). An admin may register
+ahead of the grants: the delivery engine keeps such a subscription paused, saying why, until they exist.
 """
 
 from __future__ import annotations

@@ -55,10 +55,10 @@ async def api_app(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         admin = bearer(admin_token(store_of(app)))
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as orgs:
             for code, name in ((HANOI, "UBND thành phố Hà Nội"), (HCM, "UBND Thành phố Hồ Chí Minh")):
                 org = {"code": code, "name": name, "kind": "province", "roles": ["subscriber"]}
-                assert (await client.post("/v1/orgs", json=org)).status_code == 201
+                assert (await orgs.post("/v1/orgs", json=org)).status_code == 201
         yield app
 
 
