@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         default=None, description="Bearer token the CLI sends to the API (hub_...)."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to the API's /metrics; operators' and "
+        "admins' API tokens work too, and nothing else does.",
+    )
     auth_enabled: bool = Field(
         default=True,
         description="Require tokens on /v1 and grants at delivery; false only in tests of other areas.",
