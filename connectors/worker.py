@@ -54,6 +54,8 @@ class Assignment:
     snapshot_seq: int = 0  # bumped by every re-snapshot request...
     snapshot_tables: tuple[str, ...] = ()  # ...whose tables stay pending until a worker took them
     status: dict[str, Any] | None = None  # the last reported status (cumulative counters)
+    skip_seq: int = 0  # bumped by every skip command...
+    skip_after: str | None = None  # ...naming the committed position the held change follows
 
 
 class ControlPlane(PositionStore, RecordMemory, Protocol):
@@ -206,6 +208,8 @@ class Worker:
         )
         if wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)
+        if wanted.skip_after is not None:  # harmless once the position moved past it
+            task.skip(wanted.skip_after)
         task.start(paused=wanted.paused)
         self.running[wanted.name] = _Running(task, wanted)
 
@@ -215,6 +219,8 @@ class Worker:
             task.pause()
         elif applied.paused and not wanted.paused:
             task.resume()
+        if wanted.skip_seq != applied.skip_seq and wanted.skip_after is not None:
+            task.skip(wanted.skip_after)
         if wanted.snapshot_seq != applied.snapshot_seq and wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)
         elif wanted.restart_seq != applied.restart_seq:

@@ -8,7 +8,7 @@ contract (``unknown_contract``), a table feed or replication slot another connec
 against the live source (``source_unreachable``, ``table_missing``, ``publication_missing``,
 ``mapping_*``...).
 
-Commands (pause, resume, restart, snapshot) are recorded here and applied by the worker holding
+Commands (pause, resume, restart, snapshot, skip) are recorded here and applied by the worker holding
 the connector at its next heartbeat.
 """
 
@@ -40,6 +40,15 @@ class SlotClaimed(Conflict):
     """Another registered connector already names this replication slot on the same server."""
 
     code = "slot_claimed"
+
+
+class NothingHeld(Conflict):
+    """A skip asked of a connector that is not held on a change (not failing or restarting)."""
+
+    code = "nothing_held"
+
+
+HOLDING_STATES = ("restarting", "failed")  # a task in these states is stuck on its next change
 
 
 class UnknownTable(InvalidInput):
@@ -136,6 +145,21 @@ class ConnectorService:
         with self.store.session() as session:
             return stored.request_restart(session, name)
 
+    def request_skip(self, name: str) -> StoredConnector:
+        """Skip the change the connector is held on: it must be failing or restarting on one
+        (else 409 ``nothing_held``); the skip names its committed position, so it acts once."""
+        with self.store.session() as session:
+            item = stored.get(session, name)
+            reported = item.status or {}
+            state = reported.get("state", "unassigned")
+            if state not in HOLDING_STATES or not reported.get("last_error"):
+                raise NothingHeld(
+                    f"connector {name!r} is not held on a change (state {state}, no last error): "
+                    "nothing to skip",
+                    details={"state": reported.get("state")},
+                )
+            return stored.request_skip(session, name, item.position or "")
+
     def request_snapshot(self, name: str, tables: list[str]) -> StoredConnector:
         """Re-snapshot chosen tables, all of them the connector's own (else ``unknown_table``)."""
         with self.store.session() as session:
@@ -149,4 +173,11 @@ class ConnectorService:
             return stored.request_snapshot(session, name, tables)
 
 
-__all__ = ["ConnectorService", "FeedAlreadyConnected", "SlotClaimed", "StoredConnector", "UnknownTable"]
+__all__ = [
+    "ConnectorService",
+    "FeedAlreadyConnected",
+    "NothingHeld",
+    "SlotClaimed",
+    "StoredConnector",
+    "UnknownTable",
+]

@@ -15,7 +15,7 @@ connector connects (``password_required``: the password must be sent again). Wit
 ``HUB_CONNECTOR_HOST_ALLOWLIST`` set, a host off it is ``connector_host_not_allowed``. A body
 that does not parse is 422 before any authorisation decision (which reads its feeds).
 
-Commands (pause, resume, restart, snapshot) are recorded in the store and applied by the worker
+Commands (pause, resume, restart, snapshot, skip) are recorded in the store and applied by the worker
 holding the connector at its next heartbeat (seconds); they answer 202 with the connector.
 """
 
@@ -38,6 +38,7 @@ from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.errors import NameMismatch
+from hub.api.problems import problem_responses
 from hub.services.audit import Auditor
 from hub.services.connector_targets import ConnectorHostPolicy, with_kept_secrets
 from hub.services.connectors import ConnectorService, StoredConnector
@@ -98,6 +99,10 @@ class ConnectorOut(BaseModel):
     updated_at: datetime
 
 
+class SkipOut(ConnectorOut):
+    skip_after: str | None = Field(description="the committed position the skipped change follows")
+
+
 class ErrorOut(BaseModel):
     code: str
     message: str
@@ -122,6 +127,9 @@ class StatusOut(BaseModel):
     restarts: int = 0
     next_restart_at: datetime | None = None
     pending_snapshot: list[str] = Field(default_factory=list)
+    skipped: dict[str, Any] | None = Field(
+        default=None, description="the last change an operator skipped: position, table, reason, at"
+    )
     updated_at: datetime | None = None
 
 
@@ -302,6 +310,25 @@ def restart_connector(
 ) -> ConnectorOut:
     check_connector(store, principal, "write", name)
     return _commanded(auditor, "restart", _out(ConnectorService(store).request_restart(name)))
+
+
+@router.post("/{name}/skip", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(409))
+def skip_held_change(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> SkipOut:
+    """Move past the change the connector cannot publish (409 ``nothing_held`` unless it is
+    failing or restarting): its worker sends that change to quarantine as
+    ``skipped_by_operator`` and goes on; ``hub quarantine republish`` can send it later."""
+    check_connector(store, principal, "write", name)
+    before = ConnectorService(store).get(name)
+    requested = ConnectorService(store).request_skip(name)
+    out = SkipOut(**_out(requested).model_dump(), skip_after=requested.skip_after or None)
+    auditor.record(
+        "connector.skip", "connector", name,
+        before={"position": before.position, "last_error": (before.status or {}).get("last_error")},
+        after={"skip_after": requested.skip_after},
+    )  # fmt: skip
+    return out
 
 
 @router.post("/{name}/snapshot", status_code=status.HTTP_202_ACCEPTED)
