@@ -181,8 +181,8 @@ def skip(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
     skipped_by_operator, for `hub quarantine republish` later; refused when nothing is held."""
     if not yes:
         typer.confirm(f"Skip the change connector {name} is stuck on?", abort=True)
-    found = api_client(ctx).request("POST", f"{PATH}/{name}/skip")
-    position = (found or {}).get("skip_after") or "the start"
+    found = api_client(ctx).request("POST", f"{PATH}/{name}/skip").json()
+    position = found.get("skip_after") or "the start"
     out.print(f"skip requested for {escape(name)} after position {escape(position)} "
               "(applied by its worker within seconds; see `hub connectors status`)")  # fmt: skip
 

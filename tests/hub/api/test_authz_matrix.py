@@ -350,10 +350,10 @@ async def test_every_refusal_is_audited_and_logged(
         )
         for e in found.json()["items"]
     }  # newest first, the module's other cases included
-    qn, hue = world.codes["quang_ninh"], world.codes["hue"]
+    qn_org, hue_org = world.codes["quang_ninh"], world.codes["hue"]
     qn_token, hue_token = world.tokens["quang_ninh"].split("_")[1], world.tokens["hue"].split("_")[1]
-    assert (qn, qn_token, "grant_missing", 403, "subscription", "POST /v1/subscriptions") in seen
-    assert (hue, hue_token, "role_missing", 403, "audit", "GET /v1/audit") in seen
+    assert (qn_org, qn_token, "grant_missing", 403, "subscription", "POST /v1/subscriptions") in seen
+    assert (hue_org, hue_token, "role_missing", 403, "audit", "GET /v1/audit") in seen
     assert ("anonymous", token_id, "invalid_token", 401, "subscription", "GET /v1/subscriptions") in seen
     assert all(e["after"]["reason"] for e in found.json()["items"])
     logged = [r.getMessage() for r in caplog.records if r.name == "hub.access"]
