@@ -33,6 +33,7 @@ ERRORS = [
     ("delivery_failed", "schemas.errors.DeliveryError", 502, True),
     ("delivery_rejected", "schemas.errors.PermanentDeliveryError", 502, False),
     ("domain_not_owned", "hub.access.errors.DomainNotOwned", 403, False),
+    ("empty_replay_window", "hub.api.routers.deliveries.EmptyReplayWindow", 422, False),
     ("endpoint_gone", "hub.delivery.push.failures.EndpointGone", 502, False),
     ("endpoint_refused", "hub.delivery.push.failures.EndpointRefused", 502, False),
     ("endpoint_unreachable", "hub.delivery.push.failures.EndpointUnreachable", 502, True),

@@ -9,10 +9,9 @@ signing secrets and pending replay requests from the control-plane store, then:
 - restarts a sink that crashed, after ``restart_backoff_s``;
 - disables a subscription whose stored declaration no longer validates, with the reason, instead
   of failing at every round;
-- for a pending replay: stops the subscription's sink, resets its feed group to the requested
-  time, marks the request done, and lets the next round start the sink again. When another
-  process still has members in the group, the request stays pending until they have stopped
-  too (they see the same request), or fails after ``replay_timeout_s``.
+- takes a pending replay request (one process does: ``claim_replay``) and copies its time
+  window to the subscription's retry topic in the background, reporting progress
+  (``hub.delivery.control.replay``); the sink keeps running and its live position never moves.
 
 Several processes may run the same subscriptions; Kafka's consumer groups share the work.
 """
@@ -34,7 +33,7 @@ from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.push.sender import Sender
-from hub.delivery.sink import Sink, SinkContext, feed_group
+from hub.delivery.sink import Sink, SinkContext
 from hub.endpoint_safety import EndpointPolicy, safe_client
 from hub.routing import AdminUnitIndex
 from hub.services import admission
@@ -73,7 +72,6 @@ class _Running:
 class SupervisorOptions:
     poll_s: float = 1.0
     restart_backoff_s: float = 5.0
-    replay_timeout_s: float = 300.0
     log_flush_s: float = 0.5
 
 
@@ -88,6 +86,7 @@ class Supervisor:
     _running: dict[str, _Running] = field(default_factory=dict)
     _health: dict[str, Health] = field(default_factory=dict)
     _crashed_at: dict[str, float] = field(default_factory=dict)
+    _replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
@@ -104,6 +103,9 @@ class Supervisor:
                     async with asyncio.timeout(self.options.poll_s):
                         await stop.wait()
         finally:
+            for copying in list(self._replays.values()):
+                copying.cancel()
+            await asyncio.gather(*self._replays.values(), return_exceptions=True)
             await asyncio.gather(*(self._stop_sink(sid) for sid in list(self._running)))
             flusher.cancel()
             await delivery_log.flush()
@@ -119,18 +121,17 @@ class Supervisor:
 
     async def reconcile(self) -> None:
         wanted, replays = await asyncio.to_thread(self._read_store)
-        replaying = {request.subscription_id for request in replays}
         for sid in list(self._running):
             current = wanted.get(sid)
             item = self._running[sid]
-            if current is None or sid in replaying or current.fingerprint != item.wanted.fingerprint:
+            if current is None or current.fingerprint != item.wanted.fingerprint:
                 await self._stop_sink(sid)
             elif item.task.done():
                 self._reap(sid)
         for request in replays:
-            await self._replay(request)
+            await self._start_replay(request)
         for sid, target in wanted.items():
-            if sid not in self._running and sid not in replaying and self._may_start(sid):
+            if sid not in self._running and self._may_start(sid):
                 self._start_sink(target)
 
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
@@ -195,32 +196,56 @@ class Supervisor:
             await item.task
         log.info("sink %s stopped", sid)
 
-    async def _replay(self, request: deliveries.ReplayRequest) -> None:
-        assert self.sink_context is not None
-        sub_feeds = await asyncio.to_thread(self._feeds_of, request.subscription_id)
-        try:
-            if sub_feeds is None:
-                raise HubError(f"subscription {request.subscription_id} no longer exists")
-            offsets = await replay.reset_to_time(
-                self.sink_context.bootstrap, feed_group(request.subscription_id), sub_feeds, request.from_time
-            )
-        except replay.GroupBusy as exc:
-            if (datetime.now(UTC) - request.requested_at).total_seconds() < self.options.replay_timeout_s:
-                return
-            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
+    async def _start_replay(self, request: deliveries.ReplayRequest) -> None:
+        """Take a pending request (one process does) and copy its window in the background."""
+        to_time = request.to_time or datetime.now(UTC)
+        if request.id in self._replays or not await asyncio.to_thread(
+            self._claim_replay, request.id, to_time
+        ):
             return
+        task = asyncio.create_task(self._replay(request, to_time), name=f"replay {request.id}")
+        self._replays[request.id] = task
+        task.add_done_callback(lambda _done: self._replays.pop(request.id, None))
+
+    async def _replay(self, request: deliveries.ReplayRequest, to_time: datetime) -> None:
+        assert self.sink_context is not None
+        subscription = await asyncio.to_thread(self._subscription, request.subscription_id)
+        try:
+            if subscription is None:
+                raise HubError(f"subscription {request.subscription_id} no longer exists")
+            copy = replay.WindowReplay(
+                self.sink_context.bootstrap, self.sink_context.producer, subscription, self.units
+            )
+            done = await copy.run(request.from_time, to_time, lambda p: self._report_replay(request.id, p))
         except HubError as exc:
             await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
             return
-        detail = f"reset {len(offsets)} partition(s)"
+        detail = f"{done.queued} of {done.total} record(s) in the window sent again for delivery"
         await asyncio.to_thread(self._finish_replay, request.id, "done", detail)
         log.info("replay %s of %s done: %s", request.id, request.subscription_id, detail)
 
-    def _feeds_of(self, subscription_id: str) -> list[str] | None:
+    async def _report_replay(self, request_id: int, progress: replay.Progress) -> None:
+        def write() -> None:
+            with self.store.session() as session:
+                deliveries.replay_progress(
+                    session,
+                    request_id,
+                    total=progress.total,
+                    scanned=progress.scanned,
+                    queued=progress.queued,
+                )
+
+        await asyncio.to_thread(write)
+
+    def _claim_replay(self, request_id: int, to_time: datetime) -> bool:
+        with self.store.session() as session:
+            return deliveries.claim_replay(session, request_id, to_time)
+
+    def _subscription(self, subscription_id: str) -> Subscription | None:
         with self.store.session() as session:
             if not stored.exists(session, subscription_id):
                 return None
-            return list(stored.get(session, subscription_id).feeds)
+            return stored.get(session, subscription_id)
 
     def _finish_replay(self, request_id: int, state: deliveries.ReplayState, detail: str) -> None:
         with self.store.session() as session:
