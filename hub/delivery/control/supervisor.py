@@ -217,8 +217,10 @@ class Supervisor:
                 self.sink_context.bootstrap, self.sink_context.producer, subscription, self.units
             )
             done = await copy.run(request.from_time, to_time, lambda p: self._report_replay(request.id, p))
-        except HubError as exc:
-            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
+        except Exception as exc:  # the request says why, rather than staying "running"
+            log.warning("replay %s of %s failed: %s", request.id, request.subscription_id, exc, exc_info=True)
+            reason = exc.message if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+            await asyncio.to_thread(self._finish_replay, request.id, "failed", reason[:1000])
             return
         detail = f"{done.queued} of {done.total} record(s) in the window sent again for delivery"
         await asyncio.to_thread(self._finish_replay, request.id, "done", detail)

@@ -46,6 +46,12 @@ async def test_non_finite_numbers_are_refused_with_their_own_code(
     assert (await client.get("/v1/subscriptions")).json() == []
 
 
+async def test_a_body_without_a_content_type_is_checked_too(client: httpx.AsyncClient) -> None:
+    """FastAPI reads such a body as JSON, so it must not slip past the check."""
+    response = await client.post("/v1/subscriptions", content=raw(SUBSCRIPTION, "NaN"))
+    assert (response.status_code, response.json()["code"]) == (422, "non_finite_number"), response.text
+
+
 async def test_finite_numbers_and_strings_naming_them_pass(client: httpx.AsyncClient) -> None:
     document = SUBSCRIPTION | {"retry": {"schedule_s": [0, 1e300]}, "filter": {"predicates": [
         {"path": "after.note", "op": "eq", "value": "NaN Infinity"}]}}  # fmt: skip
