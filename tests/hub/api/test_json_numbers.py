@@ -7,6 +7,7 @@ stored and crash-loop its sink.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ SUBSCRIPTION = {
 }
 
 
-def raw(document: dict[str, object], number: str) -> str:
+def raw(document: Mapping[str, object], number: str) -> str:
     """The document as JSON with ``number`` written where the string ``"@"`` is."""
     return json.dumps(document).replace('"@"', number)
 
