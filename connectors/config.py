@@ -119,6 +119,21 @@ class ConnectorConfigBase(BaseModel):
         """Which database this connector reads (server and database, no credentials); kinds override it."""
         return None
 
+    def connection_target(self) -> dict[str, str]:
+        """Where the connector connects and as whom: every connection parameter but the password.
+
+        The hub refuses a change of any of them that keeps the stored password by sending its
+        mask back: the password would go to a server the caller chose. Kinds override it.
+        """
+        return {}
+
+    def connection_hosts(self) -> list[str]:
+        """Every network host (name or IP literal) or socket path the connector may connect to.
+
+        Checked against the hub's connector host allow-list; kinds override it.
+        """
+        return []
+
     def claims(self) -> dict[str, str]:
         """What no two connectors may share (claim -> what it is): here each table's feed, per source.
 

@@ -86,10 +86,20 @@ class RecordTooLarge(InvalidInput):
     code = "record_too_large"
 
 
+class SkippedByOperator(InvalidInput):
+    """A change that could not be published, sent to quarantine because an operator chose to move
+    past it (``hub connectors skip``); republish it once the cause is fixed."""
+
+    code = "skipped_by_operator"
+
+
 @dataclass(frozen=True)
 class Outcome:
     published: int
     quarantined: int
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(self.published + other.published, self.quarantined + other.quarantined)
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,24 @@ class Publisher:
             _end_send_spans(records, acks)
         quarantined = sum(r.quarantined for r in records)
         return Outcome(published=len(records) - quarantined, quarantined=quarantined)
+
+    async def skip(self, change: Change, error: BaseException) -> Outcome:
+        """Send ``change`` to its quarantine topic as ``skipped_by_operator`` (why it could not be
+        published in the reason), without mapping or checking it again: an operator chose to move
+        past it, and the quarantine keeps it for ``hub quarantine republish`` once it can go."""
+        topic = self.envelope.topic(change)
+        event = self.envelope.build(change, traceparent=change.traceparent)
+        cause = f"[{getattr(error, 'code', type(error).__name__)}] {error}"
+        skipped = SkippedByOperator(f"skipped by an operator: it could not be published: {cause}"[:1000])
+        message = quarantine_message(event, skipped, change, structured=None)
+        ack = await self.producer.send(naming.quarantine_topic(topic), message)
+        await self.producer.acknowledged([ack])
+        log.warning(
+            "change %s of %s at %s skipped by an operator: %s",
+            *(event.id, change.table, change.position, cause),
+            extra={"event_id": event.id, "connector": self.envelope.connector},
+        )  # fmt: skip
+        return Outcome(published=0, quarantined=1)
 
     def record(self, change: Change) -> _Record:
         """The record for one change: on its feed topic, or on the quarantine topic with why.
@@ -350,6 +378,7 @@ __all__ = [
     "Outcome",
     "Publisher",
     "RecordTooLarge",
+    "SkippedByOperator",
     "UnserialisableRow",
     "quarantine_message",
 ]

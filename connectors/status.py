@@ -63,6 +63,7 @@ class TaskStatus:
     last_event_at: datetime | None = None
     updated_at: datetime | None = None
     worker: str | None = field(default=None)
+    skipped: dict[str, Any] | None = None  # the last change an operator skipped: position, table, why
 
     def document(self) -> dict[str, Any]:
         body = asdict(self)

@@ -39,9 +39,9 @@ from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
-from connectors.publisher import Publisher
+from connectors.publisher import Outcome, Publisher
 from connectors.record_memory import RecordMemory
-from connectors.source import Batch, Source
+from connectors.source import Batch, Change, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
 from schemas.errors import HubError
@@ -90,6 +90,7 @@ class ConnectorTask:
         self._paused = False
         self._stopping = False
         self._snapshot_tables: tuple[str, ...] = ()
+        self._skip_after: str | None = None  # an operator's skip, until a run applied it
         self._commands = 0
         self._woken = asyncio.Event()
         self._context: SourceContext | None = None
@@ -123,6 +124,14 @@ class ConnectorTask:
         self._snapshot_tables = tuple(dict.fromkeys((*self._snapshot_tables, *snapshot_tables)))
         self._backoff.reset()
         self._command()
+
+    def skip(self, after: str) -> None:
+        """Move past the change that cannot be published right after position ``after`` ("" = the
+        start): at the next run, if the committed position is still ``after``, the first batch is
+        published change by change and the first that fails goes to quarantine as
+        ``skipped_by_operator`` (``Publisher.skip``). Once the position moved on it does nothing."""
+        self._skip_after = after
+        self.restart()
 
     @property
     def done(self) -> bool:
@@ -227,7 +236,7 @@ class ConnectorTask:
 
     async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
         batch = await source.read()
-        outcome = await publisher.publish(batch.changes) if batch.changes else None  # Kafka acknowledged
+        outcome = await self._published(publisher, batch.changes) if batch.changes else None  # acknowledged
         if batch.position is not None:
             await self._save(batch.position, publisher)
             await source.commit(batch.position)
@@ -239,6 +248,34 @@ class ConnectorTask:
         self._backoff.reset()
         self.status.last_error = None  # it runs again: an old failure is no longer the news
         self._observe(batch, reported)
+
+    async def _published(self, publisher: Publisher, changes: list[Change]) -> Outcome:
+        if self._skip_after is None or (self.status.position or "") != self._skip_after:
+            self._skip_after = None  # the position moved on: what was held went through
+            return await publisher.publish(changes)
+        total = Outcome(published=0, quarantined=0)
+        for index, change in enumerate(changes):
+            try:
+                total = total + await publisher.publish([change])
+            except LeaseLost:
+                raise
+            except Exception as exc:  # the held change: skipped, then the rest as one batch
+                total = total + await publisher.skip(change, exc)
+                why = f"{getattr(exc, 'code', type(exc).__name__)}: {exc}"[:500]
+                at = utcnow().isoformat()
+                self.status.skipped = {
+                    "position": change.position,
+                    "table": change.table,
+                    "reason": why,
+                    "at": at,
+                }
+                if rest := changes[index + 1 :]:
+                    total = total + await publisher.publish(rest)
+                break
+        else:
+            self.log.warning("connector %s: skip requested but every change published", self.name)
+        self._skip_after = None
+        return total
 
     async def _save(self, position: str, publisher: Publisher) -> None:
         """The position, with the record states of the batches it covers (one transaction)."""

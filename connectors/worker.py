@@ -25,11 +25,12 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors import registry
+from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
 from connectors.positions import PositionStore
 from connectors.record_memory import RecordMemory
@@ -54,6 +55,8 @@ class Assignment:
     snapshot_seq: int = 0  # bumped by every re-snapshot request...
     snapshot_tables: tuple[str, ...] = ()  # ...whose tables stay pending until a worker took them
     status: dict[str, Any] | None = None  # the last reported status (cumulative counters)
+    skip_seq: int = 0  # bumped by every skip command...
+    skip_after: str | None = None  # ...naming the committed position the held change follows
 
 
 class ControlPlane(PositionStore, RecordMemory, Protocol):
@@ -102,8 +105,9 @@ class Worker:
     worker_id: str
     heartbeat_s: float = HEARTBEAT_S
     admin_units: AdminUnitResolver | None = None
+    admit: Callable[[ConnectorConfigBase], None] | None = None  # the hub's own check; raises to refuse
     running: dict[str, _Running] = field(default_factory=dict)
-    broken: dict[str, TaskStatus] = field(default_factory=dict)  # configs that no longer parse
+    broken: dict[str, TaskStatus] = field(default_factory=dict)  # configs that no longer parse or pass
 
     async def run(self, stop: asyncio.Event) -> None:
         """Heartbeat until ``stop`` is set, then stop every task and let go of the leases."""
@@ -191,6 +195,8 @@ class Worker:
         status.worker = self.worker_id
         try:
             config = registry.parse_config(wanted.document)
+            if self.admit is not None:
+                self.admit(config)  # e.g. a host that left the hub's allow-list since it was registered
         except HubError as exc:
             status.state, status.last_error = TaskState.FAILED, ErrorInfo.of(exc, utcnow())
             self.broken[wanted.name] = status
@@ -206,6 +212,8 @@ class Worker:
         )
         if wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)
+        if wanted.skip_after is not None:  # harmless once the position moved past it
+            task.skip(wanted.skip_after)
         task.start(paused=wanted.paused)
         self.running[wanted.name] = _Running(task, wanted)
 
@@ -215,6 +223,8 @@ class Worker:
             task.pause()
         elif applied.paused and not wanted.paused:
             task.resume()
+        if wanted.skip_seq != applied.skip_seq and wanted.skip_after is not None:
+            task.skip(wanted.skip_after)
         if wanted.snapshot_seq != applied.snapshot_seq and wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)
         elif wanted.restart_seq != applied.restart_seq:

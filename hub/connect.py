@@ -3,7 +3,8 @@
 Connectors never import the hub; this module is where the hub hands them what they need: the
 store's leases and positions (``SqlControlPlane``), the broker address, and contract checks
 over the contract registry (``RegisteredContracts``: the built-in contracts are seeded into it
-at migration, a ministry's are registered through the API).
+at migration, a ministry's are registered through the API), and the host allow-list: a connector
+registered before its host left ``HUB_CONNECTOR_HOST_ALLOWLIST`` is not run (failed, with the code).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import socket
 
 from connectors.worker import HEARTBEAT_S, Worker
+from hub.services.connector_targets import ConnectorHostPolicy
 from hub.services.contract_lookup import RegisteredContracts
 from hub.settings import Settings
 from hub.store import migrate
@@ -41,6 +43,7 @@ def build_worker(
         contracts=RegisteredContracts(store, Mode(settings.contract_compatibility)),
         worker_id=name,
         heartbeat_s=heartbeat_s,
+        admit=ConnectorHostPolicy.from_entries(settings.connector_host_allowlist).check,
     )
 
 

@@ -4,7 +4,9 @@ A webhook URL is caller-chosen, so it is a server-side request forgery vector. G
 
 - only ``https``, unless the host (or its IP network) is on the development allow-list;
 - no address that is loopback, private, link-local, shared, reserved, multicast or unspecified,
-  including such addresses embedded in IPv6 (mapped, 6to4, NAT64), unless allow-listed;
+  including such addresses embedded in IPv6 (6to4, NAT64), and no reserved IPv6 form at all
+  (IPv4-compatible, IPv4-mapped or -translated, NAT64 local-use, Teredo, site-local), unless
+  allow-listed;
   cloud metadata addresses never, allow-list or not;
 - checked at registration (``check_endpoint``) and again at every connection
   (``SafeTransport``), which connects to the very address it checked, so DNS rebinding between
@@ -36,6 +38,20 @@ METADATA_ADDRESSES = frozenset(
     for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "168.63.129.16", "fd00:ec2::254")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms never dialled, whatever they carry: each is a way to reach an IPv4 host (often the
+# hub's own) that the IPv4 rules would refuse, or a range with no business hosting a portal.
+# Python's ``is_global`` misses some of them (``::127.0.0.1`` counts as global in 3.11).
+_REFUSED_IPV6 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "::/96",  # IPv4-compatible ::a.b.c.d (deprecated; some stacks route it to IPv4)
+        "::ffff:0:0/96",  # IPv4-mapped ::ffff:a.b.c.d
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b:1::/48",  # NAT64 local-use prefix
+        "2001::/32",  # Teredo (the client address inside is obfuscated)
+        "fec0::/10",  # site-local (deprecated, still routed inside some networks)
+    )
+)
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
@@ -97,7 +113,16 @@ def _embedded(address: IPAddress) -> Iterator[IPAddress]:
             yield ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
 
 
+def _refused_ipv6_form(address: IPAddress) -> bool:
+    """A reserved IPv6 form; the NAT64 and 6to4 prefixes pass here, their embedded IPv4 is checked."""
+    if not isinstance(address, ipaddress.IPv6Address) or address in _NAT64 or address.sixtofour:
+        return False
+    return address.is_reserved or any(address in network for network in _REFUSED_IPV6)
+
+
 def is_public(address: IPAddress) -> bool:
+    if _refused_ipv6_form(address):
+        return False
     return all(a.is_global and not a.is_multicast and a not in METADATA_ADDRESSES for a in _embedded(address))
 
 

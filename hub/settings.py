@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         default=None, description="Bearer token the CLI sends to the API (hub_...)."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to the API's /metrics; operators' and "
+        "admins' API tokens work too, and nothing else does.",
+    )
     auth_enabled: bool = Field(
         default=True,
         description="Require tokens on /v1 and grants at delivery; false only in tests of other areas.",
@@ -87,6 +92,13 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8600, ge=1, le=65535, description="Port `hub api` listens on.")
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body the API reads; larger gets 413."
+    )
+    api_body_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Longest time the API waits for a whole request body; slower gets 408.",
     )
     contract_compatibility: Literal[
         "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"
@@ -111,6 +123,13 @@ class Settings(BaseSettings):
         default=1000.0,
         gt=0,
         description="Events per second a subscription's backfill lane pushes at most (live has its own).",
+    )
+
+    connector_host_allowlist: StringList = Field(
+        default_factory=list,
+        description="Database hosts connectors may connect to: exact names, IPs or CIDR networks, "
+        "comma-separated (db1.land.gov.vn,10.20.0.0/16) or as JSON; names are matched as written, "
+        "never resolved. Unset = any host (development only: publishers could probe the hub's network).",
     )
 
     def kafka_address(self) -> str:

@@ -22,6 +22,8 @@ from connectors.config import Column
 from connectors.outbox import OutboxConfigBase
 
 KIND = "sql_polling"
+# URL query parameters that drivers take as where to connect (psycopg, pymysql, asyncpg...).
+_HOST_QUERY_KEYS = ("host", "hostaddr", "unix_socket", "service")
 
 
 class TableColumns(BaseModel):
@@ -102,6 +104,27 @@ class SqlPollingConfig(OutboxConfigBase):
     def source_identity(self) -> str:
         url = make_url(self.url)
         return f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+
+    def connection_target(self) -> dict[str, str]:
+        url = make_url(self.url)
+        return {
+            "drivername": url.drivername,
+            "host": url.host or "",
+            "port": str(url.port or ""),
+            "database": url.database or "",
+            "username": url.username or "",
+            **{f"query.{name}": str(value) for name, value in sorted(url.query.items())},
+        }
+
+    def connection_hosts(self) -> list[str]:
+        """The URL's host and any host or socket its query hands the driver (a SQLite file has none)."""
+        url = make_url(self.url)
+        hosts = [url.host] if url.host else []
+        for name in _HOST_QUERY_KEYS:
+            value = url.query.get(name)
+            values = [value] if isinstance(value, str) else list(value or ())
+            hosts += [host.strip() for item in values for host in item.split(",") if host.strip()]
+        return hosts
 
     def engine_url(self) -> URL:
         """The URL to connect with: the only place the password is revealed."""

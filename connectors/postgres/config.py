@@ -67,6 +67,26 @@ class PostgresCdcConfig(OutboxConfigBase):
         found = psycopg.conninfo.conninfo_to_dict(self.dsn)
         return f"postgresql://{found.get('host', '')}:{found.get('port', 5432)}/{found.get('dbname', '')}"
 
+    def connection_target(self) -> dict[str, str]:
+        found = {"port": "5432"} | psycopg.conninfo.conninfo_to_dict(self.dsn)
+        return {name: str(value) for name, value in found.items() if name != "password"}
+
+    def connection_hosts(self) -> list[str]:
+        """The DSN's hosts and host addresses; none means libpq's local default (``localhost``).
+
+        A ``service`` is listed as ``service=NAME``: its hosts live in a file the hub cannot vouch for.
+        """
+        found = psycopg.conninfo.conninfo_to_dict(self.dsn)
+        hosts = [
+            host.strip()
+            for name in ("host", "hostaddr")
+            for host in str(found.get(name) or "").split(",")
+            if host.strip()
+        ]
+        if "service" in found:
+            hosts.append(f"service={found['service']}")
+        return hosts or ["localhost"]
+
     def claims(self) -> dict[str, str]:
         """Besides the tables, the replication slot: slots belong to the whole server."""
         server = self.source_identity().rsplit("/", 1)[0]

@@ -3,7 +3,8 @@
 Startup brings the store up to date (every Alembic branch) and keeps one ``Store`` on
 ``app.state``; routers reach it through ``hub.api.dependencies``. Errors of every kind leave
 through the one handler module ``hub.api.problems``; bodies larger than
-``settings.api_max_body_bytes`` are refused before any route reads them.
+``settings.api_max_body_bytes`` are refused before any route reads them, and so are JSON bodies
+holding non-finite numbers (``hub.api.json_numbers``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.api import auth, problems
+from hub.api import auth, problems, refusals
 from hub.api.body_limit import BodyLimitMiddleware
+from hub.api.json_numbers import FiniteJsonMiddleware
 from hub.api.routers import access as access_api
 from hub.api.routers import backfills as backfills_api
 from hub.api.routers import connectors as connectors_api
@@ -65,7 +67,13 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes)
+    refusals.install(app)  # 401/403: logged and audited, then the same problem response
+    app.add_middleware(FiniteJsonMiddleware)  # inner: reads the body the limit buffered
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.api_max_body_bytes,
+        body_timeout_s=settings.api_body_timeout_s,
+    )
     app.include_router(health.router)
     app.include_router(metrics_api.router)
     crypto.install(crypto.SecretBox.from_settings(settings))

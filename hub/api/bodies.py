@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class RequestBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000, allow_inf_nan=False)
 
 
 def json_depth(document: Any) -> int:

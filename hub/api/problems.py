@@ -32,6 +32,14 @@ class PayloadTooLarge(InvalidInput):
     status = 413
 
 
+class RequestTimeout(InvalidInput):
+    """The request body did not arrive within ``HUB_API_BODY_TIMEOUT_S``."""
+
+    code = "request_timeout"
+    status = 408
+    retriable = True
+
+
 class InternalError(HubError):
     code = "internal_error"
     status = 500

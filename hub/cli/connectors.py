@@ -132,7 +132,14 @@ def status_lines(found: dict[str, Any]) -> list[str]:
         f"  last error: [{error['code']}] {error['message']} at {error['at']}"
         if error
         else "  last error: -",
+        *_skipped(found.get("skipped")),
     ]
+
+
+def _skipped(skipped: dict[str, Any] | None) -> list[str]:
+    if not skipped:
+        return []
+    return [f"  skipped:    {skipped.get('table')} at {skipped.get('position')} ({skipped.get('reason')})"]
 
 
 def _command(ctx: typer.Context, name: str, action: str, body: Any = None) -> None:
@@ -166,6 +173,18 @@ def snapshot(
 ) -> None:
     """Read chosen tables again in full (published as snapshot reads)."""
     _command(ctx, name, "snapshot", {"tables": tables})
+
+
+@app.command("skip")
+def skip(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
+    """Move past the change the connector cannot publish (audited): it goes to quarantine as
+    skipped_by_operator, for `hub quarantine republish` later; refused when nothing is held."""
+    if not yes:
+        typer.confirm(f"Skip the change connector {name} is stuck on?", abort=True)
+    found = api_client(ctx).request("POST", f"{PATH}/{name}/skip").json()
+    position = found.get("skip_after") or "the start"
+    out.print(f"skip requested for {escape(name)} after position {escape(position)} "
+              "(applied by its worker within seconds; see `hub connectors status`)")  # fmt: skip
 
 
 @app.command("delete")

@@ -6,8 +6,9 @@ the API.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -62,15 +63,39 @@ def replay(
     since: Annotated[
         datetime, typer.Option("--from", help="ISO time with zone, e.g. 2025-07-01T00:00:00+07:00")
     ],
+    until: Annotated[
+        datetime | None,
+        typer.Option("--to", help="end of the window (excluded); default: when the hub takes the request"),
+    ] = None,
+    follow: Annotated[bool, typer.Option("--follow", help="Show progress until the replay ends.")] = False,
+    every_s: Annotated[float, typer.Option(help="With --follow: seconds between two looks.")] = 1.0,
 ) -> None:
-    """Deliver again everything since a time (the running hub resets the consumer group)."""
-    if since.tzinfo is None:
-        since = since.astimezone()
-    body = api_client(ctx).request(
-        "POST", f"/v1/subscriptions/{subscription}/replay", {"from": since.isoformat()}
+    """Deliver again what the feeds held from --from to --to; live delivery goes on meanwhile."""
+    window = {"from": _zoned(since).isoformat()}
+    if until is not None:
+        window["to"] = _zoned(until).isoformat()
+    client = api_client(ctx)
+    made = client.request("POST", f"/v1/subscriptions/{subscription}/replay", window).json()
+    out.print(
+        f"replay request {made['id']} from {made['from_time']} to {made['to_time'] or 'now'}: {made['state']}"
     )
-    made = body.json()
-    out.print(f"replay request {made['id']} from {made['from_time']}: {made['state']}")
+    while follow and made["state"] in ("pending", "running"):
+        time.sleep(every_s)
+        made = client.get(f"/v1/subscriptions/{subscription}/replays/{made['id']}")
+        out.print(_progress(made))
+    if follow and made["state"] == "failed":
+        raise typer.Exit(1)
+
+
+def _zoned(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.astimezone()
+
+
+def _progress(made: dict[str, Any]) -> str:
+    line = (
+        f"{made['state']}: {made['scanned']} of {made['total']} record(s) read, {made['queued']} sent again"
+    )
+    return line + (f" ({made['detail']})" if made.get("detail") else "")
 
 
 @app.command("dead-letters")

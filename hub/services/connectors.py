@@ -3,21 +3,24 @@
 A config is refused, before anything is stored, when it cannot work: the document itself
 (``invalid_connector_config`` / ``unknown_connector_kind``), a feed whose event type has no
 contract (``unknown_contract``), a table feed or replication slot another connector already has
-(409 ``feed_already_connected``, ``slot_claimed``), then the kind's own check against the live
-source (``source_unreachable``, ``table_missing``, ``publication_missing``, ``mapping_*``...).
+(409 ``feed_already_connected``, ``slot_claimed``), a host off the connector host allow-list
+(``connector_host_not_allowed``, ``hub.services.connector_targets``), then the kind's own check
+against the live source (``source_unreachable``, ``table_missing``, ``publication_missing``,
+``mapping_*``...).
 
-Commands (pause, resume, restart, snapshot) are recorded here and applied by the worker holding
+Commands (pause, resume, restart, snapshot, skip) are recorded here and applied by the worker holding
 the connector at its next heartbeat.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors import registry
 from connectors.config import ConnectorConfigBase
+from hub.services.connector_targets import ConnectorHostPolicy
 from hub.services.contract_lookup import RegisteredContracts
 from hub.services.subscriptions import registered_feed_names
 from hub.store import connectors as stored
@@ -39,6 +42,15 @@ class SlotClaimed(Conflict):
     code = "slot_claimed"
 
 
+class NothingHeld(Conflict):
+    """A skip asked of a connector that is not held on a change (not failing or restarting)."""
+
+    code = "nothing_held"
+
+
+HOLDING_STATES = ("restarting", "failed")  # a task in these states is stuck on its next change
+
+
 class UnknownTable(InvalidInput):
     """A re-snapshot names a table that is not one of the connector's feeds."""
 
@@ -50,6 +62,7 @@ class ConnectorService:
     """The registered connectors of one store."""
 
     store: Store
+    hosts: ConnectorHostPolicy = field(default_factory=ConnectorHostPolicy)
 
     def contracts(self) -> RegisteredContracts:
         """The registry's contracts, which the mapping checks and the preview read (built-ins included)."""
@@ -75,6 +88,7 @@ class ConnectorService:
     async def checked(self, document: dict[str, Any]) -> ConnectorConfigBase:
         """Parse, then refuse a config that cannot work (contracts, claims, then the kind's live checks)."""
         config = registry.parse_config(document)
+        self.hosts.check(config)
         await self.contracts_known(config)
         await asyncio.to_thread(self.check_claims, config)
         await asyncio.to_thread(registry.validate, config, self.contracts().lookup)
@@ -131,6 +145,21 @@ class ConnectorService:
         with self.store.session() as session:
             return stored.request_restart(session, name)
 
+    def request_skip(self, name: str) -> StoredConnector:
+        """Skip the change the connector is held on: it must be failing or restarting on one
+        (else 409 ``nothing_held``); the skip names its committed position, so it acts once."""
+        with self.store.session() as session:
+            item = stored.get(session, name)
+            reported = item.status or {}
+            state = reported.get("state", "unassigned")
+            if state not in HOLDING_STATES or not reported.get("last_error"):
+                raise NothingHeld(
+                    f"connector {name!r} is not held on a change (state {state}, no last error): "
+                    "nothing to skip",
+                    details={"state": reported.get("state")},
+                )
+            return stored.request_skip(session, name, item.position or "")
+
     def request_snapshot(self, name: str, tables: list[str]) -> StoredConnector:
         """Re-snapshot chosen tables, all of them the connector's own (else ``unknown_table``)."""
         with self.store.session() as session:
@@ -144,4 +173,11 @@ class ConnectorService:
             return stored.request_snapshot(session, name, tables)
 
 
-__all__ = ["ConnectorService", "FeedAlreadyConnected", "SlotClaimed", "StoredConnector", "UnknownTable"]
+__all__ = [
+    "ConnectorService",
+    "FeedAlreadyConnected",
+    "NothingHeld",
+    "SlotClaimed",
+    "StoredConnector",
+    "UnknownTable",
+]

@@ -1,7 +1,7 @@
 """The delivery log and replay requests, as the API reads and asks for them.
 
-A replay is only requested here: a row the running ``hub run`` processes pick up (stop the
-sink, reset the consumer group by time, start again), audited in the same transaction.
+A replay is only requested here: a row one running ``hub run`` process picks up and carries out
+(``hub.delivery.control.replay``), audited in the same transaction.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.access.principals import Principal
 from hub.services import audit
@@ -28,10 +28,14 @@ class Replay(BaseModel):
     id: int
     subscription_id: str
     from_time: datetime
+    to_time: datetime | None
     requested_at: datetime
-    state: str
+    state: str = Field(description="pending, running (being copied), done or failed")
     finished_at: datetime | None
     detail: str | None
+    total: int = Field(description="records of the subscription's feeds inside the window")
+    scanned: int = Field(description="of them read so far")
+    queued: int = Field(description="of them the subscription wants, sent again for delivery")
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,15 @@ class DeliveryService:
         with self.store.session() as session:
             return deliveries.attempts(session, query)
 
-    def request_replay(self, principal: Principal, subscription_id: str, from_time: datetime) -> Replay:
-        """Ask the running hub to deliver again everything since ``from_time`` (audited)."""
+    def request_replay(
+        self, principal: Principal, subscription_id: str, from_time: datetime, to_time: datetime | None = None
+    ) -> Replay:
+        """Ask the running hub to deliver again the window ``[from_time, to_time)`` (audited)."""
         with self.store.session() as session:
             stored_subscriptions.get(session, subscription_id)
-            made = Replay.model_validate(deliveries.request_replay(session, subscription_id, from_time))
+            made = Replay.model_validate(
+                deliveries.request_replay(session, subscription_id, from_time, to_time)
+            )
             audit.record(
                 session, principal, "subscription.replay", "subscription", subscription_id, after=made
             )

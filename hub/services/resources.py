@@ -9,14 +9,14 @@ domains, and the checks that need the store (a subscription's owner, its grants)
 ``check_subscription_write`` is the whole registration-time rule for subscriptions: the caller
 may write the stored subscription (if any) and the new declaration (whose owner defaults to the
 caller's organisation), and, unless an admin, holds live grants covering every feed x unit of
-it (403 ``grant_missing`` listing the gaps). An admin may register ahead of the grants: the
-delivery engine keeps such a subscription paused, saying why, until they exist.
+it (403 ``grant_missing`` listing the gaps); the owner must be a registered organisation
+(422 ``unknown_owner``, checked after the caller's right to name it). An admin may register
+ahead of the grants: the delivery engine keeps such a subscription paused, saying why, until they exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from hub.access.errors import GrantMissing, NotOwner
 from hub.access.grants import Grant, coverage
@@ -30,6 +30,13 @@ from hub.store.base import Store, utcnow
 from hub.store.connectors import StoredConnector
 from hub.subscriptions.model import SubscriptionBase, SubscriptionSpec
 from schemas import naming
+from schemas.errors import InvalidInput
+
+
+class UnknownOwner(InvalidInput):
+    """A subscription names an owner organisation that is not registered."""
+
+    code = "unknown_owner"
 
 
 def _domain(event_type: str) -> str | None:
@@ -47,13 +54,6 @@ def contract_resource(subject: str) -> Resource:
 def connector_resource(name: str, event_types: Iterable[str]) -> Resource:
     domains = {d for d in map(_domain, event_types) if d is not None}
     return Resource("connector", id=name, domains=frozenset(domains))
-
-
-def connector_document_resource(document: dict[str, Any]) -> Resource:
-    """A connector config as sent (not validated yet): its name and feeds' event types."""
-    feeds = document.get("feeds")
-    types = [f.get("event_type") for f in feeds if isinstance(f, dict)] if isinstance(feeds, list) else []
-    return connector_resource(str(document.get("name", "")), [t for t in types if isinstance(t, str)])
 
 
 def stored_connector_resource(item: StoredConnector) -> Resource:
@@ -98,9 +98,15 @@ def check_subscription_write(
     with store.session() as session:
         existing = stored.get(session, spec.id) if stored.exists(session, spec.id) else None
         grants = [Grant.model_validate(g) for g in rows.grants(session, spec.owner)] if spec.owner else []
+        owner_known = spec.owner is None or bool(rows.orgs(session, [spec.owner]))
     if existing is not None:
         authorize(principal, "write", subscription_resource(existing))
     authorize(principal, "write", subscription_resource(spec))
+    if not owner_known:
+        raise UnknownOwner(
+            f"no organisation {spec.owner!r}: register it first (hub orgs create)",
+            details={"owner": spec.owner},
+        )
     if not principal.is_admin:
         found = coverage(spec.feeds, spec.filter.admin_units, grants, units, utcnow())
         if not found.covered:
@@ -113,11 +119,11 @@ def check_subscription_write(
 
 
 __all__ = [
+    "UnknownOwner",
     "check_connector",
     "check_delivery_query",
     "check_subscription",
     "check_subscription_write",
-    "connector_document_resource",
     "connector_resource",
     "contract_resource",
     "stored_connector_resource",

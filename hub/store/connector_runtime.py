@@ -224,6 +224,8 @@ def _assignment(row: ConnectorRow, status: dict[str, Any] | None) -> Assignment:
         snapshot_seq=row.snapshot_seq,
         snapshot_tables=tuple(row.snapshot_tables or ()),
         status=status,
+        skip_seq=row.skip_seq,
+        skip_after=row.skip_after,
     )
 
 

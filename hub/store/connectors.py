@@ -47,6 +47,8 @@ class ConnectorRow(Base):
     restart_seq: Mapped[int] = mapped_column(default=0)
     snapshot_seq: Mapped[int] = mapped_column(default=0)
     snapshot_tables: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skip_seq: Mapped[int] = mapped_column(default=0)
+    skip_after: Mapped[str | None] = mapped_column(Text)  # "" = before the first position
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -86,6 +88,7 @@ class StoredConnector:
     lease_expires_at: datetime | None
     position: str | None
     status: dict[str, Any] | None
+    skip_after: str | None = None  # the position of the last skip asked ("" = the start)
 
     def holder(self, now: datetime) -> str | None:
         """The worker running it now, or None when no live lease exists."""
@@ -118,6 +121,7 @@ def _stored(row: ConnectorRow, runtime: ConnectorRuntimeRow | None) -> StoredCon
         lease_expires_at=runtime.lease_expires_at if runtime else None,
         position=runtime.position if runtime else None,
         status=runtime.status if runtime else None,
+        skip_after=row.skip_after,
     )
 
 
@@ -196,6 +200,16 @@ def request_restart(session: Session, name: str) -> StoredConnector:
     return get(session, name)
 
 
+def request_skip(session: Session, name: str, after: str) -> StoredConnector:
+    """Ask the worker to move past the change held right after position ``after`` (once)."""
+    row = _row(session, name, for_update=True)
+    row.skip_seq += 1
+    row.skip_after = after
+    row.updated_at = utcnow()
+    session.flush()
+    return get(session, name)
+
+
 def request_snapshot(session: Session, name: str, tables: list[str]) -> StoredConnector:
     """Ask for ``tables`` to be snapshotted again; pending until a worker's task took them."""
     row = _row(session, name, for_update=True)
@@ -221,6 +235,7 @@ __all__ = [
     "read_document",
     "replace",
     "request_restart",
+    "request_skip",
     "request_snapshot",
     "set_paused",
 ]

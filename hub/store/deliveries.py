@@ -24,7 +24,7 @@ from hub.store.base import Base, utcnow
 
 Outcome = Literal["delivered", "retrying", "dead_lettered", "parked", "disabled"]
 OUTCOMES: tuple[Outcome, ...] = ("delivered", "retrying", "dead_lettered", "parked", "disabled")
-ReplayState = Literal["pending", "done", "failed"]
+ReplayState = Literal["pending", "running", "done", "failed"]
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -65,10 +65,14 @@ class ReplayRequest(Base):
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     subscription_id: Mapped[str] = mapped_column(String(63))
     from_time: Mapped[datetime] = mapped_column()
+    to_time: Mapped[datetime | None] = mapped_column()  # None: the time the hub took the request
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     finished_at: Mapped[datetime | None] = mapped_column()
     detail: Mapped[str | None] = mapped_column(String(1000))
+    total: Mapped[int] = mapped_column(BigInteger, default=0)  # records of the feeds in the window
+    scanned: Mapped[int] = mapped_column(BigInteger, default=0)  # of them read so far
+    queued: Mapped[int] = mapped_column(BigInteger, default=0)  # of them the subscription wants, re-sent
 
 
 @dataclass(frozen=True)
@@ -121,11 +125,34 @@ def filter_counts(session: Session, subscription_id: str) -> list[FilterCount]:
     return list(session.scalars(query.order_by(FilterCount.topic)))
 
 
-def request_replay(session: Session, subscription_id: str, from_time: datetime) -> ReplayRequest:
-    row = ReplayRequest(subscription_id=subscription_id, from_time=from_time, state="pending")
+def request_replay(
+    session: Session, subscription_id: str, from_time: datetime, to_time: datetime | None = None
+) -> ReplayRequest:
+    row = ReplayRequest(
+        subscription_id=subscription_id, from_time=from_time, to_time=to_time, state="pending",
+        total=0, scanned=0, queued=0,
+    )  # fmt: skip
     session.add(row)
     session.flush()
     return row
+
+
+def claim_replay(session: Session, request_id: int, to_time: datetime) -> bool:
+    """Take a pending request for this process (``running``), fixing its end; False if taken."""
+    result = session.execute(
+        update(ReplayRequest)
+        .where(ReplayRequest.id == request_id, ReplayRequest.state == "pending")
+        .values(state="running", to_time=to_time)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
+def replay_progress(session: Session, request_id: int, *, total: int, scanned: int, queued: int) -> None:
+    session.execute(
+        update(ReplayRequest)
+        .where(ReplayRequest.id == request_id)
+        .values(total=total, scanned=scanned, queued=queued)
+    )
 
 
 def pending_replays(session: Session) -> list[ReplayRequest]:
@@ -140,7 +167,7 @@ def replay(session: Session, request_id: int) -> ReplayRequest | None:
 def finish_replay(session: Session, request_id: int, state: ReplayState, detail: str | None = None) -> None:
     session.execute(
         update(ReplayRequest)
-        .where(ReplayRequest.id == request_id, ReplayRequest.state == "pending")
+        .where(ReplayRequest.id == request_id, ReplayRequest.state.in_(("pending", "running")))
         .values(state=state, finished_at=utcnow(), detail=detail)
     )
 
@@ -155,9 +182,11 @@ __all__ = [
     "add_attempts",
     "add_filter_counts",
     "attempts",
+    "claim_replay",
     "filter_counts",
     "finish_replay",
     "pending_replays",
     "replay",
+    "replay_progress",
     "request_replay",
 ]

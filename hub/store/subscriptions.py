@@ -6,14 +6,18 @@ spec or state bumps ``generation``, which is how a running sink notices it must 
 
 Secrets are read only through ``signing_secrets`` and written only through ``write_secrets``;
 their columns are encrypted at rest (``hub.store.crypto.EncryptedText``). All functions
-run inside the caller's session, so a rejected request changes nothing.
+run inside the caller's session, so a rejected request changes nothing. A row whose stored
+declaration no longer validates (stored before a rule was added) is left out of listings, and
+``disable_unreadable`` disables it with the reason, so it can neither stop the hub nor loop.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import JSON, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -23,6 +27,8 @@ from hub.store.crypto import EncryptedText
 from hub.subscriptions.model import Subscription, SubscriptionBase, SubscriptionState
 from hub.subscriptions.secrets import SigningSecrets
 from schemas.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
 
 
 class SubscriptionNotFound(NotFound):
@@ -106,7 +112,42 @@ def list_all(
         query = query.where(SubscriptionRow.state.in_(states))
     if owner is not None:
         query = query.where(SubscriptionRow.owner == owner)
-    return [row.to_model() for row in session.scalars(query)]
+    return [sub for row in session.scalars(query) if (sub := _loaded(row)) is not None]
+
+
+def _loaded(row: SubscriptionRow) -> Subscription | None:
+    """The row as a model, or ``None`` (logged) when its stored declaration no longer validates."""
+    try:
+        return row.to_model()
+    except ValidationError as exc:
+        log.error("subscription %s is unreadable, left out: %s", row.id, _problems(exc))
+        return None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)
+    )
+
+
+def disable_unreadable(session: Session, states: tuple[SubscriptionState, ...]) -> list[str]:
+    """Disable each subscription in ``states`` whose stored declaration no longer validates (a
+    value an older API let through, such as a ``NaN`` retry delay), saying which field; returns
+    their ids. Its sink would otherwise fail at every start; a ``PUT`` of a valid one mends it."""
+    disabled = []
+    for row in session.scalars(select(SubscriptionRow).where(SubscriptionRow.state.in_(states))):
+        try:
+            row.to_model()
+        except ValidationError as exc:
+            row.state, row.status_reason = (
+                "disabled",
+                f"stored declaration is invalid: {_problems(exc)}"[:1000],
+            )
+            _touch(row)
+            disabled.append(row.id)
+    session.flush()
+    return disabled
 
 
 def replace(session: Session, spec: SubscriptionBase) -> Subscription:
@@ -164,6 +205,7 @@ __all__ = [
     "SubscriptionNotFound",
     "SubscriptionRow",
     "delete",
+    "disable_unreadable",
     "exists",
     "get",
     "insert",

@@ -49,9 +49,10 @@ StartAt = Literal["earliest", "now", "backfill"] | AwareDatetime
 
 
 class _Strict(BaseModel):
-    """Unknown fields are refused: a typo in ``sub.yaml`` must not silently change nothing."""
+    """Unknown fields are refused: a typo in ``sub.yaml`` must not silently change nothing.
+    ``NaN`` and infinities too: a retry delay of ``NaN`` cannot be scheduled."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Predicate(_Strict):

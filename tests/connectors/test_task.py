@@ -51,6 +51,15 @@ class NoBadNames:
         return f"urn:vn-gov-hub:contract:{event_type}:v1"
 
 
+class PoisonBreaks(NoBadNames):
+    """A row named "poison..." breaks the contract check itself: the change cannot be published."""
+
+    def __call__(self, event_type: str, payload: ChangePayload) -> str | None:
+        if str((payload.after or {}).get("name", "")).startswith("poison"):
+            raise RuntimeError("the contract check crashed on this row")
+        return super().__call__(event_type, payload)
+
+
 class TakenOver(MemoryPositions):
     """Positions of a connector another worker took over after the first commit."""
 
@@ -96,8 +105,7 @@ async def run(kafka_bootstrap: str, unique: str, event_type: str) -> AsyncIterat
             memory_config(unique, event_type, **options.pop("config", {})),
             bootstrap=kafka_bootstrap,
             positions=positions or MemoryPositions(),
-            contracts=NoBadNames(),
-            **options,
+            **({"contracts": NoBadNames()} | options),
         )
         task.start()
         started.append(task)
@@ -145,6 +153,33 @@ async def test_bad_row_goes_to_quarantine_and_the_rows_after_it_are_published(
     assert body["reason"]["details"] == [{"field": "name", "message": "must not start with bad"}]
     assert body["event"]["data"]["after"]["name"] == "bad-3"
     await eventually(lambda: task.status.events_quarantined == 1 and task.status.events_published == 4)
+
+
+async def test_an_operator_skips_the_change_that_cannot_be_published(
+    run: Any, db: MemoryDatabase, kafka_bootstrap: str, feed_topic: str
+) -> None:
+    """Stuck on one change, the task restarts forever; a skip quarantines that change (and only
+    it) as skipped_by_operator, the rest of the batch is published, and a later skip is a no-op."""
+    rows = items(range(1, 6))
+    rows[2]["name"] = "poison-3"
+    await db.insert(TABLE, rows)
+    positions = MemoryPositions()
+    task = run(positions, contracts=PoisonBreaks())
+    await eventually(lambda: task.status.restarts >= 2 and task.status.last_error is not None)
+    assert task.status.events_published == 0 and task.name not in positions.saved
+    task.skip("")  # the position it is held after: none committed yet
+    published = await read_topic(kafka_bootstrap, feed_topic, 4)
+    assert sorted(r.event().subject for r in published) == ["1", "2", "4", "5"]
+    (skipped,) = await read_topic(kafka_bootstrap, naming.quarantine_topic(feed_topic), 1)
+    assert (skipped.key, skipped.headers[QUARANTINE_CODE_HEADER]) == (b"3", b"skipped_by_operator")
+    assert "the contract check crashed" in skipped.body()["reason"]["message"]
+    await eventually(lambda: task.status.events_published == 4 and task.status.events_quarantined == 1)
+    assert task.status.skipped is not None and task.status.skipped["table"] == TABLE
+    assert task.name in positions.saved and task.status.state is TaskState.RUNNING
+    task.skip("")  # stale: the position moved on, so nothing more is skipped
+    await db.insert(TABLE, items(range(6, 8)))
+    await read_topic(kafka_bootstrap, feed_topic, 6)
+    assert task.status.events_quarantined == 1
 
 
 async def test_nothing_is_committed_while_kafka_refuses_to_acknowledge(

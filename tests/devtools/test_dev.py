@@ -27,6 +27,8 @@ def local(settings: Settings, tmp_path: Path, kafka_bootstrap: str, postgres_dsn
 
 
 async def test_one_command_serves_the_api_docs_and_metrics_until_stopped(local: Settings) -> None:
+    token_file = dev_admin_token(local)  # as `make dev` makes it, before starting the parts
+    assert token_file is not None
     hub = DevHub(local)
     stop = asyncio.Event()
     running = asyncio.create_task(hub.run(stop))
@@ -35,7 +37,9 @@ async def test_one_command_serves_the_api_docs_and_metrics_until_stopped(local: 
         async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
             assert (await client.get("/docs")).status_code == 200
             assert (await client.get("/readyz")).json() == {"status": "ok"}
-            assert "hub_build_info" in (await client.get("/metrics")).text
+            token = token_file.read_text().strip()  # metrics are behind a token
+            metrics = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert "hub_build_info" in metrics.text
     finally:
         stop.set()
         async with asyncio.timeout(30):

@@ -73,6 +73,43 @@ def test_refused_without_allow_list(url: str) -> None:
     assert caught.value.code == "unsafe_endpoint"
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::127.0.0.1",  # IPv4-compatible (deprecated), loopback inside
+        "::10.0.0.1",  # IPv4-compatible, private inside
+        "::8.8.8.8",  # IPv4-compatible, even with a public address inside
+        "::ffff:8.8.8.8",  # IPv4-mapped
+        "::ffff:0:a00:1",  # IPv4-translated (SIIT)
+        "64:ff9b::7f00:1",  # NAT64 well-known prefix, loopback inside
+        "64:ff9b:1::a00:1",  # NAT64 local-use prefix
+        "2002:7f00:1::1",  # 6to4 embedding 127.0.0.1
+        "2002:c0a8:101::1",  # 6to4 embedding 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "fec0::1",  # site-local (deprecated)
+        "100::1",  # discard-only
+        "2001:db8::1",  # documentation
+        "ff02::1",  # multicast
+        "::",  # unspecified
+    ],
+)
+def test_reserved_ipv6_forms_refused_without_allow_list(address: str) -> None:
+    """Validated only: none of these is ever dialled."""
+    with pytest.raises(UnsafeEndpoint):
+        check_url(f"https://[{address}]/hook", NONE)
+
+
+async def test_a_name_resolving_to_an_ipv4_compatible_address_is_refused() -> None:
+    with pytest.raises(UnsafeEndpoint):
+        answers = fake_dns({"portal.example": ["::127.0.0.1"]})
+        await check_endpoint("https://portal.example/hook", NONE, answers)
+
+
+@pytest.mark.parametrize("address", ["2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"])
+def test_public_ipv6_forms_accepted(address: str) -> None:
+    assert check_url(f"https://[{address}]/hook", NONE).port == 443
+
+
 def test_public_https_ip_accepted() -> None:
     assert check_url("https://93.184.216.34:8443/hook", NONE).port == 8443
     target = check_url("https://93.184.216.34/hook", NONE)

@@ -10,9 +10,12 @@ another connector already has (409 ``feed_already_connected``, ``slot_claimed``)
 /connectors/test`` shows the first rows as they would be published, saving nothing. Responses
 never carry a password:
 configs are shown through ``connectors.config.public_document``, and a document sent back with
-its masks (``**********``) keeps the stored secrets.
+its masks (``**********``) keeps the stored secrets, unless it changes where or as whom the
+connector connects (``password_required``: the password must be sent again). With
+``HUB_CONNECTOR_HOST_ALLOWLIST`` set, a host off it is ``connector_host_not_allowed``. A body
+that does not parse is 422 before any authorisation decision (which reads its feeds).
 
-Commands (pause, resume, restart, snapshot) are recorded in the store and applied by the worker
+Commands (pause, resume, restart, snapshot, skip) are recorded in the store and applied by the worker
 holding the connector at its next heartbeat (seconds); they answer 202 with the connector.
 """
 
@@ -27,17 +30,21 @@ from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter
 from pydantic_core import CoreSchema
 
 from connectors import registry
-from connectors.config import SLUG_PATTERN, keep_masked_secrets, public_document
+from connectors.config import SLUG_PATTERN, ConnectorConfigBase, public_document
 from connectors.preview import PreviewTable, preview, sample_rows
 from hub.access.policy import allows, authorize
+from hub.access.principals import Principal
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
-from hub.api.dependencies import StoreDep
+from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.errors import NameMismatch
+from hub.api.problems import problem_responses
 from hub.services.audit import Auditor
+from hub.services.connector_targets import ConnectorHostPolicy, with_kept_secrets
 from hub.services.connectors import ConnectorService, StoredConnector
-from hub.services.resources import check_connector, connector_document_resource, stored_connector_resource
-from hub.store.base import utcnow
+from hub.services.resources import check_connector, connector_resource, stored_connector_resource
+from hub.settings import Settings
+from hub.store.base import Store, utcnow
 from schemas.errors import HubError
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
@@ -92,6 +99,10 @@ class ConnectorOut(BaseModel):
     updated_at: datetime
 
 
+class SkipOut(ConnectorOut):
+    skip_after: str | None = Field(description="the committed position the skipped change follows")
+
+
 class ErrorOut(BaseModel):
     code: str
     message: str
@@ -116,6 +127,9 @@ class StatusOut(BaseModel):
     restarts: int = 0
     next_restart_at: datetime | None = None
     pending_snapshot: list[str] = Field(default_factory=list)
+    skipped: dict[str, Any] | None = Field(
+        default=None, description="the last change an operator skipped: position, table, reason, at"
+    )
     updated_at: datetime | None = None
 
 
@@ -173,12 +187,24 @@ def _commanded(auditor: Auditor, command: str, out: ConnectorOut) -> ConnectorOu
     return out
 
 
+def _service(store: Store, settings: Settings) -> ConnectorService:
+    return ConnectorService(store, ConnectorHostPolicy.from_entries(settings.connector_host_allowlist))
+
+
+def _authorized(principal: Principal, document: dict[str, Any]) -> ConnectorConfigBase:
+    """The document parsed, then the caller's right to write it: a malformed body is 422 whoever
+    sends it, never a 403 computed from fields that did not parse."""
+    config = registry.parse_config(document)
+    authorize(principal, "write", connector_resource(config.name, [feed.event_type for feed in config.feeds]))
+    return config
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_connector(
-    document: ConfigBody, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+    document: ConfigBody, store: StoreDep, settings: SettingsDep, principal: PrincipalDep, auditor: AuditorDep
 ) -> ConnectorOut:
-    authorize(principal, "write", connector_document_resource(document))
-    service = ConnectorService(store)
+    _authorized(principal, document)
+    service = _service(store, settings)
     await asyncio.to_thread(service.refuse_existing, document.get("name"))  # before the slow live checks
     config = await service.checked(document)
     created = _out(await asyncio.to_thread(service.insert, config))
@@ -190,16 +216,18 @@ async def create_connector(
 async def test_connector(
     document: ConfigBody,
     store: StoreDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="rows read per table")] = 10,
 ) -> list[PreviewTable]:
     """The first rows of each table as they would be published (key, admin unit, payload), or
     why each would be quarantined; nothing is published or saved."""
-    authorize(principal, "write", connector_document_resource(document))
-    config = registry.parse_config(document)
-    await ConnectorService(store).contracts_known(config)
+    config = _authorized(principal, document)
+    service = _service(store, settings)
+    service.hosts.check(config)
+    await service.contracts_known(config)
     rows = await asyncio.to_thread(sample_rows, config, limit)
-    return await asyncio.to_thread(preview, config, rows, ConnectorService(store).contracts())
+    return await asyncio.to_thread(preview, config, rows, service.contracts())
 
 
 @router.get("")
@@ -219,15 +247,17 @@ async def put_connector(
     name: ConnectorName,
     document: ConfigBody,
     store: StoreDep,
+    settings: SettingsDep,
     response: Response,
     principal: PrincipalDep,
     auditor: AuditorDep,
 ) -> ConnectorOut:
-    """Create (201) or replace (200); masked secrets sent back keep their stored values."""
+    """Create (201) or replace (200); masked secrets sent back keep their stored values, as long
+    as the connection goes to the same server, database and user (else ``password_required``)."""
     if document.setdefault("name", name) != name:
         raise NameMismatch(f"body name {document['name']!r} differs from the path's {name!r}")
-    authorize(principal, "write", connector_document_resource(document))
-    service = ConnectorService(store)
+    _authorized(principal, document)
+    service = _service(store, settings)
     existing = await asyncio.to_thread(service.find, name)
     if existing is None:
         response.status_code = status.HTTP_201_CREATED
@@ -235,7 +265,7 @@ async def put_connector(
         await asyncio.to_thread(auditor.record, "connector.create", "connector", name, after=created)
         return created
     authorize(principal, "write", stored_connector_resource(existing))
-    config = await service.checked(keep_masked_secrets(document, existing.document))
+    config = await service.checked(with_kept_secrets(document, existing.document))
     replaced = _out(await asyncio.to_thread(service.replace, config))
     await asyncio.to_thread(
         auditor.record, "connector.replace", "connector", name, before=_out(existing), after=replaced
@@ -280,6 +310,25 @@ def restart_connector(
 ) -> ConnectorOut:
     check_connector(store, principal, "write", name)
     return _commanded(auditor, "restart", _out(ConnectorService(store).request_restart(name)))
+
+
+@router.post("/{name}/skip", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(409))
+def skip_held_change(
+    name: ConnectorName, store: StoreDep, principal: PrincipalDep, auditor: AuditorDep
+) -> SkipOut:
+    """Move past the change the connector cannot publish (409 ``nothing_held`` unless it is
+    failing or restarting): its worker sends that change to quarantine as
+    ``skipped_by_operator`` and goes on; ``hub quarantine republish`` can send it later."""
+    check_connector(store, principal, "write", name)
+    before = ConnectorService(store).get(name)
+    requested = ConnectorService(store).request_skip(name)
+    out = SkipOut(**_out(requested).model_dump(), skip_after=requested.skip_after or None)
+    auditor.record(
+        "connector.skip", "connector", name,
+        before={"position": before.position, "last_error": (before.status or {}).get("last_error")},
+        after={"skip_after": requested.skip_after},
+    )  # fmt: skip
+    return out
 
 
 @router.post("/{name}/snapshot", status_code=status.HTTP_202_ACCEPTED)

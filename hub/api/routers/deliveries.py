@@ -2,9 +2,11 @@
 
 - ``GET /v1/deliveries?subscription=&event_id=&status=`` every push attempt, newest first;
   ``status`` is an outcome (delivered, retrying, dead_lettered, parked, disabled) or an HTTP code.
-- ``POST /v1/subscriptions/{id}/replay`` from a time: a request the running hub processes
-  carry out (stop the sink, reset the consumer group by time, start again); poll it with
-  ``GET /v1/subscriptions/{id}/replays/{request_id}``.
+- ``POST /v1/subscriptions/{id}/replay`` a time window ``from``..``to`` (``to`` excluded, default
+  the time the hub takes the request): one running hub process copies what the window's feeds
+  held and the subscription wants to its retry topic, and the sink delivers it again while live
+  delivery goes on (``hub.delivery.control.replay``); follow it with
+  ``GET /v1/subscriptions/{id}/replays/{request_id}`` (state, total, scanned, queued).
 - ``GET /v1/subscriptions/{id}/dead-letters`` what could not be delivered, with the reason;
   ``POST .../dead-letters/redeliver`` sends back all, or those named by entry or event id.
 """
@@ -65,6 +67,17 @@ class AttemptPage(BaseModel):
 
 class ReplayBody(RequestBody):
     from_time: datetime = Field(alias="from", description="ISO 8601 with a time zone")
+    to_time: datetime | None = Field(
+        default=None,
+        alias="to",
+        description="end of the window (excluded), ISO 8601 with a time zone; none = when the hub takes it",
+    )
+
+
+class EmptyReplayWindow(InvalidInput):
+    """A replay whose ``to`` is not after its ``from``."""
+
+    code = "empty_replay_window"
 
 
 class DeadLetterPage(BaseModel):
@@ -116,10 +129,13 @@ def list_deliveries(
 def request_replay(
     subscription_id: SubscriptionId, body: ReplayBody, store: StoreDep, principal: PrincipalDep
 ) -> Replay:
-    if body.from_time.tzinfo is None:
-        raise InvalidInput("'from' needs a time zone (e.g. 2025-07-01T00:00:00+07:00)")
+    for name, at in (("from", body.from_time), ("to", body.to_time)):
+        if at is not None and at.tzinfo is None:
+            raise InvalidInput(f"'{name}' needs a time zone (e.g. 2025-07-01T00:00:00+07:00)")
+    if body.to_time is not None and body.to_time <= body.from_time:
+        raise EmptyReplayWindow("'to' must be after 'from'", details={"from": str(body.from_time)})
     check_subscription(store, principal, "replay", subscription_id, kind="delivery")
-    return DeliveryService(store).request_replay(principal, subscription_id, body.from_time)
+    return DeliveryService(store).request_replay(principal, subscription_id, body.from_time, body.to_time)
 
 
 @router.get("/subscriptions/{subscription_id}/replays/{request_id}")

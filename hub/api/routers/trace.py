@@ -7,8 +7,9 @@
   order; ``feed`` is the event type (``vn.gov.civil-status.birth.v1``) or its topic.
 
 Assembled from the store and read back from Kafka by ``hub.observability.trace_lookup``.
-Operators see every subscription; a subscriber sees only its own organisation's, and an event
-none of them was interested in is ``event_not_found`` to it.
+Operators see every subscription; a subscriber sees only the events that matched one of its own
+subscriptions, narrowed to those: any other event, on a feed it shares with other provinces or
+not, is ``event_not_found`` to it (``hub.observability.visibility.matched_only``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.problems import problem_responses
 from hub.observability.trace_lookup import EventNotFound, TraceLookup
 from hub.observability.trace_model import EventTrace, RecordTrace
-from hub.observability.visibility import Visible
+from hub.observability.visibility import Visible, matched_only
 from hub.services.units import UnitsService
 from hub.settings import Settings
 from hub.store.base import Store
@@ -70,9 +71,12 @@ async def event_trace(
     event_id: EventId, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
 ) -> EventTrace:
     found = await (await _lookup(store, settings)).event(event_id, _visible_to(principal))
-    if not found.subscriptions and not _sees_all(principal):
+    if _sees_all(principal):
+        return found
+    mine = matched_only(found)
+    if mine is None:
         raise EventNotFound(f"no hub process has routed an event {event_id!r}")
-    return found
+    return mine
 
 
 @router.get("/records/{feed}/{key:path}/trace", responses=problem_responses(404))
@@ -89,4 +93,5 @@ async def record_trace(
     )
     if _sees_all(principal):
         return found
-    return found.model_copy(update={"events": [event for event in found.events if event.subscriptions]})
+    mine = [narrowed for event in found.events if (narrowed := matched_only(event)) is not None]
+    return found.model_copy(update={"events": mine})

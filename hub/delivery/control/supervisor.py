@@ -7,10 +7,11 @@ signing secrets and pending replay requests from the control-plane store, then:
   change of state alone, e.g. active -> unhealthy, does not restart: the health clock goes on),
   stops sinks of paused, disabled or deleted subscriptions;
 - restarts a sink that crashed, after ``restart_backoff_s``;
-- for a pending replay: stops the subscription's sink, resets its feed group to the requested
-  time, marks the request done, and lets the next round start the sink again. When another
-  process still has members in the group, the request stays pending until they have stopped
-  too (they see the same request), or fails after ``replay_timeout_s``;
+- disables a subscription whose stored declaration no longer validates, with the reason, instead
+  of failing at every round;
+- takes a pending replay request (one process does: ``claim_replay``) and copies its time
+  window to the subscription's retry topic in the background, reporting progress
+  (``hub.delivery.control.replay``); the sink keeps running and its live position never moves.
 - for an open state job (backfill, rehome; ``hub.delivery.backfill``): holds the subscription's
   feed lane (live events wait in Kafka), claims the job if no live process holds its lease and
   runs it, and runs the subscription's backfill lane once the job has fixed its hand-over; when
@@ -44,7 +45,7 @@ from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.push.sender import Sender
-from hub.delivery.sink import LaneKind, Sink, SinkContext, feed_group
+from hub.delivery.sink import LaneKind, Sink, SinkContext
 from hub.endpoint_safety import EndpointPolicy, safe_client
 from hub.routing import AdminUnitIndex
 from hub.services import admission
@@ -85,7 +86,6 @@ class _Running:
 class SupervisorOptions:
     poll_s: float = 1.0
     restart_backoff_s: float = 5.0
-    replay_timeout_s: float = 300.0
     log_flush_s: float = 0.5
     connect_retry_s: float = 1.0  # first wait for a broker that is away at start (doubling)
     job_lease_s: float = 60.0  # a job whose process renewed nothing for this long is taken over
@@ -108,6 +108,7 @@ class Supervisor:
     _keeper: tuple[frozenset[str], asyncio.Task[None]] | None = None
     _job_context: JobContext | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    _replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
@@ -137,6 +138,9 @@ class Supervisor:
                         await stop.wait()
         finally:
             await self._stop_jobs()
+            for copying in list(self._replays.values()):
+                copying.cancel()
+            await asyncio.gather(*self._replays.values(), return_exceptions=True)
             await asyncio.gather(*(self._stop_sink(sid) for sid in list(self._running)))
             flusher.cancel()
             await delivery_log.flush()
@@ -173,8 +177,7 @@ class Supervisor:
     async def reconcile(self) -> None:
         wanted, replays = await asyncio.to_thread(self._read_store)
         jobs, all_feeds = await asyncio.to_thread(self._read_jobs)
-        replaying = {request.subscription_id for request in replays}
-        held = replaying | {job.subscription_id for job in jobs}  # feed lanes that must not run
+        held = {job.subscription_id for job in jobs}  # feed lanes that must not run
         for sid in list(self._running):
             current = wanted.get(sid)
             item = self._running[sid]
@@ -183,7 +186,7 @@ class Supervisor:
             elif item.task.done():
                 self._reap(sid)
         for request in replays:
-            await self._replay(request)
+            await self._start_replay(request)
         for sid, target in wanted.items():
             if sid not in self._running and sid not in held and self._may_start(sid):
                 self._start_sink(target)
@@ -192,6 +195,8 @@ class Supervisor:
 
     def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
         with self.store.session() as session:
+            for sid in stored.disable_unreadable(session, RUNNABLE):
+                log.error("subscription %s disabled: its stored declaration is invalid", sid)
             subs = stored.list_all(session, states=RUNNABLE)
             admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
             wanted = {
@@ -333,32 +338,58 @@ class Supervisor:
             await item.task
         log.info("sink %s stopped", sid)
 
-    async def _replay(self, request: deliveries.ReplayRequest) -> None:
+    async def _start_replay(self, request: deliveries.ReplayRequest) -> None:
+        """Take a pending request (one process does) and copy its window in the background."""
+        to_time = request.to_time or datetime.now(UTC)
+        if request.id in self._replays or not await asyncio.to_thread(
+            self._claim_replay, request.id, to_time
+        ):
+            return
+        task = asyncio.create_task(self._replay(request, to_time), name=f"replay {request.id}")
+        self._replays[request.id] = task
+        task.add_done_callback(lambda _done: self._replays.pop(request.id, None))
+
+    async def _replay(self, request: deliveries.ReplayRequest, to_time: datetime) -> None:
         assert self.sink_context is not None
-        sub_feeds = await asyncio.to_thread(self._feeds_of, request.subscription_id)
+        subscription = await asyncio.to_thread(self._subscription, request.subscription_id)
         try:
-            if sub_feeds is None:
+            if subscription is None:
                 raise HubError(f"subscription {request.subscription_id} no longer exists")
-            offsets = await replay.reset_to_time(
-                self.sink_context.bootstrap, feed_group(request.subscription_id), sub_feeds, request.from_time
+            copy = replay.WindowReplay(
+                self.sink_context.bootstrap, self.sink_context.producer, subscription, self.units
             )
-        except replay.GroupBusy as exc:
-            if (datetime.now(UTC) - request.requested_at).total_seconds() < self.options.replay_timeout_s:
-                return
-            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
+            done = await copy.run(request.from_time, to_time, lambda p: self._report_replay(request.id, p))
+        except Exception as exc:  # the request says why, rather than staying "running"
+            log.warning("replay %s of %s failed: %s", request.id, request.subscription_id, exc, exc_info=True)
+            reason = exc.message if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+            await asyncio.to_thread(self._finish_replay, request.id, "failed", reason[:1000])
             return
-        except HubError as exc:
-            await asyncio.to_thread(self._finish_replay, request.id, "failed", exc.message)
-            return
-        detail = f"reset {len(offsets)} partition(s)"
+        detail = f"{done.queued} of {done.total} record(s) in the window sent again for delivery"
         await asyncio.to_thread(self._finish_replay, request.id, "done", detail)
         log.info("replay %s of %s done: %s", request.id, request.subscription_id, detail)
 
-    def _feeds_of(self, subscription_id: str) -> list[str] | None:
+    async def _report_replay(self, request_id: int, progress: replay.Progress) -> None:
+        def write() -> None:
+            with self.store.session() as session:
+                deliveries.replay_progress(
+                    session,
+                    request_id,
+                    total=progress.total,
+                    scanned=progress.scanned,
+                    queued=progress.queued,
+                )
+
+        await asyncio.to_thread(write)
+
+    def _claim_replay(self, request_id: int, to_time: datetime) -> bool:
+        with self.store.session() as session:
+            return deliveries.claim_replay(session, request_id, to_time)
+
+    def _subscription(self, subscription_id: str) -> Subscription | None:
         with self.store.session() as session:
             if not stored.exists(session, subscription_id):
                 return None
-            return list(stored.get(session, subscription_id).feeds)
+            return stored.get(session, subscription_id)
 
     def _finish_replay(self, request_id: int, state: deliveries.ReplayState, detail: str) -> None:
         with self.store.session() as session:

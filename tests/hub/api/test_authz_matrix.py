@@ -109,6 +109,11 @@ CASES = [
          connector_doc("land-db", "vn.gov.land.parcel.v1")),
     Case("civil", "connector", "POST", "/v1/connectors", 403, "domain_not_owned",
          connector_doc("sneaky", "vn.gov.land.parcel.v1")),
+    # a malformed body is 422 whoever sends it, not a 403 worked out from fields that did not parse
+    Case("civil", "connector", "POST", "/v1/connectors", 422, "invalid_connector_config",
+         connector_doc("sneaky", "vn.gov.land.parcel.v1") | {"url": 7}),
+    Case("civil", "connector", "PUT", "/v1/connectors/land-db", 422, "invalid_connector_config",
+         connector_doc("land-db", "vn.gov.land.parcel.v1") | {"batch_size": "many"}),
     Case("operator", "connector", "POST", "/v1/connectors/land-db/restart", 403, "role_missing"),
     Case("quang_ninh", "connector", "GET", "/v1/connectors", 403, "role_missing"),
     Case("admin", "connector", "POST", "/v1/connectors/hotich/resume", 202),
@@ -316,3 +321,40 @@ async def test_denials_are_logged(api_app: FastAPI, world: World, caplog: pytest
         assert (await hue.get("/v1/audit")).status_code == 403
     messages = [r.getMessage() for r in caplog.records if r.name == "hub.access"]
     assert any(world.codes["hue"] in m and "role_missing" in m for m in messages)
+
+
+async def test_every_refusal_is_audited_and_logged(
+    api_app: FastAPI, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who was refused what, and why: 403s from the policy or the grants, and 401s."""
+    transport = httpx.ASGITransport(app=api_app)
+    async with world.client(transport, "quang_ninh") as qn:
+        refused = await qn.post("/v1/subscriptions", json=sub_body("qn-audit-hue", ["46"]))
+    assert (refused.status_code, refused.json()["code"]) == (403, "grant_missing")
+    async with world.client(transport, "hue") as hue:
+        assert (await hue.get("/v1/audit")).status_code == 403
+    token_id = world.tokens["admin"].split("_")[1]
+    forged = {"Authorization": f"Bearer {world.tokens['admin'][:-4]}AAAA"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=forged) as anon:
+        assert (await anon.get("/v1/subscriptions")).status_code == 401
+    async with world.client(transport, "admin") as admin:
+        found = await admin.get("/v1/audit", params={"action": "access.refused", "limit": 1000})
+    seen = {
+        (
+            e["actor"],
+            e["token_id"],
+            e["after"]["code"],
+            e["after"]["status"],
+            e["resource_kind"],
+            e["resource_id"],
+        )
+        for e in found.json()["items"]
+    }  # newest first, the module's other cases included
+    qn_org, hue_org = world.codes["quang_ninh"], world.codes["hue"]
+    qn_token, hue_token = world.tokens["quang_ninh"].split("_")[1], world.tokens["hue"].split("_")[1]
+    assert (qn_org, qn_token, "grant_missing", 403, "subscription", "POST /v1/subscriptions") in seen
+    assert (hue_org, hue_token, "role_missing", 403, "audit", "GET /v1/audit") in seen
+    assert ("anonymous", token_id, "invalid_token", 401, "subscription", "GET /v1/subscriptions") in seen
+    assert all(e["after"]["reason"] for e in found.json()["items"])
+    logged = [r.getMessage() for r in caplog.records if r.name == "hub.access"]
+    assert any("grant_missing" in m and world.codes["quang_ninh"] in m for m in logged)

@@ -12,10 +12,12 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
+from hub.api import create_app
 from hub.settings import Settings
 from hub.store import connectors as stored
 from hub.store.base import Store
 from tests.connectors import land_parcels
+from tests.hub.api.conftest import admin_client
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +113,50 @@ async def test_put_replaces_and_keeps_a_masked_secret(
     assert (kept["password"], kept["batch_size"]) == (PASSWORD, 50)
     mismatch = await client.put("/v1/connectors/land-db", json=document(source_dsn, name="other"))
     assert (mismatch.status_code, mismatch.json()["code"]) == (422, "name_mismatch")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"host": "localhost"},  # the same server under another name: accepted before, password sent
+        {"port": "1"},
+        {"dbname": "postgres"},
+        {"user": "someone_else"},
+    ],
+    ids=lambda target: next(iter(target)),
+)
+async def test_a_new_connection_target_needs_the_password_again(
+    client: httpx.AsyncClient, api_app: FastAPI, source_dsn: str, target: dict[str, str]
+) -> None:
+    """Sending the mask back must never carry the stored password to a server the caller chose."""
+    first = await client.put("/v1/connectors/land-db", json=document(source_dsn))
+    assert first.status_code == 201, first.text
+    moved = psycopg.conninfo.make_conninfo(source_dsn, **target)
+    shown = first.json()["config"] | {"dsn": moved}
+    refused = await client.put("/v1/connectors/land-db", json=shown)
+    assert (refused.status_code, refused.json()["code"]) == (422, "password_required"), refused.text
+    assert refused.json()["details"]["changed"] == sorted(target)
+    with store_of(api_app).session() as session:
+        assert stored.get(session, "land-db").document["dsn"] == source_dsn
+    if "host" in target:  # with the password sent again, the move is the caller's own business
+        again = await client.put("/v1/connectors/land-db", json=shown | {"password": PASSWORD})
+        assert again.status_code == 200, again.text
+
+
+async def test_hosts_off_the_connector_allow_list_are_refused(
+    api_settings: Settings, source_dsn: str
+) -> None:
+    body = document(source_dsn)
+    for allow, expected in ((["10.0.0.0/8", "db.example"], 422), (["10.0.0.0/8", "127.0.0.1/32"], 201)):
+        app = create_app(api_settings.model_copy(update={"connector_host_allowlist": allow}))
+        async with app.router.lifespan_context(app), admin_client(app) as client:
+            response = await client.post("/v1/connectors", json=body)
+            tested = await client.post("/v1/connectors/test", json=body | {"name": "probe"})
+        assert response.status_code == expected, response.text
+        if expected == 422:
+            assert response.json()["code"] == "connector_host_not_allowed"
+            assert response.json()["details"] == {"hosts": ["127.0.0.1"]}
+            assert (tested.status_code, tested.json()["code"]) == (422, "connector_host_not_allowed")
 
 
 async def test_registering_a_name_twice_is_a_conflict(client: httpx.AsyncClient, source_dsn: str) -> None:

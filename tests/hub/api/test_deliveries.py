@@ -99,6 +99,22 @@ async def test_replay_refuses_unknown_subscription_and_naive_time(
     assert unknown_field.status_code == 422
 
 
+async def test_a_replay_window_is_recorded_with_its_end_and_counters(
+    api_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _subscribe(api_app, "hanoi")
+    since, until = datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 2, tzinfo=UTC)
+    window = {"from": since.isoformat(), "to": until.isoformat()}
+    made = (await client.post("/v1/subscriptions/hanoi/replay", json=window)).json()
+    assert datetime.fromisoformat(made["to_time"]) == until
+    assert (made["state"], made["total"], made["scanned"], made["queued"]) == ("pending", 0, 0, 0)
+    for to in (since, since - timedelta(seconds=1)):
+        empty = await client.post("/v1/subscriptions/hanoi/replay", json=window | {"to": to.isoformat()})
+        assert (empty.status_code, empty.json()["code"]) == (422, "empty_replay_window")
+    naive = await client.post("/v1/subscriptions/hanoi/replay", json=window | {"to": "2025-07-02T00:00:00"})
+    assert naive.status_code == 422
+
+
 @pytest.mark.integration
 class TestDeadLetters:
     @pytest.fixture

@@ -1,4 +1,4 @@
-"""``/metrics`` (Prometheus text, no token needed, store families included) and ``/readyz``."""
+"""``/metrics`` (Prometheus text behind a token, store families included) and ``/readyz``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from connectors import registry
 from connectors.status import TaskState, TaskStatus
@@ -21,6 +22,8 @@ from hub.store.base import Store
 from hub.store.connector_runtime import SqlControlPlane
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
+from tests.hub.access.auth import admin_token, bearer
+from tests.hub.access.world import build_world
 from tests.hub.observability.nowhere import closed_port, nowhere
 
 pytestmark = pytest.mark.integration
@@ -34,7 +37,7 @@ def values(body: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     }
 
 
-async def test_metrics_need_no_token_and_read_connectors_and_subscriptions_from_the_store(
+async def test_metrics_read_connectors_and_subscriptions_from_the_store(
     api_app: FastAPI, unique: str
 ) -> None:
     store: Store = api_app.state.store
@@ -56,8 +59,9 @@ async def test_metrics_need_no_token_and_read_connectors_and_subscriptions_from_
     await worker.report({name: status.document()})
 
     transport = httpx.ASGITransport(app=api_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as anonymous:
-        response = await anonymous.get("/metrics")
+    admin = bearer(admin_token(store))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as client:
+        response = await client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"] == CONTENT_TYPE_LATEST
     found = values(response.text)
@@ -74,10 +78,36 @@ async def test_metrics_need_no_token_and_read_connectors_and_subscriptions_from_
     assert re.search(r'^hub_build_info\{version="[^"]+"\} 1\.0$', response.text, re.MULTILINE)
 
 
+SCRAPER_TOKEN = "scrape-me-7f3a"  # a test value
+
+
+async def test_metrics_are_behind_a_token(api_settings: Settings) -> None:
+    """They name every connector and subscription: the scraper's token or an operator's only."""
+    app = create_app(api_settings.model_copy(update={"metrics_token": SecretStr(SCRAPER_TOKEN)}))
+    async with app.router.lifespan_context(app):
+        world = build_world(app.state.store)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            anonymous = await client.get("/metrics")
+            wrong = await client.get("/metrics", headers=bearer("scrape-me-7f3b"))
+            scraper = await client.get("/metrics", headers=bearer(SCRAPER_TOKEN))
+            operator = await client.get("/metrics", headers=world.headers("operator"))
+            province = await client.get("/metrics", headers=world.headers("quang_ninh"))
+            ministry = await client.get("/metrics", headers=world.headers("land"))
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthenticated")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "invalid_token")
+    assert scraper.status_code == operator.status_code == 200
+    assert "hub_store_up" in scraper.text
+    assert (province.status_code, province.json()["code"]) == (403, "not_owner")  # only its own deliveries
+    assert (ministry.status_code, ministry.json()["code"]) == (403, "role_missing")
+    assert "hub_" not in province.text + ministry.text
+
+
 @pytest.fixture
 async def away(api_settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
     """An app whose broker address answers nothing, and (``store_away`` marked) its store neither."""
-    app = create_app(api_settings.model_copy(update={"kafka_bootstrap": nowhere()}))
+    update = {"kafka_bootstrap": nowhere(), "metrics_token": SecretStr(SCRAPER_TOKEN)}
+    app = create_app(api_settings.model_copy(update=update))
     async with app.router.lifespan_context(app):
         if getattr(request, "param", "") == "store_away":
             app.state.store.engine.dispose()
@@ -85,7 +115,10 @@ async def away(api_settings: Settings, request: pytest.FixtureRequest) -> AsyncI
                 f"postgresql+psycopg://hub@127.0.0.1:{closed_port()}/hub?connect_timeout=2"
             )
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        scraper = bearer(SCRAPER_TOKEN)  # checked without the store, so a store away is still reported
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub.test", headers=scraper
+        ) as client:
             yield client
         app.state.store.engine.dispose()
 

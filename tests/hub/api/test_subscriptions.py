@@ -24,12 +24,13 @@ from tests.contract_documents import retyped
 from tests.hub.access.auth import admin_token, bearer
 
 PUBLIC = "https://93.184.216.34/hook"  # a public address literal: no DNS needed
+HANOI, HCM = "000.00.00.H26", "000.00.00.H29"  # owners must be registered organisations
 
 
 def body(sub_id: str = "hanoi-civil-status", **changes: Any) -> dict[str, Any]:
     return {
         "id": sub_id,
-        "owner": "hanoi",
+        "owner": HANOI,
         "endpoint_url": PUBLIC,
         "feeds": ["vn.gov.civil-status.*"],
         "filter": {
@@ -52,6 +53,12 @@ async def api_app(
     url = f"sqlite:///{tmp_path_factory.mktemp('subs') / 'hub.sqlite'}"  # private: tests empty it
     app = create_app(base_settings.model_copy(update={"database_url": url}))
     async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        admin = bearer(admin_token(store_of(app)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test", headers=admin) as orgs:
+            for code, name in ((HANOI, "UBND thành phố Hà Nội"), (HCM, "UBND Thành phố Hồ Chí Minh")):
+                org = {"code": code, "name": name, "kind": "province", "roles": ["subscriber"]}
+                assert (await orgs.post("/v1/orgs", json=org)).status_code == 201
         yield app
 
 
@@ -139,6 +146,8 @@ async def test_delete(client: httpx.AsyncClient) -> None:
         ({"retry": {"schedule_s": [-1]}}, 422, "invalid_input"),
         ({"filter": {"predicates": [{"path": "after.x", "op": "in", "value": 3}]}}, 422, "invalid_input"),
         ({"colour": "blue"}, 422, "invalid_input"),
+        ({"owner": "000.00.00.H99"}, 422, "unknown_owner"),
+        ({"owner": "nobody"}, 422, "unknown_owner"),
         ({"filter": {"admin_units": ["08", "99999"]}}, 422, "unknown_admin_unit"),
         ({"filter": {"admin_units": ["Xã Tân Thành"]}}, 422, "ambiguous_admin_unit"),
     ],
@@ -189,9 +198,9 @@ async def test_apply_with_a_new_secret_rotates_to_it(client: httpx.AsyncClient, 
 
 
 async def test_filters_by_owner(client: httpx.AsyncClient) -> None:
-    await client.post("/v1/subscriptions", json=body("a-sub", owner="hanoi"))
-    await client.post("/v1/subscriptions", json=body("b-sub", owner="hcm"))
-    listed = await client.get("/v1/subscriptions", params={"owner": "hcm"})
+    await client.post("/v1/subscriptions", json=body("a-sub", owner=HANOI))
+    await client.post("/v1/subscriptions", json=body("b-sub", owner=HCM))
+    listed = await client.get("/v1/subscriptions", params={"owner": HCM})
     assert [s["id"] for s in listed.json()] == ["b-sub"]
 
 

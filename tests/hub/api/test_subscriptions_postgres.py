@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from hub.settings import Settings
-from tests.hub.api.test_subscriptions import body
+from tests.hub.api.test_subscriptions import HANOI, body
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +17,8 @@ def api_settings(pg_settings: Settings) -> Settings:
 
 
 async def test_crud_and_rotation_on_postgres(client: httpx.AsyncClient) -> None:
+    org = {"code": HANOI, "name": "UBND thành phố Hà Nội", "kind": "province", "roles": ["subscriber"]}
+    assert (await client.post("/v1/orgs", json=org)).status_code == 201  # the owner must exist
     created = await client.post("/v1/subscriptions", json=body())
     assert created.status_code == 201, created.text
     duplicate = await client.post("/v1/subscriptions", json=body())

@@ -115,6 +115,28 @@ async def test_a_subscriber_sees_only_its_own_subscriptions(
         assert (await publisher.get(f"/v1/events/ev-{unique}/trace")).status_code == 403
 
 
+async def test_a_subscriber_never_sees_another_provinces_record_on_a_shared_feed(
+    transport: httpx.ASGITransport, world: World, unique: str, kafka_bootstrap: str, api_app: FastAPI
+) -> None:
+    """Huế reads the same birth feed for its own province: Quảng Ninh's record (its key, WAL
+    position, transaction, offsets) is none of its business, filtered out or not reached yet."""
+    topic = f"gov.t{unique}.birth.v1"
+    for sid, passed in ((f"hue-births-{unique}", True), (f"hue-late-{unique}", False)):
+        _subscribe(api_app.state.store, sid, world.codes["hue"], [f"vn.gov.t{unique}.birth.v1"], ["46"])
+        if passed:
+            await _commit(kafka_bootstrap, feed_group(sid), TopicPartition(topic, 0), 1)
+    async with world.client(transport, "hue") as hue:
+        hidden = await hue.get(f"/v1/events/ev-{unique}/trace")
+        record = await hue.get(f"/v1/records/vn.gov.t{unique}.birth.v1/{KEY}/trace")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "event_not_found"), hidden.text
+    assert record.json()["events"] == []
+    assert KEY not in hidden.text
+    async with world.client(transport, "quang_ninh") as quang_ninh:
+        trace = (await quang_ninh.get(f"/v1/events/ev-{unique}/trace")).json()
+    assert [path["subscription_id"] for path in trace["subscriptions"]] == [f"qn-{unique}"]
+    assert {hop["subscription_id"] for hop in trace["hops"]} == {None, f"qn-{unique}"}
+
+
 async def test_a_record_is_found_by_event_type_or_topic(
     transport: httpx.ASGITransport, world: World, unique: str
 ) -> None:

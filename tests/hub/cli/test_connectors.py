@@ -62,6 +62,8 @@ def test_apply_list_status_and_commands(
         done = hub("connectors", command, "land-db")
         assert done.exit_code == 0 and f"{command} requested" in done.output
     assert hub("connectors", "snapshot", "land-db", "-t", land_parcels.TABLE).exit_code == 0
+    not_held = hub("connectors", "skip", "land-db", "--yes")  # nothing runs it, so nothing is held
+    assert not_held.exit_code == 1 and "nothing_held" in not_held.output
     assert all(PASSWORD not in hub("connectors", *args).output for args in (["list"], ["status", "land-db"]))
     assert hub("connectors", "delete", "land-db", "--yes").exit_code == 0
     assert "connector_not_found" in hub("connectors", "status", "land-db").output

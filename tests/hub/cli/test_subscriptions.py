@@ -11,7 +11,6 @@ from tests.hub.cli.conftest import Hub
 
 SPECS = """\
 id: hanoi-civil-status
-owner: hanoi
 endpoint_url: https://93.184.216.34/hook
 feeds: [vn.gov.civil-status.*]
 filter:
