@@ -31,6 +31,7 @@ out = Console(highlight=False, soft_wrap=True)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer.")]
 Version = Annotated[str, typer.Argument(help="A version name, e.g. 2026.01.")]
 DEFAULT_POLL_S = 2.0
+PollSeconds = Annotated[float, typer.Option("--poll-s", min=0.1, help="Seconds between progress reads.")]
 
 
 def _text(value: Any) -> str:
@@ -118,9 +119,7 @@ def load(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The version file (docs/guide/admin-unit-versions.md).")],
     wait: Annotated[bool, typer.Option("--wait", help="Follow the re-homing jobs to their end.")] = False,
-    poll_s: Annotated[
-        float, typer.Option("--poll-s", min=0.1, help="Seconds between progress reads.")
-    ] = DEFAULT_POLL_S,
+    poll_s: PollSeconds = DEFAULT_POLL_S,
     as_json: AsJson = False,
 ) -> None:
     """Check, store and activate a version file, then start re-homing the subscriptions it moves."""
@@ -147,9 +146,7 @@ def rehoming(
     ctx: typer.Context,
     version: Version,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the jobs to their end.")] = False,
-    poll_s: Annotated[
-        float, typer.Option("--poll-s", min=0.1, help="Seconds between progress reads.")
-    ] = DEFAULT_POLL_S,
+    poll_s: PollSeconds = DEFAULT_POLL_S,
     as_json: AsJson = False,
 ) -> None:
     """The re-homing jobs of VERSION: per subscription, records scanned, selected, produced, delivered."""
