@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from hub.processes.run import supervisor
 from hub.routing.rehome import rehomed_out_id
 from hub.services import state_jobs
 from hub.services.active_units import ActiveUnits, active_units, following
-from hub.services.rehoming import REHOME, rehome_params
+from hub.services.rehoming import rehome_params
 from hub.services.units import UnitsService
 from schemas.events import ChangeEvent, Op
 from tests.hub.access.auth import admin_token, bearer
@@ -48,7 +49,12 @@ async def hub_run(d: Deployment) -> AsyncIterator[ActiveUnits]:
     units = active_units(service)
     engine = supervisor(d.settings, d.store, SupervisorOptions(poll_s=0.2), units)
     stop = asyncio.Event()
-    task = asyncio.create_task(following(engine.run, service, units)(stop))  # polls every 5 s, as hub run
+    run = following(engine.run, service, units)  # polls the active version every 5 s, as hub run
+
+    async def running() -> None:
+        await run(stop)
+
+    task = asyncio.create_task(running())
     try:
         yield units
     finally:
@@ -112,7 +118,7 @@ async def test_loading_a_merger_moves_records_out_of_one_province_into_another(
     async with hub_run(d) as units, api(d) as client:
         expected_live = {"p19": 10, "w01849": 5, "p08": 2, "w00700": 1, "w01843": 2, "all": len(events)}
         for name, count in expected_live.items():
-            await eventually(lambda p=portals[name], n=count: p.has(n), timeout_s=60)
+            await eventually(partial(portals[name].has, count), timeout_s=60)
         before = {name: set(await events_of(portal)) for name, portal in portals.items()}
 
         loaded = await client.post("/v1/units", content=MERGE.read_bytes())
@@ -146,7 +152,7 @@ async def test_loading_a_merger_moves_records_out_of_one_province_into_another(
 
         p19_before_rerun = await events_of(portals["p19"])
         rerun = state_jobs.start_job(
-            d.store, subs["p19"].id, kind=REHOME, params=rehome_params("2025.07", NEW_VERSION), actor=SYSTEM
+            d.store, subs["p19"].id, kind="rehome", params=rehome_params("2025.07", NEW_VERSION), actor=SYSTEM
         )
         rerun_url = f"/v1/subscriptions/{subs['p19'].id}/backfills/{rerun.id}"
 
