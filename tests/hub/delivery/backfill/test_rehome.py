@@ -129,10 +129,12 @@ async def test_loading_a_merger_moves_records_out_of_one_province_into_another(
         assert all(job["job_id"] is not None for job in started.values()), started
 
         async def ended() -> bool:
-            progress = (await client.get(f"/v1/units/{NEW_VERSION}/rehoming")).json()
-            return all(job["state"] in {"done", "failed"} for job in progress)
+            progress = await client.get(f"/v1/units/{NEW_VERSION}/rehoming")
+            assert progress.status_code == 200, progress.text
+            return all(job["state"] in {"done", "failed"} for job in progress.json())
 
         await eventually(ended, timeout_s=120)
+        assert units.version == NEW_VERSION  # a rehome job ends once its process routes by the new one
         progress = {
             job["subscription_id"]: job
             for job in (await client.get(f"/v1/units/{NEW_VERSION}/rehoming")).json()
@@ -165,7 +167,6 @@ async def test_loading_a_merger_moves_records_out_of_one_province_into_another(
         assert await events_of(portals["p19"]) == p19_before_rerun  # redelivered under the same webhook-ids:
         assert (await portals["p19"].stats())["duplicates"] == 4  # the receiver dropped them as duplicates
 
-        await eventually(lambda: units.version == NEW_VERSION, timeout_s=10)
         after = version(d, "a1", 2, PHONG_QUANG)  # still stamped with its old commune
         await d.publish(after)
         await eventually(lambda: portals["p08"].has(2 + 4 + 1), timeout_s=60)
