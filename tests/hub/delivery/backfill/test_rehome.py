@@ -161,7 +161,7 @@ async def test_loading_a_merger_moves_records_out_of_one_province_into_another(
         async def rerun_ended() -> bool:
             return (await client.get(rerun_url)).json()["state"] in {"done", "failed"}
 
-        await eventually(rerun_ended, timeout_s=60)
+        await eventually(rerun_ended, timeout_s=120)
         again = (await client.get(rerun_url)).json()
         assert (again["state"], again["selected"], again["delivered"]) == ("done", 4, 4), again
         assert await events_of(portals["p19"]) == p19_before_rerun  # redelivered under the same webhook-ids:
