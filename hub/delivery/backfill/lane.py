@@ -3,10 +3,10 @@
 While a job runs for a subscription, its feed lane is held (live events wait in Kafka) and this
 lane delivers what the job produced, through the same steps as live (signing, attempts, retries,
 dead letters, delivery log; not the routing check: the job's selector chose each record), under
-its own consumer group
-(``hub.sub.<id>.backfill``) and its own rate limit (``Settings.backfill_rate_per_s``), so a big
-backfill never takes another subscription's share. Records keep the feed partition number, so a
-backfill event sent to retry lands in the retry partition the feed lane reads for that key.
+its own consumer group (``hub.sub.<id>.backfill``) and its own rate limit
+(``Settings.backfill_rate_per_s``), so a big backfill never takes another subscription's share.
+Records keep the feed partition number, so a backfill event sent to retry lands in the retry
+partition the feed lane reads for that key.
 The delivery log and the trace name the backfill topic as the event's origin: that is the
 backfill hop.
 """
