@@ -49,9 +49,10 @@ class JobView(BaseModel):
         end = job.ended_at or utcnow()
         elapsed = (end - job.started_at).total_seconds()
         if elapsed > 0 and job.scanned:
-            view.rate_per_s = round(job.scanned / elapsed, 1)
+            rate = job.scanned / elapsed  # the ETA divides by it unrounded: a slow job rounds to 0.0/s
+            view.rate_per_s = round(rate, 1)
             if job.total is not None and job.ended_at is None:
-                view.eta_s = round(max(0, job.total - job.scanned) / view.rate_per_s, 1)
+                view.eta_s = round(max(0, job.total - job.scanned) / rate, 1)
         return view
 
 

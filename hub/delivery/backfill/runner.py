@@ -15,7 +15,9 @@ The steps (ADR 011), each durable so a crash resumes where it stopped:
    After a crash a few records are produced again: same event id, so the same webhook-id.
 5. **Drained**: when the backfill lane has committed everything produced, the job is done and
    the supervisor lets the feed lane resume from ``E_p``: no gap, and a record changed after
-   ``E_p`` arrives only from live, after its backfilled state.
+   ``E_p`` arrives only from live, after its backfilled state. A ``rehome`` job first waits
+   until the process routes by a version other than its ``from_version`` (the live lane must
+   route what follows ``E_p`` by the new boundaries).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class JobRunner:
             for tp in sorted(handover):
                 await self._produce_partition(tp, handover[tp])
             await self._wait_for_lane()
+            await self._wait_for_units()
         except JobTakenOver:
             log.warning("job %s of %s was taken over by another process", self.job.id, self.subscription.id)
             return
@@ -271,6 +274,18 @@ class JobRunner:
             if all(committed.get(tp, start[tp]) >= ends[tp] for tp in tps):
                 self.job.delivered = delivered
                 return
+            await asyncio.sleep(self.ctx.poll_s)
+
+    async def _wait_for_units(self) -> None:
+        """A ``rehome`` job ends only once this process no longer routes by the version it
+        re-homed from: its end resumes the feed lane at the hand-over, and what was published
+        after it must be routed by the new boundaries (``hub run`` polls the active version)."""
+        old = self.job.params.get("from_version")
+        if self.job.kind != "rehome" or not old:
+            return
+        while getattr(self.ctx.units, "version", None) == old:
+            log.info("job %s waits for this process to route by the version after %s", self.job.id, old)
+            await self._save()
             await asyncio.sleep(self.ctx.poll_s)
 
     # ---- the store --------------------------------------------------------------------------

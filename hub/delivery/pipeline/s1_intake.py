@@ -33,7 +33,7 @@ from hub.delivery.pipeline.job import Job, Origin, Record
 from hub.delivery.pipeline.s2_schedule import Scheduler
 from hub.delivery.pipeline.s4_outcome import Outcomes
 from hub.delivery.pipeline.tracker import OffsetTracker
-from hub.routing import AdminUnitIndex, decide
+from hub.routing import AdminUnitIndex, Decision, decide
 from hub.routing.moves import moved_out
 from hub.subscriptions.model import Subscription
 from hub.telemetry import metrics
@@ -193,10 +193,14 @@ class Intake:
         """The feed record as published (a lane reading copies of feed records overrides this)."""
         return record
 
+    def _decide(self, record: Record, event: ChangeEvent) -> Decision:
+        """Whether the subscription wants the record (a lane of records chosen already overrides it)."""
+        return decide(event, self.subscription, self.units, topic=self._published(record).topic)
+
     def _route(self, record: Record, event: ChangeEvent) -> Job | None:
         """The routing decision, turned into the job to deliver (None: filtered out)."""
         started_ns = time.time_ns()
-        decision = decide(event, self.subscription, self.units, topic=self._published(record).topic)
+        decision = self._decide(record, event)
         spans.routed(
             self.subscription.id, feed_group(self.subscription.id), record, event, decision, started_ns
         )

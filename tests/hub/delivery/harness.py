@@ -99,7 +99,10 @@ class Deployment:
         secret = generate_secret()
         app = create_receiver_app([secret])
         url = await self.stack.enter_async_context(serving(app))
-        http = await self.stack.enter_async_context(httpx.AsyncClient(timeout=10))
+        # idle connections expire before uvicorn's 5 s keep-alive closes them: a poll after a pause
+        # must not reuse a connection the receiver is closing (httpx.ReadError)
+        client = httpx.AsyncClient(timeout=10, limits=httpx.Limits(keepalive_expiry=2.0))
+        http = await self.stack.enter_async_context(client)
         return Portal(url, secret, app, http)
 
     def subscribe(self, name: str, portal: Portal, **spec: Any) -> Subscription:
