@@ -12,7 +12,13 @@ import uvicorn
 
 @asynccontextmanager
 async def serving(app: Any, **options: Any) -> AsyncIterator[str]:
-    """Yield the base URL (``http://127.0.0.1:<port>``, https with ``ssl_certfile``) while it runs."""
+    """Yield the base URL (``http://127.0.0.1:<port>``, https with ``ssl_certfile``) while it runs.
+
+    Keep-alive is longer than the clients' (httpx keeps idle connections 5 s, uvicorn closes them
+    after 5 s by default): with equal timers a poll after a pause could reuse a connection the
+    server was closing at that moment and fail with ``httpx.ReadError``.
+    """
+    options.setdefault("timeout_keep_alive", 30)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws="none", **options
     )
