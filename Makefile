@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# BROKERS=3: a three-node KRaft cluster (replication 3, min.insync.replicas 2); unset: as formatted, else 1
 up: install
-	@$(BIN)/python -m devtools.devstack up
+	@$(BIN)/python -m devtools.devstack up $(if $(BROKERS),--brokers $(BROKERS))
 
 down:
 	@test -x $(BIN)/python && $(BIN)/python -m devtools.devstack down || true
