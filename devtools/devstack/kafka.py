@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bus.admin import MAX_REPLICATION, replication
+from bus.admin import replication
 from devtools.devstack import ports
 from devtools.devstack.process import (
     ServiceState,
@@ -310,8 +310,8 @@ def stop(settings: Settings) -> bool:
 
 def wipe(settings: Settings) -> None:
     """Delete every node's data (the cluster is formatted afresh at its next start)."""
-    for node_id in range(1, max(cluster_size(settings), MAX_REPLICATION) + 1):
-        shutil.rmtree(node_home(settings, node_id) / "data", ignore_errors=True)
+    for home in (node_home(settings, 1), *settings.state_dir.glob("kafka-*")):
+        shutil.rmtree(home / "data", ignore_errors=True)
     cluster_record(settings).unlink(missing_ok=True)
 
 
