@@ -4,7 +4,7 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install up down status test lint typecheck unit demo dev bench chaos clean deploy-tools
+.PHONY: install up down status test lint typecheck unit demo dev bench chaos scale-out clean deploy-tools
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found: install Python 3.11"; exit 1; }
@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# BROKERS=3: a three-node KRaft cluster (replication 3, min.insync.replicas 2); unset: as formatted, else 1
 up: install
-	@$(BIN)/python -m devtools.devstack up
+	@$(BIN)/python -m devtools.devstack up $(if $(BROKERS),--brokers $(BROKERS))
 
 down:
 	@test -x $(BIN)/python && $(BIN)/python -m devtools.devstack down || true
@@ -53,6 +54,10 @@ bench: install
 
 chaos: install
 	@$(BIN)/python -m devtools.chaos $(ARGS)
+
+# the chaos run scaled out: 3 brokers, 3 `hub run`, 2 `hub connect`, one of each SIGKILLed at once
+scale-out: install
+	@$(BIN)/python -m devtools.chaos --scale-out $(ARGS)
 
 clean: down
 	rm -rf .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,8 +1,8 @@
 """Topics and consumer groups: create, delete, describe, committed offsets, reset to a time.
 
 Topics are created when missing (production clusters disable auto-create), replicated on up to
-``MAX_REPLICATION`` brokers. Each call opens its own short-lived client, so looking never joins
-or disturbs a running group.
+``MAX_REPLICATION`` brokers with ``min.insync.replicas`` up to ``MIN_IN_SYNC`` (``replication``).
+Each call opens its own short-lived client, so looking never joins or disturbs a running group.
 """
 
 from __future__ import annotations
@@ -22,8 +22,17 @@ from bus.records import TopicPartition
 from schemas.errors import BusError
 
 MAX_REPLICATION = 3
+MIN_IN_SYNC = 2
 TOPIC_ALREADY_EXISTS = 36
 METADATA_POLL_S = 0.1
+
+
+def replication(brokers: int) -> tuple[int, int]:
+    """Replication factor and ``min.insync.replicas`` on a cluster of ``brokers``: with 3 replicas
+    and 2 in sync, an ``acks=all`` write survives one broker lost and is refused rather than
+    kept on a single copy; smaller clusters get what they can hold."""
+    factor = max(1, min(MAX_REPLICATION, brokers))
+    return factor, min(MIN_IN_SYNC, factor)
 
 
 class KafkaAdmin:
@@ -49,9 +58,10 @@ class KafkaAdmin:
             with translated(f"cannot create topics {', '.join(names)}"):
                 await admin.start()
                 brokers = len((await admin.describe_cluster())["brokers"])
-                replicas = max(1, min(MAX_REPLICATION, brokers))
+                replicas, min_isr = replication(brokers)
+                topic_configs = {**configs, "min.insync.replicas": str(min_isr)}
                 response = await admin.create_topics(
-                    [NewTopic(name, partitions, replicas, topic_configs=configs) for name in names]
+                    [NewTopic(name, partitions, replicas, topic_configs=topic_configs) for name in names]
                 )
         finally:
             await admin.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,7 +12,8 @@ from hub.settings import Settings
 from schemas.errors import HubError
 
 REPORT_WIDTH = 132
-FAULT_NAMES = ", ".join(scenario.FAULTS)
+KNOWN_FAULTS = (*scenario.FAULTS, scenario.SCALE_OUT_FAULT)
+FAULT_NAMES = ", ".join(KNOWN_FAULTS)
 app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
 
 
@@ -28,16 +29,27 @@ def chaos(
     ] = 420.0,
     fault: Annotated[list[str] | None, typer.Option(help=f"Run only these faults: {FAULT_NAMES}.")] = None,
     keep: Annotated[bool, typer.Option(help="Leave the private PostgreSQL running afterwards.")] = False,
+    scale_out: Annotated[
+        bool,
+        typer.Option(
+            help=f"3 brokers, 3 hub run, 2 hub connect (PostgreSQL store); fault {scenario.SCALE_OUT_FAULT}."
+        ),
+    ] = False,
 ) -> None:
     """Faults against a private broker and PostgreSQL while changes flow; verdict per portal."""
-    unknown = sorted(set(fault or ()) - set(scenario.FAULTS))
+    unknown = sorted(set(fault or ()) - set(KNOWN_FAULTS))
     if unknown:
         raise typer.BadParameter(f"unknown fault(s) {unknown}; known: {FAULT_NAMES}")
-    plan = scenario.ChaosPlan(
-        changes=changes, rate_per_s=rate, fail_500_s=fail_500_s, fail_429_s=fail_429_s,
-        broker_down_s=broker_down_s, drain_timeout_s=drain_timeout_s,
-        faults=tuple(fault) if fault else scenario.FAULTS,
-    )  # fmt: skip
+    settings: dict[str, Any] = {
+        "changes": changes, "rate_per_s": rate, "fail_500_s": fail_500_s, "fail_429_s": fail_429_s,
+        "broker_down_s": broker_down_s, "drain_timeout_s": drain_timeout_s,
+    }  # fmt: skip
+    if fault:
+        settings["faults"] = tuple(fault)
+    try:
+        plan = scenario.ChaosPlan.scaled_out(**settings) if scale_out else scenario.ChaosPlan(**settings)
+    except HubError as exc:
+        raise typer.BadParameter(exc.message) from exc
     console = Console()
     if not console.is_terminal:  # a log file or a pipe: wide enough for the verdict's columns
         console = Console(width=REPORT_WIDTH)

@@ -8,7 +8,6 @@ by the devstack across the restarts a run makes, as clients expect.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,21 +29,27 @@ class PrivateStack:
     dsn: str = ""
 
     own_postgres: bool = True
+    brokers: int = 1
 
     @classmethod
-    def fresh(cls, settings: Settings, postgres_dsn: str | None = None) -> PrivateStack:
-        """Start a broker with no data, and PostgreSQL (kept between runs) unless a server is
-        given: the suite never stops PostgreSQL, so a shared one is safe for the source tables."""
-        stack = cls(settings, own_postgres=postgres_dsn is None)
+    def fresh(cls, settings: Settings, postgres_dsn: str | None = None, brokers: int = 1) -> PrivateStack:
+        """Start ``brokers`` Kafka nodes with no data, and PostgreSQL (kept between runs) unless a
+        server is given: the suite never stops PostgreSQL, so a shared one is safe for the source
+        tables."""
+        stack = cls(settings, own_postgres=postgres_dsn is None, brokers=brokers)
         kafka.stop(settings)
-        shutil.rmtree(settings.state_dir / "kafka" / "data", ignore_errors=True)
+        kafka.wipe(settings)
         stack.dsn = postgres_dsn or postgres.start(settings)
         stack.start_broker()
         return stack
 
     def start_broker(self) -> str:
-        self.bootstrap = kafka.start(self.settings)
+        """Start the nodes not running (all, or one that was killed); their addresses never change."""
+        self.bootstrap = kafka.start(self.settings, self.brokers)
         return self.bootstrap
+
+    def kill_node(self, node_id: int) -> None:
+        kafka.kill_node(self.settings, node_id)
 
     def stop_broker(self) -> None:
         kafka.stop(self.settings)

@@ -45,6 +45,11 @@ def show(console: Console, result: ChaosResult) -> None:
     console.print(stop_table(result))
     drained = "never" if result.drained_in_s is None else f"{result.drained_in_s:.0f} s"
     console.print(f"portals complete {drained} after the last change")
+    plan = result.plan
+    console.print(f"processes: {plan.brokers} broker(s), {plan.runs} hub run, {plan.connects} hub connect")
+    if result.complete_after_kill_s is not None:
+        took = f"{result.complete_after_kill_s:.0f} s"
+        console.print(f"portals held the committed count {took} after the SIGKILLs (lost/duplicates: above)")
     console.print(f"restarts made by the suite (after its SIGKILLs): {result.restarts}")
     console.print("chaos passed" if result.passed else "[red]chaos FAILED[/red]")
 

@@ -12,6 +12,11 @@ while faults are done to every part, then an independent verdict.
    exited but those the suite killed);
 4. the stop with the broker down: broker stopped, then SIGTERM to every hub process at once,
    each one's time to exit measured.
+
+Scaled out (``ChaosPlan.scaled_out``): the broker is a KRaft cluster of ``brokers`` nodes, several
+``hub run`` and ``hub connect`` processes share the work through a PostgreSQL control-plane store,
+and the fault ``kill-one-of-each`` SIGKILLs one broker node, one ``hub run`` and the ``hub connect``
+holding the connector's lease at once, then starts them again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy.engine import URL
 
 from devtools.chaos import source
 from devtools.chaos.fleet import Fleet, StopTime
@@ -39,8 +45,9 @@ from hub.subscriptions.secrets import generate_secret
 from schemas.errors import HubError, LocalServiceError
 
 FAULTS = ("kill-connect", "kill-run", "portal-500", "portal-429", "broker-restart")
-HUB_PROCESSES = ("hub-api", "hub-connect", "hub-run")
+SCALE_OUT_FAULT = "kill-one-of-each"
 PORTALS = {"portal-single": "single", "portal-batch": "batch"}
+PORTAL_OWNER = "000.00.00.G22"
 RETRY_SCHEDULE_S = [0, 1, 2, 4, 8, 15, 30, 30, 30, 30, 60, 60, 60, 60, 60]  # ~7.5 min: outlasts every fault
 STOP_WATCH_S = 90.0
 STOP_BURST_S = 20.0  # the changes committed around the final stop (not judged)
@@ -59,10 +66,43 @@ class ChaosPlan:
     drain_timeout_s: float = 420.0
     faults: tuple[str, ...] = FAULTS
     database: str = "chaos_land"  # the source database (recreated), also naming the connector
+    brokers: int = 1  # Kafka nodes in one KRaft cluster
+    runs: int = 1  # `hub run` processes
+    connects: int = 1  # `hub connect` processes
+
+    @classmethod
+    def scaled_out(cls, **overrides: Any) -> ChaosPlan:
+        """3 brokers, 3 `hub run`, 2 `hub connect`, and one fault: one of each SIGKILLed at once."""
+        defaults: dict[str, Any] = {"brokers": 3, "runs": 3, "connects": 2, "faults": (SCALE_OUT_FAULT,)}
+        return cls(**{**defaults, **overrides})
+
+    def __post_init__(self) -> None:
+        if SCALE_OUT_FAULT in self.faults and min(self.brokers, self.runs, self.connects) < 2:
+            raise LocalServiceError(
+                f"the fault {SCALE_OUT_FAULT} needs at least 2 brokers, 2 `hub run` and 2 `hub connect` "
+                f"(the survivors carry the work); the plan has {self.brokers}, {self.runs}, {self.connects}"
+            )
 
     @property
     def connector(self) -> str:
         return self.database.replace("_", "-")
+
+    @property
+    def run_names(self) -> list[str]:
+        return _names("hub-run", self.runs)
+
+    @property
+    def connect_names(self) -> list[str]:
+        return _names("hub-connect", self.connects)
+
+    @property
+    def hub_processes(self) -> list[str]:
+        return ["hub-api", *self.connect_names, *self.run_names]
+
+
+def _names(first: str, count: int) -> list[str]:
+    """``hub-run``, ``hub-run-2``, ...: the first keeps the single-process name the faults use."""
+    return [first, *(f"{first}-{n}" for n in range(2, count + 1))]
 
 
 @dataclass
@@ -75,6 +115,8 @@ class ChaosResult:
     timeline: list[tuple[float, str]]
     committed: int
     drained_in_s: float | None
+    plan: ChaosPlan = field(default_factory=ChaosPlan)
+    complete_after_kill_s: float | None = None  # from the scale-out SIGKILLs until all delivered
 
     @property
     def passed(self) -> bool:
@@ -92,6 +134,8 @@ class _Run:
     ports: dict[str, int] = field(default_factory=dict)
     timeline: list[tuple[float, str]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    killed_at: float | None = None
+    complete_at: float | None = None
 
     def note(self, what: str) -> None:
         at = time.monotonic() - self.started
@@ -105,13 +149,13 @@ def run(
     """The whole run in ``settings.state_dir / "chaos"``; ``postgres_dsn`` puts the source in
     that server instead of the suite's own PostgreSQL (the broker is always the suite's own)."""
     workdir = settings.state_dir / "chaos"
-    stack = PrivateStack.fresh(private_settings(settings, workdir / "stack"), postgres_dsn)
+    stack = PrivateStack.fresh(private_settings(settings, workdir / "stack"), postgres_dsn, plan.brokers)
     say(f"private stack: kafka {stack.bootstrap}  postgres {stack.dsn}")
     group = ProcessGroup(env={}, log_dir=workdir / "logs")
     shutil.rmtree(group.log_dir, ignore_errors=True)
     try:
         api_port, *portal_ports = pick_ports(18650, 18651, 18652)
-        group.env = _environment(settings, stack, workdir, api_port)
+        group.env = _environment(settings, stack, workdir, api_port, _store_url(plan, stack))
         with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as api:
             chaos = _Run(plan, stack, Fleet(group), api, say, dict(zip(PORTALS, portal_ports, strict=True)))
             return _play(chaos)
@@ -122,13 +166,34 @@ def run(
             stack.stop()
 
 
-def _environment(settings: Settings, stack: PrivateStack, workdir: Path, api_port: int) -> dict[str, str]:
+def _store_url(plan: ChaosPlan, stack: PrivateStack) -> str | None:
+    """A fresh PostgreSQL control-plane store when several processes of a kind share the work
+    (as in production); None: the single processes keep the SQLite file."""
+    if plan.runs == 1 and plan.connects == 1:
+        return None
+    dsn = ministry_db.create(stack.dsn, ministry_db.MinistryDb(f"{plan.database}_store", "store", ()))
+    parts = psycopg.conninfo.conninfo_to_dict(dsn)
+    url = URL.create(
+        "postgresql+psycopg", username=_str(parts.get("user")), password=_str(parts.get("password")),
+        host=_str(parts.get("host")), port=int(str(parts.get("port") or 5432)),
+        database=_str(parts.get("dbname")),
+    )  # fmt: skip
+    return url.render_as_string(hide_password=False)
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _environment(
+    settings: Settings, stack: PrivateStack, workdir: Path, api_port: int, store_url: str | None
+) -> dict[str, str]:
     (workdir / "hub.sqlite").unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         HUB_KAFKA_BOOTSTRAP=stack.bootstrap,
         HUB_POSTGRES_DSN=stack.dsn,
-        HUB_DATABASE_URL=f"sqlite:///{workdir / 'hub.sqlite'}",
+        HUB_DATABASE_URL=store_url or f"sqlite:///{workdir / 'hub.sqlite'}",
         HUB_STATE_DIR=str(workdir),
         HUB_AUTH_ENABLED="false",  # access control is not what this suite tests
         HUB_API_PORT=str(api_port),
@@ -159,9 +224,13 @@ def _play(chaos: _Run) -> ChaosResult:
     exits = chaos.fleet.exited()
     restarts = dict(chaos.fleet.restarts)
     stop_times = _stop_with_broker_down(chaos, driver)
+    after_kill = None
+    if chaos.killed_at is not None and chaos.complete_at is not None:
+        after_kill = chaos.complete_at - chaos.killed_at
     return ChaosResult(
-        verdicts, not exits, exits, restarts, stop_times, chaos.timeline, len(committed), drained
-    )
+        verdicts, not exits, exits, restarts, stop_times, chaos.timeline, len(committed), drained,
+        plan, after_kill,
+    )  # fmt: skip
 
 
 def _prepare(chaos: _Run) -> Any:
@@ -175,12 +244,20 @@ def _prepare(chaos: _Run) -> Any:
         "name": connector, "kind": "postgres_cdc", "dsn": dsn, "snapshot_mode": "initial",
         "feeds": [ministry.tables[0].feed_config()],
     })  # fmt: skip
+    owner = {"code": PORTAL_OWNER, "name": "Chaos portals", "kind": "portal", "roles": ["subscriber"]}
+    _call(chaos.api, "POST", "/v1/orgs", owner)  # a subscription's owner must exist
     for portal, mode in PORTALS.items():
         _subscribe(chaos, portal, mode)
-    fleet.start("hub-connect", "connect", "--lease-s", "6")
-    fleet.start("hub-run", "run")
+    plan = chaos.plan
+    for name in plan.connect_names:
+        fleet.start(name, "connect", "--lease-s", "6")
+    for name in plan.run_names:
+        fleet.start(name, "run")
     _wait_streaming(chaos)
-    chaos.note("processes up: hub api, hub connect, hub run, 2 receivers; connector streaming")
+    chaos.note(
+        f"processes up: hub api, {plan.connects} hub connect, {plan.runs} hub run, 2 receivers, "
+        f"{plan.brokers} broker(s); connector streaming"
+    )
     return ministry.tables[0]
 
 
@@ -189,7 +266,7 @@ def _subscribe(chaos: _Run, portal: str, mode: str) -> None:
     chaos.fleet.start(portal, "receiver", "--secret", secret, "--port", str(port), module="devtools")
     wait_http(f"http://127.0.0.1:{port}/stats", chaos.fleet.group)
     _call(chaos.api, "PUT", f"/v1/subscriptions/{portal}", {
-        "id": portal, "owner": "000.00.00.G22", "endpoint_url": f"http://127.0.0.1:{port}/hook",
+        "id": portal, "owner": PORTAL_OWNER, "endpoint_url": f"http://127.0.0.1:{port}/hook",
         "feeds": [source.FEED], "secret": secret,
         "delivery": {"mode": mode, "ordering": "key", "max_in_flight": 8, "timeout_s": 5,
                      "batch_max_events": 50, "batch_max_wait_ms": 200},
@@ -257,12 +334,40 @@ def _broker_restart(chaos: _Run) -> None:
     chaos.note(f"broker started again at {after} (same address)")
 
 
+def _lease_holder(chaos: _Run) -> str:
+    """The ``hub connect`` running the connector now (its worker id ends in its pid)."""
+    worker = _call(chaos.api, "GET", f"/v1/connectors/{chaos.plan.connector}/status").get("worker") or ""
+    for name in chaos.plan.connect_names:
+        if worker.endswith(f"-{chaos.fleet.pid(name)}"):
+            return name
+    raise LocalServiceError(f"no hub connect of this run holds {chaos.plan.connector} (worker {worker!r})")
+
+
+def _kill_one_of_each(chaos: _Run) -> None:
+    """One broker node, one ``hub run`` and the lease-holding ``hub connect`` crash together;
+    the others carry on (a new lease once the old one expires), then the three come back."""
+    node, run, connect = chaos.plan.brokers, chaos.plan.run_names[-1], _lease_holder(chaos)
+    chaos.killed_at = time.monotonic()
+    chaos.stack.kill_node(node)
+    chaos.fleet.kill(run)
+    chaos.fleet.kill(connect)
+    chaos.note(f"SIGKILL broker node {node}, {run}, {connect} (the connector's lease holder)")
+    time.sleep(chaos.plan.broker_down_s)
+    before = chaos.stack.bootstrap
+    if chaos.stack.start_broker() != before:
+        raise LocalServiceError(f"the cluster came back at {chaos.stack.bootstrap}, not at {before}")
+    chaos.fleet.restart(run)
+    chaos.fleet.restart(connect)
+    chaos.note(f"broker node {node}, {run} and {connect} started again after {chaos.plan.broker_down_s:g}s")
+
+
 FAULT_ACTIONS: dict[str, Callable[[_Run], None]] = {
     "kill-connect": _kill_and_restart("hub-connect"),
     "kill-run": _kill_and_restart("hub-run"),
     "portal-500": _portals_answer("fail", 500, lambda plan: plan.fail_500_s),
     "portal-429": _portals_answer("429", 429, lambda plan: plan.fail_429_s),
     "broker-restart": _broker_restart,
+    SCALE_OUT_FAULT: _kill_one_of_each,
 }
 
 
@@ -293,7 +398,8 @@ def _wait_drained(chaos: _Run, expected: int) -> float | None:
     while time.monotonic() - started < chaos.plan.drain_timeout_s:
         counts = [_stats(port)["events"] for port in chaos.ports.values()]
         if min(counts) >= expected:
-            took = time.monotonic() - started
+            chaos.complete_at = time.monotonic()
+            took = chaos.complete_at - started
             chaos.note(f"portals hold {counts} events ({expected} expected each)")
             return took
         if time.monotonic() - last_report > 15:
@@ -328,11 +434,11 @@ def _stop_with_broker_down(chaos: _Run, before: source.ChangeDriver) -> dict[str
     chaos.stack.stop_broker()
     chaos.note("broker stopped; SIGTERM to every hub process in 5s")
     time.sleep(5)
-    took = chaos.fleet.terminate_timed(list(HUB_PROCESSES), STOP_WATCH_S)
+    took = chaos.fleet.terminate_timed(chaos.plan.hub_processes, STOP_WATCH_S)
     burst.join()
     shown = [f"{name} {'-' if t is None else f'{t:.1f}s'}" for name, (t, _code) in took.items()]
     chaos.note("stop times: " + ", ".join(shown))
     return took
 
 
-__all__ = ["FAULTS", "ChaosPlan", "ChaosResult", "run"]
+__all__ = ["FAULTS", "SCALE_OUT_FAULT", "ChaosPlan", "ChaosResult", "run"]

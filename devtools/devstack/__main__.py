@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,12 +23,17 @@ def fail(exc: LocalServiceError) -> None:
 
 
 @app.command()
-def up() -> None:
-    """Start the local broker and database (idempotent)."""
+def up(
+    brokers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Kafka nodes in one KRaft cluster (default: as formatted, else 1)."),
+    ] = None,
+) -> None:
+    """Start the local broker(s) and database (idempotent)."""
     settings = Settings()
     try:
         t0 = time.monotonic()
-        bootstrap = settings.kafka_bootstrap or kafka.start(settings)
+        bootstrap = settings.kafka_bootstrap or kafka.start(settings, brokers)
         t1 = time.monotonic()
         dsn = settings.postgres_dsn or postgres.start(settings)
         t2 = time.monotonic()

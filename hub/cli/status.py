@@ -1,8 +1,9 @@
 """``hub status``: one screen for ops (``GET /v1/status``).
 
 What needs a human first (red), then the connectors (state, phase, lag, events, errors) and the
-subscriptions (state, consumer lag, recent failure rate, dead letters, last delivery), each row
-dimmed when healthy and highlighted when not. ``--json`` prints the document instead.
+subscriptions (state, consumer lag, recent failure rate, dead letters, last delivery), then the
+``hub connect`` workers (heartbeat, connectors held), each row dimmed when healthy and
+highlighted when not. ``--json`` prints the document instead.
 """
 
 from __future__ import annotations
@@ -82,11 +83,24 @@ def subscriptions_table(overview: dict[str, Any]) -> Table:
     return table
 
 
+def workers_table(overview: dict[str, Any]) -> Table:
+    table = Table("worker", "process", "heartbeat", "holds", title="workers", title_justify="left")
+    for w in overview.get("workers", []):
+        holds = escape(", ".join(w["holds"]) or "-")
+        table.add_row(
+            escape(w["id"]), w["process"], f"{w['heartbeat_age_s']:.0f}s ago", holds,
+            style="dim" if w["healthy"] else "bold red",
+        )  # fmt: skip
+    return table
+
+
 def overview_view(overview: dict[str, Any]) -> Group:
     parts: list[Any] = [problems_panel(overview)]
     if overview["broker"] != "ok":
         parts.append(Text(f"Kafka: {overview['broker']} (lag and dead letters unknown)", style="yellow"))
     parts += [connectors_table(overview), subscriptions_table(overview)]
+    if overview.get("workers"):
+        parts.append(workers_table(overview))
     return Group(*parts)
 
 

@@ -1,6 +1,7 @@
 """Gathering the ops overview: connectors and recent attempts from the store, lag and dead letters from Kafka.
 
-- connectors: the status each worker last reported (``connector_view``);
+- connectors: the status each worker last reported (``connector_view``), and the workers with
+  their heartbeats (shown to those who see connectors);
 - recent attempts: per subscription, its newest ``RECENT_CAP`` log rows within ``window_s``
   (the log's (subscription, id) index makes this a bounded read however large the log is);
 - consumer lag: each subscription's feed group's committed offsets against the partitions'
@@ -52,6 +53,7 @@ class _Stored:
     connectors: list[ConnectorHealth]
     subscriptions: list[Subscription]
     recent: dict[str, RecentAttempts]
+    workers: list[tuple[str, datetime]]
 
 
 @dataclass
@@ -65,8 +67,11 @@ class StatusLookup:
         *,
         subscription_visible: Visible = everyone,
         connector_visible: Callable[[str], bool] = lambda _: True,
+        workers_visible: bool = True,
     ) -> Overview:
-        stored = await asyncio.to_thread(self._stored, subscription_visible, connector_visible)
+        stored = await asyncio.to_thread(
+            self._stored, subscription_visible, connector_visible, workers_visible
+        )
         try:
             async with asyncio.timeout(KAFKA_TIMEOUT_S):
                 lag, dead = await self._from_kafka(stored.subscriptions)
@@ -77,11 +82,13 @@ class StatusLookup:
         held = await self._held(stored.connectors) if broker == "ok" else None
         facts = Facts(
             stored.connectors, stored.subscriptions, stored.recent, lag, dead, broker, self.window_s,
-            datetime.now(UTC), held,
+            datetime.now(UTC), held, stored.workers,
         )  # fmt: skip
         return overview(facts)
 
-    def _stored(self, subscription_visible: Visible, connector_visible: Callable[[str], bool]) -> _Stored:
+    def _stored(
+        self, subscription_visible: Visible, connector_visible: Callable[[str], bool], workers_visible: bool
+    ) -> _Stored:
         since = datetime.now(UTC) - timedelta(seconds=self.window_s)
         with self.store.session() as session:
             connectors = [connector_health(c) for c in stored_connectors.list_all(session)]
@@ -91,8 +98,9 @@ class StatusLookup:
                 if subscription_visible(sub.id, sub.owner)
             ]
             recent = {sub.id: _recent(session, sub.id, since) for sub in subscriptions}
+            workers = stored_connectors.workers(session) if workers_visible else []
         visible = [c for c in connectors if connector_visible(c.name)]
-        return _Stored(visible, subscriptions, recent)
+        return _Stored(visible, subscriptions, recent, workers)
 
     async def _held(self, connectors: Sequence[ConnectorHealth]) -> dict[str, HeldSummary] | None:
         """Held changes per connector; None (unknown) when the quarantine topics cannot be read in time."""

@@ -3,7 +3,8 @@
 One document answers "is anything wrong, and where": every connector (state, lag, errors,
 freshness of its report, changes held in quarantine with their latest reasons), every
 subscription (state, consumer lag, recent failure rate, unresolved dead letters, last delivery),
-and ``problems``, the list of what needs a human, worst first. Thresholds are named constants
+the ``hub connect`` workers (last heartbeat, connectors held), and ``problems``, the list of
+what needs a human, worst first. Thresholds are named constants
 so the screen and the alerts can agree.
 """
 
@@ -82,12 +83,23 @@ class SubscriptionLine(BaseModel):
     healthy: bool
 
 
+class WorkerLine(BaseModel):
+    id: str
+    process: str = Field(description='"connect": a `hub connect` worker')
+    heartbeat_age_s: float
+    holds: list[str] = Field(description="the connectors whose live lease it holds")
+    healthy: bool
+
+
 class Overview(BaseModel):
     generated_at: datetime
     window_s: float = Field(description="how far back the recent attempts go")
     broker: str = Field(description='"ok", or why Kafka-derived figures are missing')
     connectors: list[ConnectorLine]
     subscriptions: list[SubscriptionLine]
+    workers: list[WorkerLine] = Field(
+        default_factory=list, description="`hub connect` workers (shown with the connectors)"
+    )
     problems: list[str] = Field(description="what needs attention, worst first")
 
 
@@ -150,6 +162,22 @@ class Facts:
     window_s: float
     now: datetime
     quarantine: dict[str, HeldSummary] | None = None  # per connector; None when Kafka did not say
+    workers: Sequence[tuple[str, datetime]] = ()  # `hub connect` worker id, last heartbeat
+
+
+def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[str]]:
+    """What each worker holds comes from the connectors' live leases, so the two views agree."""
+    lines, problems = [], []
+    for worker_id, heartbeat_at in facts.workers:
+        age = max(0.0, (facts.now - heartbeat_at).total_seconds())
+        holds = sorted(c.name for c in facts.connectors if c.worker == worker_id)
+        silent = age > STATUS_STALE_S
+        if silent:
+            problems.append(f"worker {worker_id}: no heartbeat for {age:.0f} s")
+        lines.append(
+            WorkerLine(id=worker_id, process="connect", heartbeat_age_s=age, holds=holds, healthy=not silent)
+        )
+    return lines, problems
 
 
 def overview(facts: Facts) -> Overview:
@@ -167,14 +195,19 @@ def overview(facts: Facts) -> Overview:
         sub_line, found = subscription_line(sub, facts.recent.get(sub.id, RecentAttempts()), lag, dead)
         subscriptions.append(sub_line)
         problems += found
+    workers, found = worker_lines(facts)
+    problems += found
     return Overview(
         generated_at=facts.now,
         window_s=facts.window_s,
         broker=facts.broker,
         connectors=connectors,
         subscriptions=subscriptions,
+        workers=workers,
         problems=problems,
     )
 
 
-__all__ = ["ConnectorLine", "Facts", "Overview", "RecentAttempts", "SubscriptionLine", "overview"]
+__all__ = [
+    "ConnectorLine", "Facts", "Overview", "RecentAttempts", "SubscriptionLine", "WorkerLine", "overview",
+]  # fmt: skip

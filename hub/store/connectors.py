@@ -156,6 +156,12 @@ def find(session: Session, name: str) -> StoredConnector | None:
     return None if row is None else _stored(row, session.get(ConnectorRuntimeRow, name))
 
 
+def workers(session: Session) -> list[tuple[str, datetime]]:
+    """Each ``hub connect`` worker with its last heartbeat (a stopped one removes its own row)."""
+    rows = session.scalars(select(ConnectorWorkerRow).order_by(ConnectorWorkerRow.worker_id))
+    return [(row.worker_id, row.heartbeat_at) for row in rows]
+
+
 def list_all(session: Session) -> list[StoredConnector]:
     rows = session.execute(
         select(ConnectorRow, ConnectorRuntimeRow)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bus.admin import KafkaAdmin
+from bus.admin import KafkaAdmin, replication
 from bus.consumer import KafkaConsumer
 from bus.errors import GroupBusy
 from bus.producer import KafkaProducer
@@ -69,3 +69,8 @@ async def test_a_group_is_reset_to_a_time_only_without_members(kafka_bootstrap: 
             await consumer.getmany(timeout_ms=200)
         with pytest.raises(GroupBusy):
             await admin.reset_to_time(group, [tp], 0)
+
+
+@pytest.mark.parametrize(("brokers", "expected"), [(1, (1, 1)), (2, (2, 2)), (3, (3, 2)), (5, (3, 2))])
+def test_replication_is_three_copies_two_in_sync_at_most(brokers: int, expected: tuple[int, int]) -> None:
+    assert replication(brokers) == expected

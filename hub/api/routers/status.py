@@ -3,7 +3,7 @@
 Connectors, subscriptions, lag, recent failure rates, unhealthy endpoints and dead-letter
 counts, with ``problems`` listing what needs a human (see ``hub.observability.status_view``).
 Operators see everything; a subscriber sees its own organisation's subscriptions and no
-connectors.
+connectors or workers.
 """
 
 from __future__ import annotations
@@ -36,5 +36,7 @@ async def status(
         return allows(principal, "read", Resource("subscription", id=subscription_id, owner=owner))
 
     return await StatusLookup(store, settings, window_s).overview(
-        subscription_visible=subscription_visible, connector_visible=lambda _name: sees_connectors
+        subscription_visible=subscription_visible,
+        connector_visible=lambda _name: sees_connectors,
+        workers_visible=sees_connectors,
     )

@@ -99,3 +99,16 @@ def test_status_through_the_api(hub: Hub, settings: Settings, api_url: str, uniq
     document = json.loads(hub("status", "--json", "--window", "5").output)
     assert document["window_s"] == 300 and document["broker"] == "ok"
     assert [line["id"] for line in document["subscriptions"]] == [f"st-{unique}"]
+
+
+def test_the_workers_follow_with_their_heartbeat_and_what_they_hold() -> None:
+    workers = [
+        {"id": "h-101", "process": "connect", "heartbeat_age_s": 1.2, "holds": ["hotich"], "healthy": True},
+        {"id": "h-102", "process": "connect", "heartbeat_age_s": 95.0, "holds": [], "healthy": False},
+    ]
+    text = drawn(OVERVIEW | {"workers": workers})
+    assert text.index("subscriptions") < text.index("workers")
+    rows = {line.split()[1]: line for line in text.splitlines() if line.startswith("│ ")}
+    assert "connect" in rows["h-101"] and "1s ago" in rows["h-101"] and "hotich" in rows["h-101"]
+    assert "95s ago" in rows["h-102"] and " - " in rows["h-102"]
+    assert "workers" not in drawn(OVERVIEW)  # none known (or not visible): no empty table

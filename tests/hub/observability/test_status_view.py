@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.observability.connector_view import ConnectorHealth
@@ -109,3 +109,13 @@ def test_the_latest_distinct_reasons_come_first() -> None:
     at = [datetime(2025, 7, 1, hour, tzinfo=UTC) for hour in range(4)]
     summary = summarise([(at[0], "a", "old"), (at[2], "b", "x"), (at[1], "a", "newer"), (None, "c", "?")])
     assert summary == HeldSummary(4, ["[b] x", "[a] newer", "[c] ?"])
+
+
+def test_each_worker_holds_the_connectors_leased_to_it_and_a_silent_one_is_a_problem() -> None:
+    heard = [("w1", NOW - timedelta(seconds=2)), ("w2", NOW - timedelta(seconds=90))]
+    found = overview(facts(workers=heard))
+    assert [(w.id, w.process, w.holds, w.healthy) for w in found.workers] == [
+        ("w1", "connect", ["hotich"], True), ("w2", "connect", [], False),
+    ]  # fmt: skip
+    assert found.workers[0].heartbeat_age_s == 2.0
+    assert found.problems == ["worker w2: no heartbeat for 90 s"]

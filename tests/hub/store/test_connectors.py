@@ -19,7 +19,7 @@ from connectors.positions import LeaseLost
 from hub.settings import Settings
 from hub.store import connectors as stored
 from hub.store import migrate
-from hub.store.base import Store
+from hub.store.base import Store, utcnow
 from hub.store.connector_runtime import SqlControlPlane
 from tests.hub.store.pg_url import sqlalchemy_url
 
@@ -133,3 +133,16 @@ async def test_heartbeats_count_live_workers_and_leaving_frees_leases(store: Sto
     assert await second.claim(1) == ["a"]
     with store.session() as session:
         assert stored.get(session, "a").status == {"state": "running"}
+
+
+async def test_workers_are_listed_with_their_last_heartbeat_until_they_stop(store: Store) -> None:
+    first, second = SqlControlPlane(store, "w1"), SqlControlPlane(store, "w2")
+    await first.heartbeat()
+    await second.heartbeat()
+    with store.session() as session:
+        seen = stored.workers(session)
+    assert [worker_id for worker_id, _ in seen] == ["w1", "w2"]
+    assert all(abs((utcnow() - at).total_seconds()) < 30 for _, at in seen)
+    await first.leave()
+    with store.session() as session:
+        assert [worker_id for worker_id, _ in stored.workers(session)] == ["w2"]
