@@ -60,7 +60,7 @@ def print_end(job: dict[str, Any]) -> None:
         raise typer.Exit(1)
 
 
-def print_jobs(jobs: list[dict[str, Any]]) -> None:
+def jobs_table(jobs: list[dict[str, Any]]) -> Table:
     """One line per job (``backfills ID --job N`` shows every count of one)."""
     table = Table("job", "kind", "state", "total", "produced", "delivered", "ended")
     for job in jobs:
@@ -76,7 +76,7 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
             ended,
         )
         table.add_row(*row)
-    out.print(table)
+    return table
 
 
-__all__ = ["follow", "job_path", "print_end", "print_jobs", "start"]
+__all__ = ["follow", "job_path", "jobs_table", "print_end", "start"]

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.cli.context import api_client
+from hub.cli.output import Output, OutputFormat, render_list
 from hub.settings import get_settings
 
 app = typer.Typer(help="Deliveries: the push log, replay by time, dead letters.", no_args_is_help=True)
@@ -42,18 +43,23 @@ def list_deliveries(
     event_id: Annotated[str | None, typer.Option("--event-id", "-e")] = None,
     status: Annotated[str | None, typer.Option(help="Outcome (delivered, retrying...) or HTTP code.")] = None,
     limit: int = 50,
+    output: Output = OutputFormat.table,
 ) -> None:
     """Push attempts, newest first."""
     params = {"subscription": subscription, "event_id": event_id, "status": status, "limit": limit}
     query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    render_list(api_client(ctx).get(f"/v1/deliveries?{query}")["items"], output, _attempts_table)
+
+
+def _attempts_table(items: list[dict[str, Any]]) -> Table:
     table = Table("time", "subscription", "event", "try", "status", "ms", "outcome", "error")
-    for item in api_client(ctx).get(f"/v1/deliveries?{query}")["items"]:
+    for item in items:
         table.add_row(
             item["started_at"], item["subscription_id"], item["event_id"], str(item["attempt"]),
             str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}", item["outcome"],
             item["error"] or "",
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @app.command("replay")
@@ -99,15 +105,20 @@ def _progress(made: dict[str, Any]) -> str:
 
 
 @app.command("dead-letters")
-def dead_letters(ctx: typer.Context, subscription: Subscription) -> None:
+def dead_letters(ctx: typer.Context, subscription: Subscription, output: Output = OutputFormat.table) -> None:
     """What could not be delivered, and why."""
+    path = f"/v1/subscriptions/{subscription}/dead-letters"
+    render_list(api_client(ctx).get(path)["items"], output, _dead_letters_table)
+
+
+def _dead_letters_table(items: list[dict[str, Any]]) -> Table:
     table = Table("id", "event", "type", "reason", "status", "attempts", "error")
-    for item in api_client(ctx).get(f"/v1/subscriptions/{subscription}/dead-letters")["items"]:
+    for item in items:
         table.add_row(
             item["id"], item["event_id"] or "-", item["event_type"] or "-", item["reason"],
             str(item["status_code"] or "-"), str(item["attempts"]), item["error"] or "",
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @app.command("redeliver")
