@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.table import Table
 
@@ -74,8 +74,10 @@ def render_list(items: list[Item], output: OutputFormat, table: Callable[[list[I
     return True
 
 
-def render_one(document: Any, output: OutputFormat, table: Callable[[Any], Table] | None = None) -> None:
-    """Print one thing; in table mode ``table`` or, by default, one row per top-level field."""
+def render_one(
+    document: Any, output: OutputFormat, table: Callable[[Any], RenderableType] | None = None
+) -> None:
+    """Print one thing; in table mode the view ``table`` draws or, by default, one row per field."""
     if output is not OutputFormat.table:
         print_document(document, output)
         return
