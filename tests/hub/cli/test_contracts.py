@@ -66,7 +66,7 @@ def test_check_exits_non_zero_only_when_incompatible(hub: Hub, tmp_path: Path) -
     ok = hub("contracts", "check", SUBJECT, "-f", str(write(tmp_path / "v2.json", V2)))
     assert (ok.exit_code, ok.stdout.strip()) == (0, f"compatible with {SUBJECT} under BACKWARD")
     bad = hub("contracts", "check", SUBJECT, "-f", str(write(tmp_path / "bad.json", BREAKING)))
-    assert bad.exit_code == ExitCode.REFUSED
+    assert bad.exit_code == ExitCode.FAILED
     assert bad.stdout.startswith(f"NOT compatible with {SUBJECT} under BACKWARD:")
 
 
@@ -80,15 +80,21 @@ def test_mode_shows_and_sets(hub: Hub) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "line"),
+    ("args", "line", "status"),
     [
-        (("contracts", "show", "no.such.subject"), "error [not_found]: no contract subject"),
-        (("contracts", "show", "Bad_Name"), "error [invalid_input]: invalid request"),
+        (
+            ("contracts", "show", "no.such.subject"),
+            "error [not_found]: no contract subject",
+            ExitCode.NOT_FOUND,
+        ),
+        (("contracts", "show", "Bad_Name"), "error [invalid_input]: invalid request", ExitCode.REFUSED),
     ],
 )
-def test_api_errors_are_one_line_with_the_code(hub: Hub, args: tuple[str, ...], line: str) -> None:
+def test_api_errors_are_one_line_with_the_code(
+    hub: Hub, args: tuple[str, ...], line: str, status: ExitCode
+) -> None:
     result = hub(*args)
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert result.stderr.splitlines()[0].startswith(line)
     assert result.stdout == ""
 
