@@ -1,7 +1,8 @@
 """``hub run`` (the delivery engine) and ``hub deliveries``: the log, replay, dead letters.
 
 ``hub run`` parses its options and runs ``hub.processes.run``; the other commands go through
-the API.
+the API. ``replay --follow`` draws the progress bar of ``hub.cli.progress`` (records read of the
+window's total, time remaining), then prints the request's last state.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.cli.client import ApiClient
 from hub.cli.context import api_client
 from hub.cli.output import Output, OutputFormat, render_list
+from hub.cli.progress import job_bar
 from hub.settings import get_settings
 
 app = typer.Typer(help="Deliveries: the push log, replay by time, dead letters.", no_args_is_help=True)
@@ -85,12 +88,24 @@ def replay(
     out.print(
         f"replay request {made['id']} from {made['from_time']} to {made['to_time'] or 'now'}: {made['state']}"
     )
-    while follow and made["state"] in ("pending", "running"):
-        time.sleep(every_s)
-        made = client.get(f"/v1/subscriptions/{subscription}/replays/{made['id']}")
-        out.print(_progress(made))
-    if follow and made["state"] == "failed":
+    if not follow:
+        return
+    made = _follow(client, f"/v1/subscriptions/{subscription}/replays/{made['id']}", made, every_s)
+    out.print(_progress(made))
+    if made["state"] == "failed":
         raise typer.Exit(1)
+
+
+def _follow(client: ApiClient, path: str, made: dict[str, Any], every_s: float) -> dict[str, Any]:
+    """Poll the request with a progress bar (records read of the window's total) until it ends."""
+    with job_bar(out) as progress:
+        bar = progress.add_task(f"replay {made['id']}", total=None, rate="")
+        while made["state"] in ("pending", "running"):
+            time.sleep(every_s)
+            made = client.get(path)
+            progress.update(bar, total=made["total"], completed=made["scanned"],
+                            description=f"replay {made['id']} {made['state']}")  # fmt: skip
+    return made
 
 
 def _zoned(at: datetime) -> datetime:
