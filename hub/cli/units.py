@@ -4,8 +4,8 @@
 a version file) shows which communes the new one moves before anything is loaded; ``load FILE``
 checks, stores and activates a version, then starts re-homing (``--wait`` follows it to the end);
 ``rehoming VERSION`` shows the re-homing jobs' progress (counts per subscription); ``rehome
-VERSION`` starts the jobs that did not start. ``--json`` prints the API's answer as it is (``list``
-and ``rehoming`` also take ``--output table|json|yaml``).
+VERSION`` starts the jobs that did not start. ``--json`` prints the API's answer as it is (``list``,
+``diff`` and ``rehoming`` also take ``--output table|json|yaml``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.table import Table
 
 from hub.cli.client import ApiClient
 from hub.cli.context import api_client
-from hub.cli.output import AsJson, Output, OutputFormat, chosen, render_list
+from hub.cli.output import AsJson, Output, OutputFormat, chosen, render_list, render_one
 from hub.services.units import ENDED_STATES
 from schemas.admin_units import MAX_FILE_BYTES
 from schemas.errors import InvalidUnitsFile
@@ -63,12 +63,13 @@ def diff(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="A version name or a version file.")],
     new: Annotated[str, typer.Argument(help="A version name or a version file.")],
+    output: Output = OutputFormat.table,
     as_json: AsJson = False,
 ) -> None:
     """What NEW moves against OLD: communes whose province or commune changes, renames, counts."""
     found = api_client(ctx).request("POST", "/v1/units/diff", {"old": _given(old), "new": _given(new)}).json()
-    if as_json:
-        out.print_json(json.dumps(found))
+    if chosen(output, as_json) is not OutputFormat.table:
+        render_one(found, chosen(output, as_json))
         return
     show_diff(found)
 
