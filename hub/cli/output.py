@@ -44,7 +44,9 @@ ShowOutput = Annotated[
         "--output", "-o", case_sensitive=False, help="json (default), yaml, or table (field, value)."
     ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Same as --output json.")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print the API's JSON answer (where --output exists, its alias).")
+]
 
 
 def chosen(output: OutputFormat, as_json: bool) -> OutputFormat:
