@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.cli.context import api_client
+from hub.cli.output import Output, OutputFormat, ShowOutput, render_list, render_one
 from hub.settings import get_settings
 
 admin_app = typer.Typer(help="Installation: the first admin organisation and token.", no_args_is_help=True)
@@ -95,19 +96,24 @@ def create_org(
 
 
 @orgs_app.command("list")
-def list_orgs(ctx: typer.Context) -> None:
+def list_orgs(ctx: typer.Context, output: Output = OutputFormat.table) -> None:
     """Organisations you may see (admins: all)."""
+    render_list(api_client(ctx).get("/v1/orgs"), output, _orgs_table)
+
+
+def _orgs_table(orgs: list[dict[str, Any]]) -> Table:
     table = Table("code", "name", "kind", "roles", "domains")
-    for org in api_client(ctx).get("/v1/orgs"):
+    for org in orgs:
         table.add_row(
             org["code"], org["name"], org["kind"], ", ".join(org["roles"]), ", ".join(org["domains"])
         )
-    out.print(table)
+    return table
 
 
 @orgs_app.command("show")
-def show_org(ctx: typer.Context, code: Code) -> None:
-    out.print_json(data=api_client(ctx).get(f"/v1/orgs/{code}"))
+def show_org(ctx: typer.Context, code: Code, output: ShowOutput = OutputFormat.json) -> None:
+    """One organisation; JSON unless --output says otherwise."""
+    render_one(api_client(ctx).get(f"/v1/orgs/{code}"), output)
 
 
 # ---- hub tokens -------------------------------------------------------------------------
@@ -130,15 +136,19 @@ def create_token(
 
 
 @tokens_app.command("list")
-def list_tokens(ctx: typer.Context, org: OrgOption = None) -> None:
+def list_tokens(ctx: typer.Context, org: OrgOption = None, output: Output = OutputFormat.table) -> None:
     """Tokens you may see (never their secrets)."""
+    render_list(api_client(ctx).get(f"/v1/tokens{_query(org=org)}"), output, _tokens_table)
+
+
+def _tokens_table(tokens: list[dict[str, Any]]) -> Table:
     table = Table("id", "org", "name", "state", "expires", "last used")
-    for token in api_client(ctx).get(f"/v1/tokens{_query(org=org)}"):
+    for token in tokens:
         table.add_row(
             token["id"], token["org"], token["name"], token["state"], token["expires_at"],
             token["last_used_at"] or "-",
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @tokens_app.command("revoke")
@@ -161,9 +171,9 @@ def rotate_token(
 
 
 @tokens_app.command("whoami")
-def whoami(ctx: typer.Context) -> None:
+def whoami(ctx: typer.Context, output: ShowOutput = OutputFormat.json) -> None:
     """The organisation, roles and domains of HUB_API_TOKEN."""
-    out.print_json(data=api_client(ctx).get("/v1/tokens/current"))
+    render_one(api_client(ctx).get("/v1/tokens/current"), output)
 
 
 # ---- hub grants -------------------------------------------------------------------------
@@ -190,13 +200,18 @@ def create_grant(
 
 
 @grants_app.command("list")
-def list_grants(ctx: typer.Context, org: OrgOption = None) -> None:
+def list_grants(ctx: typer.Context, org: OrgOption = None, output: Output = OutputFormat.table) -> None:
+    """Grants you may see, with their state and expiry."""
+    render_list(api_client(ctx).get(f"/v1/grants{_query(org=org)}"), output, _grants_table)
+
+
+def _grants_table(grants: list[dict[str, Any]]) -> Table:
     table = Table("id", "org", "feed", "unit", "state", "expires", "purpose")
-    for g in api_client(ctx).get(f"/v1/grants{_query(org=org)}"):
+    for g in grants:
         table.add_row(
             str(g["id"]), g["org"], g["feed"], g["admin_unit"], g["state"], g["expires_at"], g["purpose"]
         )
-    out.print(table)
+    return table
 
 
 @grants_app.command("revoke")
@@ -216,13 +231,18 @@ def list_audit(
     kind: Annotated[str | None, typer.Option(help="organisation, token, grant, subscription...")] = None,
     resource: Annotated[str | None, typer.Option(help="A resource id.")] = None,
     limit: int = 50,
+    output: Output = OutputFormat.table,
 ) -> None:
     """Changes, newest first (admins)."""
     query = _query(actor=actor, resource_kind=kind, resource_id=resource, limit=limit)
+    render_list(api_client(ctx).get(f"/v1/audit{query}")["items"], output, _audit_table)
+
+
+def _audit_table(entries: list[dict[str, Any]]) -> Table:
     table = Table("id", "time", "actor", "action", "resource")
-    for entry in api_client(ctx).get(f"/v1/audit{query}")["items"]:
+    for entry in entries:
         table.add_row(str(entry["id"]), entry["at"], entry["actor"], entry["action"], entry["resource_id"])
-    out.print(table)
+    return table
 
 
 @audit_app.command("export")

@@ -11,10 +11,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from hub.cli.client import ApiClient
+from hub.cli.progress import job_bar
 
 out = Console(highlight=False, soft_wrap=True)
 ENDED = frozenset({"done", "failed"})
@@ -33,11 +33,7 @@ def start(client: ApiClient, subscription_id: str) -> dict[str, Any]:
 
 def follow(client: ApiClient, subscription_id: str, job_id: int, interval_s: float) -> dict[str, Any]:
     """Poll until the job ends, with a progress bar; the last state read."""
-    columns = (
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-    )  # fmt: skip
-    with Progress(*columns, console=out, transient=False) as progress:
+    with job_bar(out) as progress:
         bar = progress.add_task(f"job {job_id}", total=None, rate="")
         while True:
             job: dict[str, Any] = client.get(job_path(subscription_id, job_id))
@@ -60,7 +56,7 @@ def print_end(job: dict[str, Any]) -> None:
         raise typer.Exit(1)
 
 
-def print_jobs(jobs: list[dict[str, Any]]) -> None:
+def jobs_table(jobs: list[dict[str, Any]]) -> Table:
     """One line per job (``backfills ID --job N`` shows every count of one)."""
     table = Table("job", "kind", "state", "total", "produced", "delivered", "ended")
     for job in jobs:
@@ -76,7 +72,7 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
             ended,
         )
         table.add_row(*row)
-    out.print(table)
+    return table
 
 
-__all__ = ["follow", "job_path", "print_end", "print_jobs", "start"]
+__all__ = ["follow", "job_path", "jobs_table", "print_end", "start"]

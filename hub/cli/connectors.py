@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.cli.confirmation import Yes, confirm
 from hub.cli.context import api_client
+from hub.cli.output import Output, OutputFormat, print_document, render_list, render_one
 from hub.cli.yaml_files import put_each, read_documents
 from hub.settings import get_settings
 
@@ -31,7 +33,6 @@ ConfigFile = Annotated[
     typer.Option("--file", "-f", exists=True, dir_okay=False, help="YAML file, one document per connector."),
 ]
 Name = Annotated[str, typer.Argument(help="Connector name.")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 PATH = "/v1/connectors"
 
 
@@ -55,11 +56,12 @@ def apply(ctx: typer.Context, file: ConfigFile) -> None:
 
 
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Rows read per table.")]
-Output = Annotated[str, typer.Option("--output", "-o", help="table (default) or json.")]
 
 
 @app.command("test")
-def test(ctx: typer.Context, file: ConfigFile, limit: Limit = 10, output: Output = "table") -> None:
+def test(
+    ctx: typer.Context, file: ConfigFile, limit: Limit = 10, output: Output = OutputFormat.table
+) -> None:
     """Show the first rows of each table as they would be published; publish and save nothing."""
     client = api_client(ctx)
     found = [
@@ -69,8 +71,8 @@ def test(ctx: typer.Context, file: ConfigFile, limit: Limit = 10, output: Output
         }
         for document in read_configs(file)
     ]
-    if output == "json":
-        out.print_json(json.dumps(found, ensure_ascii=False))
+    if output is not OutputFormat.table:
+        print_document(found, output)
         return
     for connector in found:
         for table in connector["tables"]:
@@ -100,20 +102,27 @@ def preview_table(connector: str, found: dict[str, Any]) -> Table:
 
 
 @app.command("list")
-def list_connectors(ctx: typer.Context) -> None:
+def list_connectors(ctx: typer.Context, output: Output = OutputFormat.table) -> None:
     """Every connector with its kind, state and the worker running it."""
+    render_list(api_client(ctx).get(PATH), output, _table)
+
+
+def _table(connectors: list[dict[str, Any]]) -> Table:
     table = Table("name", "kind", "state", "worker", "feeds")
-    for item in api_client(ctx).get(PATH):
+    for item in connectors:
         state = "paused" if item["paused"] and item["state"] == "unassigned" else item["state"]
         feeds = ", ".join(feed["event_type"] for feed in item["config"].get("feeds", []))
         table.add_row(item["name"], item["kind"], state, item["worker"] or "-", feeds)
-    out.print(table)
+    return table
 
 
 @app.command("status")
-def status(ctx: typer.Context, name: Name) -> None:
+def status(ctx: typer.Context, name: Name, output: Output = OutputFormat.table) -> None:
     """State, last error, position, lag and counters of one connector."""
     found = api_client(ctx).get(f"{PATH}/{name}/status")
+    if output is not OutputFormat.table:
+        render_one(found, output)
+        return
     for line in status_lines(found):
         out.print(escape(line))
 
@@ -179,8 +188,7 @@ def snapshot(
 def skip(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
     """Move past the change the connector cannot publish (audited): it goes to quarantine as
     skipped_by_operator, for `hub quarantine republish` later; refused when nothing is held."""
-    if not yes:
-        typer.confirm(f"Skip the change connector {name} is stuck on?", abort=True)
+    confirm(f"Skip the change connector {name} is stuck on?", yes=yes)
     found = api_client(ctx).request("POST", f"{PATH}/{name}/skip").json()
     position = found.get("skip_after") or "the start"
     out.print(f"skip requested for {escape(name)} after position {escape(position)} "
@@ -190,8 +198,7 @@ def skip(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
 @app.command("delete")
 def delete(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
     """Delete a connector (its worker stops it; what it published stays on the feeds)."""
-    if not yes:
-        typer.confirm(f"Delete connector {name}?", abort=True)
+    confirm(f"Delete connector {name}?", yes=yes)
     api_client(ctx).request("DELETE", f"{PATH}/{name}")
     out.print(f"deleted {escape(name)}")
 

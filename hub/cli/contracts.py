@@ -15,9 +15,11 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from hub.cli.client import ApiClient, ApiError
+from hub.cli.confirmation import Yes, confirm
 from hub.cli.context import api_client
 from hub.cli.contract_files import FoundContract, discover, read_schema, subject_of
 from hub.cli.errors import detail_lines, report
+from hub.cli.output import Output, OutputFormat, ShowOutput, render_list, render_one
 from hub.settings import REPO_ROOT
 
 app = typer.Typer(help="The contract registry: versioned JSON Schemas per event type.", no_args_is_help=True)
@@ -34,7 +36,6 @@ OptionalSubject = Annotated[
 ContractsDir = Annotated[Path, typer.Option("--dir", help="Root of the contract files.")]
 Mode = Annotated[str | None, typer.Argument(metavar="[MODE]")]
 VersionArg = Annotated[str, typer.Argument(help="A version number or latest.")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 def _path(subject: str, *rest: str) -> str:
@@ -42,29 +43,39 @@ def _path(subject: str, *rest: str) -> str:
 
 
 @app.command("list")
-def list_subjects(ctx: typer.Context) -> None:
+def list_subjects(ctx: typer.Context, output: Output = OutputFormat.table) -> None:
     """Subjects with their latest version and compatibility mode."""
+    render_list(api_client(ctx).get("/v1/contracts")["items"], output, _subjects_table)
+
+
+def _subjects_table(items: list[dict[str, Any]]) -> Table:
     table = Table(Column("subject", overflow="fold"), "latest", "versions", "compatibility")
-    for item in api_client(ctx).get("/v1/contracts")["items"]:
+    for item in items:
         table.add_row(
             item["subject"], str(item["latest_version"]), str(item["version_count"]), item["compatibility"]
         )
-    out.print(table)
+    return table
 
 
 @app.command("versions")
-def list_versions(ctx: typer.Context, subject: str) -> None:
+def list_versions(ctx: typer.Context, subject: str, output: Output = OutputFormat.table) -> None:
     """The live versions of one subject."""
+    render_list(api_client(ctx).get(_path(subject, "versions"))["items"], output, _versions_table)
+
+
+def _versions_table(items: list[dict[str, Any]]) -> Table:
     table = Table("version", "fingerprint", "created")
-    for item in api_client(ctx).get(_path(subject, "versions"))["items"]:
+    for item in items:
         table.add_row(str(item["version"]), item["fingerprint"][:12], item["created_at"])
-    out.print(table)
+    return table
 
 
 @app.command("show")
-def show(ctx: typer.Context, subject: str, version: VersionArg = "latest") -> None:
-    """One version as JSON (its schema under "schema")."""
-    out.print_json(data=api_client(ctx).get(_path(subject, "versions", version)))
+def show(
+    ctx: typer.Context, subject: str, version: VersionArg = "latest", output: ShowOutput = OutputFormat.json
+) -> None:
+    """One version (its schema under "schema"); JSON unless --output says otherwise."""
+    render_one(api_client(ctx).get(_path(subject, "versions", version)), output)
 
 
 @app.command("register")
@@ -111,8 +122,7 @@ def mode(ctx: typer.Context, subject: str, new_mode: Mode = None) -> None:
 @app.command("delete")
 def delete(ctx: typer.Context, subject: str, yes: Yes = False) -> None:
     """Soft-delete a subject: its versions stop being served; their numbers are not reused."""
-    if not yes:
-        typer.confirm(f"delete every version of {subject}?", abort=True)
+    confirm(f"delete every version of {subject}?", yes=yes)
     body = api_client(ctx).delete(_path(subject))
     out.print(f"deleted {escape(subject)} versions {body['deleted_versions']}")
 

@@ -1,7 +1,8 @@
 """``hub run`` (the delivery engine) and ``hub deliveries``: the log, replay, dead letters.
 
 ``hub run`` parses its options and runs ``hub.processes.run``; the other commands go through
-the API.
+the API. ``replay --follow`` draws the progress bar of ``hub.cli.progress`` (records read of the
+window's total, time remaining), then prints the request's last state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.cli.client import ApiClient
 from hub.cli.context import api_client
+from hub.cli.output import Output, OutputFormat, render_list
+from hub.cli.progress import job_bar
 from hub.settings import get_settings
 
 app = typer.Typer(help="Deliveries: the push log, replay by time, dead letters.", no_args_is_help=True)
@@ -42,18 +46,23 @@ def list_deliveries(
     event_id: Annotated[str | None, typer.Option("--event-id", "-e")] = None,
     status: Annotated[str | None, typer.Option(help="Outcome (delivered, retrying...) or HTTP code.")] = None,
     limit: int = 50,
+    output: Output = OutputFormat.table,
 ) -> None:
     """Push attempts, newest first."""
     params = {"subscription": subscription, "event_id": event_id, "status": status, "limit": limit}
     query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    render_list(api_client(ctx).get(f"/v1/deliveries?{query}")["items"], output, _attempts_table)
+
+
+def _attempts_table(items: list[dict[str, Any]]) -> Table:
     table = Table("time", "subscription", "event", "try", "status", "ms", "outcome", "error")
-    for item in api_client(ctx).get(f"/v1/deliveries?{query}")["items"]:
+    for item in items:
         table.add_row(
             item["started_at"], item["subscription_id"], item["event_id"], str(item["attempt"]),
             str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}", item["outcome"],
             item["error"] or "",
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @app.command("replay")
@@ -79,12 +88,24 @@ def replay(
     out.print(
         f"replay request {made['id']} from {made['from_time']} to {made['to_time'] or 'now'}: {made['state']}"
     )
-    while follow and made["state"] in ("pending", "running"):
-        time.sleep(every_s)
-        made = client.get(f"/v1/subscriptions/{subscription}/replays/{made['id']}")
-        out.print(_progress(made))
-    if follow and made["state"] == "failed":
+    if not follow:
+        return
+    made = _follow(client, f"/v1/subscriptions/{subscription}/replays/{made['id']}", made, every_s)
+    out.print(_progress(made))
+    if made["state"] == "failed":
         raise typer.Exit(1)
+
+
+def _follow(client: ApiClient, path: str, made: dict[str, Any], every_s: float) -> dict[str, Any]:
+    """Poll the request with a progress bar (records read of the window's total) until it ends."""
+    with job_bar(out) as progress:
+        bar = progress.add_task(f"replay {made['id']}", total=None, rate="")
+        while made["state"] in ("pending", "running"):
+            time.sleep(every_s)
+            made = client.get(path)
+            progress.update(bar, total=made["total"], completed=made["scanned"],
+                            description=f"replay {made['id']} {made['state']}")  # fmt: skip
+    return made
 
 
 def _zoned(at: datetime) -> datetime:
@@ -99,15 +120,20 @@ def _progress(made: dict[str, Any]) -> str:
 
 
 @app.command("dead-letters")
-def dead_letters(ctx: typer.Context, subscription: Subscription) -> None:
+def dead_letters(ctx: typer.Context, subscription: Subscription, output: Output = OutputFormat.table) -> None:
     """What could not be delivered, and why."""
+    path = f"/v1/subscriptions/{subscription}/dead-letters"
+    render_list(api_client(ctx).get(path)["items"], output, _dead_letters_table)
+
+
+def _dead_letters_table(items: list[dict[str, Any]]) -> Table:
     table = Table("id", "event", "type", "reason", "status", "attempts", "error")
-    for item in api_client(ctx).get(f"/v1/subscriptions/{subscription}/dead-letters")["items"]:
+    for item in items:
         table.add_row(
             item["id"], item["event_id"] or "-", item["event_type"] or "-", item["reason"],
             str(item["status_code"] or "-"), str(item["attempts"]), item["error"] or "",
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @app.command("redeliver")

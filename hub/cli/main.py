@@ -2,11 +2,13 @@
 
 Each area adds a sub-app in its own module (``hub/cli/<area>.py`` exposing ``app``) and one
 ``app.add_typer(...)`` line below. Commands reach the API with ``api_client(ctx)``; errors
-are reported by ``hub.cli.errors.ReportingGroup`` for the whole tree.
+are reported by ``hub.cli.errors.ReportingGroup`` for the whole tree (exit statuses:
+``hub.cli.errors.ExitCode``); lists and shows print through ``hub.cli.output``.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
@@ -33,12 +35,25 @@ app = typer.Typer(
 )
 
 
+DISTRIBUTION = "gov-data-hub"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"hub {package_version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
     api_url: Annotated[
         str | None, typer.Option(help="Control-plane API address (default: HUB_API_URL).")
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     ctx.obj = CliState(api_url=api_url or get_settings().api_url)
 

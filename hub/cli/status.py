@@ -3,12 +3,11 @@
 What needs a human first (red), then the connectors (state, phase, lag, events, errors) and the
 subscriptions (state, consumer lag, recent failure rate, dead letters, last delivery), then the
 ``hub connect`` workers (heartbeat, connectors held), each row dimmed when healthy and
-highlighted when not. ``--json`` prints the document instead.
+highlighted when not. ``--output json|yaml`` (or ``--json``) prints the document instead.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.cli.context import api_client
+from hub.cli.output import AsJson, Output, OutputFormat, chosen, render_one
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -107,11 +107,9 @@ def overview_view(overview: dict[str, Any]) -> Group:
 def status(
     ctx: typer.Context,
     window: Annotated[int, typer.Option(help="Minutes of recent attempts behind the failure rates.")] = 15,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the overview as JSON.")] = False,
+    output: Output = OutputFormat.table,
+    as_json: AsJson = False,
 ) -> None:
     """Connectors, subscriptions, lag, failure rates, unhealthy endpoints and dead letters."""
     overview = api_client(ctx).get(f"/v1/status?window_s={window * 60}")
-    if as_json:
-        out.print_json(json.dumps(overview))
-    else:
-        out.print(overview_view(overview))
+    render_one(overview, chosen(output, as_json), overview_view)

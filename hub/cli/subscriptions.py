@@ -17,7 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.cli import backfills
+from hub.cli.confirmation import Yes, confirm
 from hub.cli.context import api_client
+from hub.cli.output import Output, OutputFormat, ShowOutput, render_list, render_one
 from hub.cli.yaml_files import put_each, read_documents
 from hub.subscriptions.model import SubscriptionSpec
 
@@ -30,7 +32,6 @@ SpecFile = Annotated[
         "--file", "-f", exists=True, dir_okay=False, help="YAML file, one document per subscription."
     ),
 ]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 PATH = "/v1/subscriptions"
 
 
@@ -53,26 +54,29 @@ def apply(ctx: typer.Context, file: SpecFile) -> None:
 
 
 @app.command("list")
-def list_subscriptions(ctx: typer.Context) -> None:
+def list_subscriptions(ctx: typer.Context, output: Output = OutputFormat.table) -> None:
     """Every subscription with its state, endpoint and feeds."""
+    render_list(api_client(ctx).get(PATH), output, _table)
+
+
+def _table(subscriptions: list[dict[str, Any]]) -> Table:
     table = Table("id", "owner", "state", "endpoint", "feeds")
-    for sub in api_client(ctx).get(PATH):
+    for sub in subscriptions:
         state = sub["state"] + (f" ({sub['status_reason']})" if sub["status_reason"] else "")
         table.add_row(sub["id"], sub["owner"] or "", state, sub["endpoint_url"], ", ".join(sub["feeds"]))
-    out.print(table)
+    return table
 
 
 @app.command("show")
-def show(ctx: typer.Context, subscription_id: str) -> None:
-    """One subscription as JSON (never its secret)."""
-    out.print_json(data=api_client(ctx).get(f"{PATH}/{subscription_id}"))
+def show(ctx: typer.Context, subscription_id: str, output: ShowOutput = OutputFormat.json) -> None:
+    """One subscription (never its secret); JSON unless --output says otherwise."""
+    render_one(api_client(ctx).get(f"{PATH}/{subscription_id}"), output)
 
 
 @app.command("delete")
 def delete(ctx: typer.Context, subscription_id: str, yes: Yes = False) -> None:
     """Delete a subscription (its endpoint receives nothing more)."""
-    if not yes:
-        typer.confirm(f"Delete subscription {subscription_id}?", abort=True)
+    confirm(f"Delete subscription {subscription_id}?", yes=yes)
     api_client(ctx).request("DELETE", f"{PATH}/{subscription_id}")
     out.print(f"deleted {escape(subscription_id)}")
 
@@ -113,10 +117,15 @@ def list_backfills(
     ctx: typer.Context,
     subscription_id: str,
     job_id: Annotated[int | None, typer.Option("--job", help="Show one job, with its counts.")] = None,
+    output: Output = OutputFormat.table,
 ) -> None:
     """A subscription's backfill jobs, newest first (or one job's counts)."""
     client = api_client(ctx)
     if job_id is not None:
-        backfills.print_end(client.get(backfills.job_path(subscription_id, job_id)))
+        job = client.get(backfills.job_path(subscription_id, job_id))
+        if output is OutputFormat.table:
+            backfills.print_end(job)
+        else:
+            render_one(job, output)
         return
-    backfills.print_jobs(client.get(backfills.job_path(subscription_id)))
+    render_list(client.get(backfills.job_path(subscription_id)), output, backfills.jobs_table)

@@ -5,12 +5,11 @@ The trace document comes from the API (``GET /v1/events/{id}/trace``,
 source position and commit time, its Kafka address, its trace id), the timeline (each hop with
 its local time, the milliseconds since the source commit, the subscription, the HTTP status
 and latency), then each interested subscription's decision and where its delivery stands.
-``--json`` prints the document as the API returned it.
+``--output json|yaml`` (or ``--json``) prints the document as the API returned it.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.cli.context import api_client
-from schemas.errors import InvalidInput
+from hub.cli.output import AsJson, Output, OutputFormat, chosen, render_one
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -152,11 +151,12 @@ def trace(
         typer.Option("--record", metavar="FEED KEY", help="Every event of one record instead."),
     ] = None,
     limit: Annotated[int, typer.Option(help="With --record: at most this many newest events.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the trace document as JSON.")] = False,
+    output: Output = OutputFormat.table,
+    as_json: AsJson = False,
 ) -> None:
     """Follow an event (or every event of a record) from the source commit to every subscriber."""
     if (event_id is None) == (record is None):
-        raise InvalidInput("give either an event id or --record FEED KEY")
+        raise typer.BadParameter("give either an event id or --record FEED KEY", param_hint="EVENT_ID")
     client = api_client(ctx)
     if record is not None:
         feed, key = record
@@ -165,7 +165,4 @@ def trace(
     else:
         document = client.get(f"/v1/events/{quote(event_id or '', safe='')}/trace")
         view = event_view(document)
-    if as_json:
-        out.print_json(json.dumps(document))
-    else:
-        out.print(view)
+    render_one(document, chosen(output, as_json), lambda _: view)

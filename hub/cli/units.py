@@ -4,7 +4,8 @@
 a version file) shows which communes the new one moves before anything is loaded; ``load FILE``
 checks, stores and activates a version, then starts re-homing (``--wait`` follows it to the end);
 ``rehoming VERSION`` shows the re-homing jobs' progress (counts per subscription); ``rehome
-VERSION`` starts the jobs that did not start. ``--json`` prints the API's answer as it is.
+VERSION`` starts the jobs that did not start. ``--json`` prints the API's answer as it is (``list``,
+``diff`` and ``rehoming`` also take ``--output table|json|yaml``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.table import Table
 
 from hub.cli.client import ApiClient
 from hub.cli.context import api_client
+from hub.cli.output import AsJson, Output, OutputFormat, chosen, render_list, render_one
 from hub.services.units import ENDED_STATES
 from schemas.admin_units import MAX_FILE_BYTES
 from schemas.errors import InvalidUnitsFile
@@ -28,7 +30,6 @@ from schemas.errors import InvalidUnitsFile
 app = typer.Typer(help="Administrative-units versions: list, diff, load, re-homing.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer.")]
 Version = Annotated[str, typer.Argument(help="A version name, e.g. 2026.01.")]
 DEFAULT_POLL_S = 2.0
 PollSeconds = Annotated[float, typer.Option("--poll-s", min=0.1, help="Seconds between progress reads.")]
@@ -39,12 +40,12 @@ def _text(value: Any) -> str:
 
 
 @app.command("list")
-def list_units(ctx: typer.Context, as_json: AsJson = False) -> None:
+def list_units(ctx: typer.Context, output: Output = OutputFormat.table, as_json: AsJson = False) -> None:
     """The shipped version and every loaded one; routing decides by the active one."""
-    found = api_client(ctx).get("/v1/units")
-    if as_json:
-        out.print_json(json.dumps(found))
-        return
+    render_list(api_client(ctx).get("/v1/units"), chosen(output, as_json), _versions_table)
+
+
+def _versions_table(found: list[dict[str, Any]]) -> Table:
     table = Table("version", "parent", "active", "loaded", "by", "digest", "re-homing jobs", "description")
     for item in found:
         loaded = "shipped" if item["shipped"] else item["loaded_at"]
@@ -54,7 +55,7 @@ def list_units(ctx: typer.Context, as_json: AsJson = False) -> None:
             _text(loaded), _text(item["loaded_by"]), _text(digest), str(len(item["rehoming"])),
             _text(item["description"]),
         )  # fmt: skip
-    out.print(table)
+    return table
 
 
 @app.command("diff")
@@ -62,12 +63,13 @@ def diff(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="A version name or a version file.")],
     new: Annotated[str, typer.Argument(help="A version name or a version file.")],
+    output: Output = OutputFormat.table,
     as_json: AsJson = False,
 ) -> None:
     """What NEW moves against OLD: communes whose province or commune changes, renames, counts."""
     found = api_client(ctx).request("POST", "/v1/units/diff", {"old": _given(old), "new": _given(new)}).json()
-    if as_json:
-        out.print_json(json.dumps(found))
+    if chosen(output, as_json) is not OutputFormat.table:
+        render_one(found, chosen(output, as_json))
         return
     show_diff(found)
 
@@ -147,12 +149,13 @@ def rehoming(
     version: Version,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the jobs to their end.")] = False,
     poll_s: PollSeconds = DEFAULT_POLL_S,
+    output: Output = OutputFormat.table,
     as_json: AsJson = False,
 ) -> None:
     """The re-homing jobs of VERSION: per subscription, records scanned, selected, produced, delivered."""
     client = api_client(ctx)
-    if as_json:
-        out.print_json(json.dumps(client.get(f"/v1/units/{version}/rehoming")))
+    if chosen(output, as_json) is not OutputFormat.table:
+        render_list(client.get(f"/v1/units/{version}/rehoming"), chosen(output, as_json), progress_table)
     elif wait:
         follow_rehoming(client, version, poll_s)
     else:
@@ -189,6 +192,12 @@ def follow_rehoming(client: ApiClient, version: str, poll_s: float) -> None:
 
 
 def show_progress(progress: list[dict[str, Any]]) -> None:
+    if render_list(progress, OutputFormat.table, progress_table):
+        done = sum(item["state"] in ENDED_STATES for item in progress)
+        out.print(f"{done} of {len(progress)} re-homing job(s) ended")
+
+
+def progress_table(progress: list[dict[str, Any]]) -> Table:
     table = Table("subscription", "job", "state", "scanned", "selected", "produced", "delivered", "error")
     for item in progress:
         scanned = f"{item['scanned']}/{item['total']}" if item["total"] is not None else str(item["scanned"])
@@ -196,6 +205,4 @@ def show_progress(progress: list[dict[str, Any]]) -> None:
             escape(item["subscription_id"]), _text(item["job_id"]), item["state"], scanned,
             str(item["selected"]), str(item["produced"]), str(item["delivered"]), _text(item["error"]),
         )  # fmt: skip
-    out.print(table)
-    done = sum(item["state"] in ENDED_STATES for item in progress)
-    out.print(f"{done} of {len(progress)} re-homing job(s) ended")
+    return table

@@ -8,6 +8,7 @@ import pytest
 from pydantic_settings import NoDecode
 from typer.testing import CliRunner
 
+from hub.cli.errors import ExitCode
 from hub.cli.main import app
 from hub.settings import InvalidSetting, Settings, get_settings
 
@@ -47,6 +48,6 @@ def test_a_bad_value_is_refused_with_its_variable(monkeypatch: pytest.MonkeyPatc
 def test_the_cli_reports_a_bad_setting_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_API_PORT", "eighty")
     result = CliRunner().invoke(app, ["subscriptions", "list"])
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert "invalid_setting" in result.output and "HUB_API_PORT" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

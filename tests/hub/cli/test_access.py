@@ -7,6 +7,7 @@ import re
 
 from typer.testing import CliRunner
 
+from hub.cli.errors import ExitCode
 from hub.cli.main import app
 from hub.settings import Settings
 from tests.hub.cli.conftest import Hub
@@ -21,13 +22,13 @@ def test_bootstrap_once_then_the_token_opens_the_api(settings: Settings, api_url
     token = TOKEN.search(first.output)
     assert token is not None
     again = runner.invoke(app, ["admin", "bootstrap", "G22", "--name", "again"])
-    assert again.exit_code == 1 and "already_bootstrapped" in again.output
+    assert again.exit_code == ExitCode.REFUSED and "already_bootstrapped" in again.output
     whoami = CliRunner(env={"HUB_API_TOKEN": token.group(0)}).invoke(
         app, ["--api-url", api_url, "tokens", "whoami"]
     )
     assert whoami.exit_code == 0 and "000.00.00.G22" in whoami.output and '"admin"' in whoami.output
     anonymous = CliRunner(env={"HUB_API_TOKEN": ""}).invoke(app, ["--api-url", api_url, "orgs", "list"])
-    assert anonymous.exit_code == 1 and "unauthenticated" in anonymous.output
+    assert anonymous.exit_code == ExitCode.REFUSED and "unauthenticated" in anonymous.output
 
 
 def test_orgs_tokens_grants_audit(hub: Hub, api_url: str) -> None:
@@ -57,10 +58,10 @@ def test_orgs_tokens_grants_audit(hub: Hub, api_url: str) -> None:
     province = CliRunner(env={"HUB_API_TOKEN": token.group(0)})
     assert "000.00.00.H49" in province.invoke(app, ["--api-url", api_url, "tokens", "whoami"]).output
     denied = province.invoke(app, ["--api-url", api_url, "audit", "list"])
-    assert denied.exit_code == 1 and "role_missing" in denied.output
+    assert denied.exit_code == ExitCode.REFUSED and "role_missing" in denied.output
     assert hub("grants", "revoke", "1").exit_code == 0
     assert hub("tokens", "revoke", token.group(0).split("_")[1]).exit_code == 0
     revoked = province.invoke(app, ["--api-url", api_url, "tokens", "whoami"])
-    assert revoked.exit_code == 1 and "token_revoked" in revoked.output
+    assert revoked.exit_code == ExitCode.REFUSED and "token_revoked" in revoked.output
     trail = hub("audit", "list", "--kind", "grant").output
     assert "grant.create" in trail and "grant.revoke" in trail

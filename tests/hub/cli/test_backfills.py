@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+from hub.cli.errors import ExitCode
 from hub.settings import Settings
 from hub.store import state_jobs
 from hub.store.base import Store
@@ -55,4 +56,4 @@ def test_backfill_follows_a_job_to_its_end_and_lists_jobs(
 
 def test_backfill_of_an_unknown_subscription_reports_the_code(hub: Hub) -> None:
     refused = hub("subscriptions", "backfill", "nobody")
-    assert refused.exit_code != 0 and "subscription_not_found" in refused.output
+    assert refused.exit_code == ExitCode.NOT_FOUND and "subscription_not_found" in refused.output

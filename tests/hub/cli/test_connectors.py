@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from hub.cli.connectors import read_configs
+from hub.cli.errors import ExitCode
 from hub.cli.yaml_files import InvalidResourceFile
 from hub.settings import Settings
 from tests.connectors import land_parcels
@@ -63,7 +64,7 @@ def test_apply_list_status_and_commands(
         assert done.exit_code == 0 and f"{command} requested" in done.output
     assert hub("connectors", "snapshot", "land-db", "-t", land_parcels.TABLE).exit_code == 0
     not_held = hub("connectors", "skip", "land-db", "--yes")  # nothing runs it, so nothing is held
-    assert not_held.exit_code == 1 and "nothing_held" in not_held.output
+    assert not_held.exit_code == ExitCode.REFUSED and "nothing_held" in not_held.output
     assert all(PASSWORD not in hub("connectors", *args).output for args in (["list"], ["status", "land-db"]))
     assert hub("connectors", "delete", "land-db", "--yes").exit_code == 0
     assert "connector_not_found" in hub("connectors", "status", "land-db").output
@@ -75,10 +76,10 @@ def test_apply_refuses_an_unset_variable_and_an_unreachable_source(
     monkeypatch.delenv("LAND_DB_PASSWORD", raising=False)
     file = connector_file(tmp_path, "postgresql://hub@127.0.0.1:1/land")
     unset = hub("connectors", "apply", "-f", str(file))
-    assert unset.exit_code == 1 and "LAND_DB_PASSWORD" in unset.output
+    assert unset.exit_code == ExitCode.REFUSED and "LAND_DB_PASSWORD" in unset.output
     monkeypatch.setenv("LAND_DB_PASSWORD", PASSWORD)
     refused = hub("connectors", "apply", "-f", str(file))
-    assert refused.exit_code == 1 and "source_unreachable" in refused.output
+    assert refused.exit_code == ExitCode.REFUSED and "source_unreachable" in refused.output
     assert PASSWORD not in refused.output
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.cli import confirmation
 from hub.cli.contract_files import discover
+from hub.cli.errors import ExitCode
 from hub.settings import REPO_ROOT
 from schemas import naming
 from tests.contract_documents import contract
@@ -52,7 +54,7 @@ def test_register_show_and_list(hub: Hub, tmp_path: Path) -> None:
 def test_incompatible_registration_fails_with_one_line_and_reasons(hub: Hub, tmp_path: Path) -> None:
     hub("contracts", "register", SUBJECT, "-f", str(write(tmp_path / "v1.json", V1)))
     result = hub("contracts", "register", SUBJECT, "-f", str(write(tmp_path / "bad.json", BREAKING)))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     first, *reasons = result.stderr.splitlines()
     assert first.startswith("error [incompatible_contract]: contract is not BACKWARD compatible")
     assert reasons and all(line.startswith("  - ") for line in reasons)
@@ -64,7 +66,7 @@ def test_check_exits_non_zero_only_when_incompatible(hub: Hub, tmp_path: Path) -
     ok = hub("contracts", "check", SUBJECT, "-f", str(write(tmp_path / "v2.json", V2)))
     assert (ok.exit_code, ok.stdout.strip()) == (0, f"compatible with {SUBJECT} under BACKWARD")
     bad = hub("contracts", "check", SUBJECT, "-f", str(write(tmp_path / "bad.json", BREAKING)))
-    assert bad.exit_code == 1
+    assert bad.exit_code == ExitCode.FAILED
     assert bad.stdout.startswith(f"NOT compatible with {SUBJECT} under BACKWARD:")
 
 
@@ -73,20 +75,26 @@ def test_mode_shows_and_sets(hub: Hub) -> None:
     assert hub("contracts", "mode", SUBJECT, "full").stdout.strip() == "FULL"
     assert hub("contracts", "mode", SUBJECT).stdout.strip() == "FULL"
     wrong = hub("contracts", "mode", SUBJECT, "sometimes")
-    assert wrong.exit_code == 1
+    assert wrong.exit_code == ExitCode.REFUSED
     assert wrong.stderr.startswith("error [invalid_input]:")
 
 
 @pytest.mark.parametrize(
-    ("args", "line"),
+    ("args", "line", "status"),
     [
-        (("contracts", "show", "no.such.subject"), "error [not_found]: no contract subject"),
-        (("contracts", "show", "Bad_Name"), "error [invalid_input]: invalid request"),
+        (
+            ("contracts", "show", "no.such.subject"),
+            "error [not_found]: no contract subject",
+            ExitCode.NOT_FOUND,
+        ),
+        (("contracts", "show", "Bad_Name"), "error [invalid_input]: invalid request", ExitCode.REFUSED),
     ],
 )
-def test_api_errors_are_one_line_with_the_code(hub: Hub, args: tuple[str, ...], line: str) -> None:
+def test_api_errors_are_one_line_with_the_code(
+    hub: Hub, args: tuple[str, ...], line: str, status: ExitCode
+) -> None:
     result = hub(*args)
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert result.stderr.splitlines()[0].startswith(line)
     assert result.stdout == ""
 
@@ -95,7 +103,7 @@ def test_unreadable_file_fails_before_calling_the_api(hub: Hub, tmp_path: Path) 
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     result = hub("contracts", "register", SUBJECT, "-f", str(broken))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert result.stderr.startswith("error [invalid_file]: cannot read")
     assert hub("contracts", "list").stdout.count(SUBJECT) == 0
 
@@ -115,13 +123,16 @@ def test_hostile_contract_files_are_refused_before_parsing(
     path = tmp_path / name
     path.write_bytes(content)
     result = hub("contracts", "register", SUBJECT, "-f", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert result.stderr.startswith("error [invalid_file]:") and says in result.stderr, result.stderr
 
 
-def test_delete_asks_first(hub: Hub, tmp_path: Path) -> None:
+def test_delete_asks_first(hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hub("contracts", "register", SUBJECT, "-f", str(write(tmp_path / "v1.json", V1)))
-    assert hub("contracts", "delete", SUBJECT, input="n\n").exit_code == 1
+    no_terminal = hub("contracts", "delete", SUBJECT)
+    assert no_terminal.exit_code == ExitCode.USAGE and "--yes" in no_terminal.stderr
+    monkeypatch.setattr(confirmation, "stdin_is_terminal", lambda: True)
+    assert hub("contracts", "delete", SUBJECT, input="n\n").exit_code == ExitCode.FAILED
     assert SUBJECT in hub("contracts", "list").stdout
     assert hub("contracts", "delete", SUBJECT, "--yes").stdout.strip() == f"deleted {SUBJECT} versions [1]"
     assert SUBJECT not in hub("contracts", "list").stdout
@@ -156,7 +167,7 @@ def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
     from hub.cli.main import app
 
     result = CliRunner().invoke(app, ["--api-url", "http://127.0.0.1:9", "contracts", "list"])
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.UNREACHABLE
     assert result.stderr.startswith("error [api_unreachable]: cannot reach the hub API at http://127.0.0.1:9")
 
 
@@ -196,7 +207,7 @@ def test_a_yaml_contract_file_is_read_too(hub: Hub, tmp_path: Path) -> None:
 def test_a_file_without_an_event_type_needs_the_subject(hub: Hub, tmp_path: Path) -> None:
     unnamed = {key: value for key, value in V1.items() if key != "x-event-type"}
     result = hub("contracts", "register", "-f", str(write(tmp_path / "v1.json", unnamed)))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert result.stderr.startswith("error [missing_event_type]:")
 
 
@@ -204,6 +215,6 @@ def test_an_invalid_contract_lists_each_problem(hub: Hub, tmp_path: Path) -> Non
     broken = person()
     del broken["properties"]["id"]["description"]
     result = hub("contracts", "register", "-f", str(write(tmp_path / "v1.json", broken)))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert result.stderr.startswith("error [invalid_contract]:")
     assert "missing_description" in result.stderr

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+from hub.cli.errors import ExitCode
 from hub.settings import Settings
 from hub.store import deliveries
 from hub.store.base import Store
@@ -64,4 +65,4 @@ def test_an_empty_window_is_refused(hub: Hub, tmp_path: Path) -> None:
     hub("subscriptions", "apply", "-f", str(spec))
     at = "2025-07-01T00:00:00+07:00"
     result = hub("deliveries", "replay", "hanoi-births", "--from", at, "--to", at)
-    assert result.exit_code == 1 and "empty_replay_window" in result.output
+    assert result.exit_code == ExitCode.REFUSED and "empty_replay_window" in result.output

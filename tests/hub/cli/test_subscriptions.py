@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.cli.errors import ExitCode
 from hub.subscriptions.secrets import generate_secret
 from tests.hub.cli.conftest import Hub
 
@@ -51,21 +52,21 @@ def test_apply_list_show_rotate_delete(hub: Hub, tmp_path: Path) -> None:
 def test_unsafe_endpoint_reported_with_its_code(hub: Hub, tmp_path: Path) -> None:
     file = write(tmp_path, SPECS.replace("https://93.184.216.34/land", "http://169.254.169.254/"))
     result = hub("subscriptions", "apply", "-f", file)
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert "unsafe_endpoint" in result.output
 
 
 def test_invalid_file_reported(hub: Hub, tmp_path: Path) -> None:
     for text in ("id: [unclosed", "- just\n- a list\n", ""):
         result = hub("subscriptions", "apply", "-f", write(tmp_path, text))
-        assert result.exit_code == 1
+        assert result.exit_code == ExitCode.REFUSED
         assert "invalid_file" in result.output
 
 
 def test_a_malformed_later_document_applies_nothing(hub: Hub, tmp_path: Path) -> None:
     file = write(tmp_path, SPECS.replace("batch_max_events: 50", "batch_max_events: many"))
     result = hub("subscriptions", "apply", "-f", file)
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert "invalid_file" in result.output and "document 2" in result.output
     assert "delivery.batch_max_events" in result.output
     assert "hanoi-civil-status" not in hub("subscriptions", "list").output
@@ -77,7 +78,7 @@ def test_the_signing_secret_comes_from_the_environment(
     secret = generate_secret()
     spec = SPECS.split("---")[0] + "secret: ${HANOI_SIGNING_SECRET}\n"
     result = hub("subscriptions", "apply", "-f", write(tmp_path, spec))
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.REFUSED
     assert "invalid_file" in result.output and "${HANOI_SIGNING_SECRET}" in result.output
     monkeypatch.setenv("HANOI_SIGNING_SECRET", secret)
     result = hub("subscriptions", "apply", "-f", write(tmp_path, spec))

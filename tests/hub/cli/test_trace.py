@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from hub.cli.errors import ExitCode
 from hub.cli.trace import event_view, record_view
 from hub.settings import Settings
 from hub.store.base import Store
@@ -114,8 +115,8 @@ async def test_trace_an_event_and_a_record_through_the_api(
 @pytest.mark.integration  # the module's hub runs against the real broker
 def test_problems_are_reported_with_their_codes(hub: Hub) -> None:
     unknown = hub("trace", "no-such-event")
-    assert unknown.exit_code == 1 and "event_not_found" in unknown.output
+    assert unknown.exit_code == ExitCode.NOT_FOUND and "event_not_found" in unknown.output
     bad = hub("trace", "--record", "not-a-feed", "K")
-    assert bad.exit_code == 1 and "invalid_name" in bad.output
+    assert bad.exit_code == ExitCode.REFUSED and "invalid_name" in bad.output
     neither = hub("trace")
-    assert neither.exit_code == 1 and "--record" in neither.output
+    assert neither.exit_code == ExitCode.USAGE and "--record" in neither.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hub.cli.errors import ExitCode
 from tests.fixtures.admin_units.build import MERGE_FILE
 from tests.fixtures.admin_units.versions import edited
 from tests.hub.cli.conftest import Hub
@@ -34,17 +35,18 @@ def test_load_activates_and_says_what_moved(hub: Hub) -> None:
     listed = json.loads(hub("units", "list", "--json").output)
     assert [(item["version"], item["active"]) for item in listed] == [("2025.07", False), ("2026.01", True)]
     assert hub("units", "diff", "2025.07", "2026.01").exit_code == 0
-    assert "0 of 0 re-homing job(s) ended" in hub("units", "rehoming", "2026.01", "--wait").output
+    waited = hub("units", "rehoming", "2026.01", "--wait")
+    assert "re-homing ended" in waited.stdout and "nothing to show" in waited.stderr
 
 
 def test_a_bad_file_is_refused_with_its_code(hub: Hub, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     result = hub("units", "load", str(broken))
-    assert result.exit_code == 1 and "[invalid_units_file]" in result.output
+    assert result.exit_code == ExitCode.REFUSED and "[invalid_units_file]" in result.output
     orphan = tmp_path / "orphan.json"
     orphan.write_bytes(edited(parent="2025.09"))
     result = hub("units", "load", str(orphan))
-    assert result.exit_code == 1 and "[unknown_units_parent]" in result.output
+    assert result.exit_code == ExitCode.REFUSED and "[unknown_units_parent]" in result.output
     result = hub("units", "diff", "2024.01", "2025.07")
-    assert result.exit_code == 1 and "[unknown_units_version]" in result.output
+    assert result.exit_code == ExitCode.NOT_FOUND and "[unknown_units_version]" in result.output
