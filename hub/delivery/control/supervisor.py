@@ -104,6 +104,7 @@ class Supervisor:
     _health: dict[str, Health] = field(default_factory=dict)
     _crashed_at: dict[str, float] = field(default_factory=dict)
     _lanes: dict[str, _Running] = field(default_factory=dict)  # backfill lanes, by subscription
+    _lane_jobs: dict[str, int] = field(default_factory=dict)  # the job each backfill lane serves
     _jobs: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     _keeper: tuple[frozenset[str], asyncio.Task[None]] | None = None
     _job_context: JobContext | None = None
@@ -223,8 +224,10 @@ class Supervisor:
         by_subscription = {job.subscription_id: job for job in jobs}
         for sid in list(self._lanes):
             item, current = self._lanes[sid], wanted.get(sid)
+            job = by_subscription.get(sid)
             if (
-                sid not in by_subscription
+                job is None
+                or job.id != self._lane_jobs.get(sid)  # a finished job's lane holds the group a new one pins
                 or current is None
                 or current.fingerprint != item.wanted.fingerprint
             ):
@@ -237,6 +240,7 @@ class Supervisor:
                 continue
             if job.lane_start is not None and job.subscription_id not in self._lanes:
                 self._lanes[job.subscription_id] = self._launch(target, "backfill")
+                self._lane_jobs[job.subscription_id] = job.id
             task = self._jobs.get(job.id)
             if (task is None or task.done()) and await asyncio.to_thread(self._claim, job.id):
                 self._start_job(job, target)
@@ -255,6 +259,7 @@ class Supervisor:
 
     async def _stop_lane(self, sid: str) -> None:
         item = self._lanes.pop(sid, None)
+        self._lane_jobs.pop(sid, None)
         if item is not None:
             item.task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -269,6 +274,7 @@ class Supervisor:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._jobs.clear()
         self._lanes.clear()
+        self._lane_jobs.clear()
         self._keeper = None
 
     async def _keep_state(self, feeds: frozenset[str]) -> None:
