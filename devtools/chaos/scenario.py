@@ -21,6 +21,7 @@ holding the connector's lease at once, then starts them again.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -136,6 +137,7 @@ class _Run:
     started: float = field(default_factory=time.monotonic)
     killed_at: float | None = None
     complete_at: float | None = None
+    log_dir: Path = Path(".")
 
     def note(self, what: str) -> None:
         at = time.monotonic() - self.started
@@ -158,6 +160,7 @@ def run(
         group.env = _environment(settings, stack, workdir, api_port, _store_url(plan, stack))
         with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as api:
             chaos = _Run(plan, stack, Fleet(group), api, say, dict(zip(PORTALS, portal_ports, strict=True)))
+            chaos.log_dir = workdir / "logs"
             return _play(chaos)
     finally:
         group.stop_all()
@@ -412,10 +415,19 @@ def _wait_drained(chaos: _Run, expected: int) -> float | None:
 
 def _verdict(chaos: _Run, portal: str, mode: str, committed: list[Change]) -> PortalVerdict:
     port = chaos.ports[portal]
+    received = _received(port)
+    _keep_evidence(chaos.log_dir / f"{portal}.received.json", committed, received)
     return judge(
-        portal, mode, committed, _received(port), int(_stats(port)["duplicates"]),
+        portal, mode, committed, received, int(_stats(port)["duplicates"]),
         record_field=source.RECORD_FIELD, label_field=source.LABEL_FIELD,
     )  # fmt: skip
+
+
+def _keep_evidence(path: Path, committed: list[Change], received: list[Push]) -> None:
+    """What the verdict was worked out from, beside the processes' logs: a failed run can be
+    traced afterwards (which change, which push, which webhook-id) without running it again."""
+    pushes = [{"webhook_id": push.webhook_id, "events": list(push.events)} for push in received]
+    path.write_text(json.dumps({"committed": committed, "pushes": pushes}))
 
 
 def _stop_with_broker_down(chaos: _Run, before: source.ChangeDriver) -> dict[str, StopTime]:

@@ -32,6 +32,7 @@ HOP_MARKS = {
     "routed": ("→", "blue"),
     "rehomed": ("⇄", "magenta"),
     "parked": ("‖", "yellow"),
+    "duplicate": ("=", "dim"),
     "dead_lettered": ("☠", "red"),
     "redelivered": ("↺", "magenta"),
 }

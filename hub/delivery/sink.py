@@ -113,9 +113,14 @@ class Sink:
         self._lane: Lane | None = None
 
     async def _attempt_then_apply(self, jobs: list[Job]) -> list[Settled]:
+        copies = await self.ledger.copies(jobs)
+        skipped = [self.outcomes.duplicate(job) for job in copies]
+        jobs = [job for job in jobs if job not in copies]
+        if not jobs:
+            return skipped
         settled = await self.outcomes.apply(await self.attempt(jobs))
         self.ledger.finished(settled)
-        return settled
+        return [*skipped, *settled]
 
     async def _flush(self) -> None:
         """Before each commit: the delivery log, then the ledger's requests committed past."""

@@ -40,7 +40,7 @@ from hub.settings import Settings
 from hub.store import connectors as stored_connectors
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
-from hub.store.deliveries import DeliveryAttempt
+from hub.store.deliveries import NOT_TRIES, DeliveryAttempt
 from hub.subscriptions.model import Subscription
 from schemas.errors import HubError
 
@@ -131,7 +131,7 @@ def _recent(session: Session, subscription_id: str, since: datetime) -> RecentAt
         .limit(RECENT_CAP)
     )
     rows = [row for row in session.execute(query) if row.started_at >= since]
-    tries = [row for row in rows if row.outcome != "parked"]
+    tries = [row for row in rows if row.outcome not in NOT_TRIES]
     failed = [row for row in tries if row.outcome in FAILED_OUTCOMES]
     delivered = [row.started_at for row in tries if row.outcome == "delivered"]
     return RecentAttempts(

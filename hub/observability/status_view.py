@@ -32,7 +32,7 @@ FAILED_OUTCOMES = frozenset({"retrying", "dead_lettered", "disabled"})
 
 @dataclass(frozen=True)
 class RecentAttempts:
-    """A subscription's push attempts within the window (parked events are not attempts)."""
+    """A subscription's push attempts within the window (parked events, skipped copies: none)."""
 
     attempts: int = 0
     failures: int = 0

@@ -19,8 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 HopKind = Literal[
-    "committed", "quarantined", "published", "routed", "rehomed", "attempt", "parked", "dead_lettered",
-    "redelivered",
+    "committed", "quarantined", "published", "routed", "rehomed", "attempt", "parked", "duplicate",
+    "dead_lettered", "redelivered",
 ]  # fmt: skip
 DecisionKind = Literal["matched", "filtered_out", "not_reached", "unknown"]
 PathOutcome = Literal[

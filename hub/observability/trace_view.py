@@ -36,14 +36,17 @@ from hub.observability.trace_model import (
 from hub.routing import AdminUnitIndex, Decision, decide
 from hub.routing.feeds import first_match
 from hub.routing.rehome import rehomed_out_id
-from hub.store.deliveries import DeliveryAttempt
+from hub.store.deliveries import NOT_TRIES, DeliveryAttempt
 from hub.store.routed_events import RoutedEvent
 from hub.subscriptions.model import SubscriptionBase
 from schemas.events import ChangeEvent
 from schemas.naming import SUBSCRIPTION_TOPIC_PREFIX
 from schemas.tracing import trace_id_of
 
-HOP_RANK = {"routed": 0, "rehomed": 0, "attempt": 1, "parked": 1, "dead_lettered": 2, "redelivered": 3}
+HOP_RANK = {
+    "routed": 0, "rehomed": 0, "attempt": 1, "parked": 1, "duplicate": 1,
+    "dead_lettered": 2, "redelivered": 3,
+}  # fmt: skip
 ATTEMPT_OUTCOMES: dict[str, PathOutcome] = {
     "delivered": "delivered",
     "retrying": "retrying",
@@ -209,6 +212,12 @@ def _attempt_hops(subscription_id: str, row: DeliveryAttempt) -> list[Hop]:
     if row.outcome == "parked":
         detail = "parked behind an earlier event of the same key"
         return [Hop(kind="parked", at=row.started_at, subscription_id=subscription_id, detail=detail)]
+    if row.outcome == "duplicate":
+        detail = (
+            f"a second copy of the event in the feed ({row.topic}:{row.partition}:{row.offset}), "
+            "not sent: the first copy was sent in a batch"
+        )
+        return [Hop(kind="duplicate", at=row.started_at, subscription_id=subscription_id, detail=detail)]
     attempt = Hop(
         kind="attempt",
         at=row.started_at,
@@ -271,14 +280,15 @@ def _undelivered(
 def _delivered_path(
     subscription_id: str, kind: DecisionKind, reason: str, attempts: list[DeliveryAttempt]
 ) -> SubscriptionPath:
-    last = attempts[-1]
+    copies = [row for row in attempts if row.outcome == "duplicate"]
+    last = next((row for row in reversed(attempts) if row.outcome != "duplicate"), attempts[-1])
     delivered = [row.started_at for row in attempts if row.outcome == "delivered"]
     return SubscriptionPath(
         subscription_id=subscription_id,
         decision=kind,
         reason=reason,
-        outcome=ATTEMPT_OUTCOMES.get(last.outcome, "unknown"),
-        attempts=sum(row.outcome != "parked" for row in attempts),
+        outcome="pending" if len(copies) == len(attempts) else ATTEMPT_OUTCOMES.get(last.outcome, "unknown"),
+        attempts=sum(row.outcome not in NOT_TRIES for row in attempts),
         delivered_at=delivered[-1] if delivered else None,
     )
 

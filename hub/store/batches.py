@@ -6,6 +6,12 @@ partition over, re-forms the same request from the row instead of cutting a new 
 (ADR 013). Every member comes from one feed partition, so one process owns the whole request.
 The row's ``attempts`` is raised before each try, so attempt numbers go on counting after a
 restart. Rows are deleted once the members' offsets are committed past.
+
+Each member's event id is also kept (``BatchEvent``, for ``COPY_WINDOW``): a connector that
+crashed publishes its last changes again, so one event can sit twice in a feed, at two offsets.
+In batch mode the second copy would travel in another request, under another ``webhook-id``, and
+a receiver de-duplicating by ``webhook-id`` would apply it twice; the ledger finds the first
+copy's claim and the second is not sent (``hub.delivery.pipeline.batch_ledger``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy.types import JSON
 from hub.store.base import Base, utcnow
 
 STALE_AFTER = timedelta(days=7)  # a row no process finished (its partitions moved): long done
+COPY_WINDOW = timedelta(hours=24)  # how long a sent event's claim finds a later copy of it
 
 
 class DeliveryBatch(Base):
@@ -36,6 +43,23 @@ class DeliveryBatch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BatchEvent(Base):
+    """An event sent in a batch to a subscription: the feed record it was sent from."""
+
+    __tablename__ = "delivery_batch_events"
+
+    subscription_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(249))
+    partition: Mapped[int] = mapped_column(Integer)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+Claim = tuple[str, str, int, int]  # event id, feed topic, partition, offset
+
+
 @dataclass(frozen=True)
 class OpenBatch:
     batch_id: str
@@ -43,12 +67,52 @@ class OpenBatch:
     partition: int
     offsets: tuple[int, ...]
     attempts: int
+    events: tuple[str, ...] = ()  # the members' event ids, in the order of ``offsets``
+
+
+def claimed(session: Session, subscription_id: str, event_ids: Iterable[str]) -> dict[str, Claim]:
+    """The claims of these events (sent, or recorded to be sent, in a batch), by event id."""
+    ids = list(set(event_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(BatchEvent).where(BatchEvent.subscription_id == subscription_id, BatchEvent.event_id.in_(ids))
+    )
+    return {row.event_id: (row.event_id, row.topic, row.partition, row.offset) for row in rows}
+
+
+def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
+    """Claim the batch's events (an event claimed already, by an earlier copy, keeps its claim)."""
+    if not batch.events:
+        return
+    fresh = dict(zip(batch.events, batch.offsets, strict=True))
+    for event_id in claimed(session, subscription_id, fresh):
+        fresh.pop(event_id)
+    session.add_all(
+        BatchEvent(
+            subscription_id=subscription_id,
+            event_id=event_id,
+            batch_id=batch.batch_id,
+            topic=batch.topic,
+            partition=batch.partition,
+            offset=offset,
+        )
+        for event_id, offset in fresh.items()
+    )
+
+
+def prune_claims(session: Session, before: datetime) -> int:
+    """Forget claims older than ``before`` (a copy arriving later than that is sent again)."""
+    result = session.execute(delete(BatchEvent).where(BatchEvent.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def record(session: Session, subscription_id: str, batch: OpenBatch) -> None:
-    """Write ``batch`` with its attempt count (insert, or raise the count of a recorded one)."""
+    """Write ``batch`` with its attempt count (insert, or raise the count of a recorded one); its
+    events are claimed with its first record, in the same transaction."""
     found = session.get(DeliveryBatch, (subscription_id, batch.batch_id))
     if found is None:
+        _claim(session, subscription_id, batch)
         session.add(
             DeliveryBatch(
                 subscription_id=subscription_id,
@@ -90,4 +154,15 @@ def forget(session: Session, subscription_id: str, batch_ids: Iterable[str]) -> 
         )
 
 
-__all__ = ["DeliveryBatch", "OpenBatch", "forget", "open_batches", "record"]
+__all__ = [
+    "COPY_WINDOW",
+    "BatchEvent",
+    "Claim",
+    "DeliveryBatch",
+    "OpenBatch",
+    "claimed",
+    "forget",
+    "open_batches",
+    "prune_claims",
+    "record",
+]

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub.store.base import Base, utcnow
 
-Outcome = Literal["delivered", "retrying", "dead_lettered", "parked", "disabled"]
-OUTCOMES: tuple[Outcome, ...] = ("delivered", "retrying", "dead_lettered", "parked", "disabled")
+Outcome = Literal["delivered", "retrying", "dead_lettered", "parked", "disabled", "duplicate"]
+OUTCOMES: tuple[Outcome, ...] = ("delivered", "retrying", "dead_lettered", "parked", "disabled", "duplicate")
+# logged without a push: parked behind its key, or a second copy of an event already sent (ADR 013)
+NOT_TRIES: frozenset[str] = frozenset({"parked", "duplicate"})
 ReplayState = Literal["pending", "running", "done", "failed"]
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -173,6 +175,7 @@ def finish_replay(session: Session, request_id: int, state: ReplayState, detail:
 
 
 __all__ = [
+    "NOT_TRIES",
     "OUTCOMES",
     "AttemptQuery",
     "DeliveryAttempt",

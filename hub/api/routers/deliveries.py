@@ -1,7 +1,8 @@
 """Deliveries: the delivery log, replay by time, and a subscription's dead letters.
 
 - ``GET /v1/deliveries?subscription=&event_id=&status=`` every push attempt, newest first;
-  ``status`` is an outcome (delivered, retrying, dead_lettered, parked, disabled) or an HTTP code.
+  ``status`` is an outcome (delivered, retrying, dead_lettered, parked, disabled, duplicate) or an
+  HTTP code.
 - ``POST /v1/subscriptions/{id}/replay`` a time window ``from``..``to`` (``to`` excluded, default
   the time the hub takes the request): one running hub process copies what the window's feeds
   held and the subscription wants to its retry topic, and the sink delivers it again while live

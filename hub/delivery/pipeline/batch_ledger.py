@@ -16,6 +16,14 @@ the record after a crash, a restart or a rebalance (ADR 013).
 - ``finished`` / ``sweep``: a request whose jobs are all done is deleted once every record it was
   read from is committed past, never before: until then a crash re-reads them, and they must
   find their request.
+- ``copies`` (batch mode, before a NEW request is sent): a connector that crashed publishes its
+  last changes again, so an event can be in a feed twice, at two offsets. Each event sent in a
+  batch is claimed with its request's first record (``batches.BatchEvent``); a job whose event
+  is claimed from another feed record, or is in the request twice, is a copy: it is not sent (the
+  receiver would get it under a second ``webhook-id``), and is logged as ``duplicate``. A record
+  read again after a crash is not a copy: its claim names the same feed record. Replays and
+  redeliveries keep their event's feed record, so they are sent. Single mode needs none of this:
+  its ``webhook-id`` is the event id, the same for both copies.
 
 A store that cannot be written, or could not be read at the last assignment, fails the next try
 (the sink stops and is restarted): a batch is never sent before it is recorded, nor cut anew
@@ -25,6 +33,7 @@ while its record is unknown.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,9 +45,10 @@ from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import batch_id, distinct_members
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.store import batches
-from hub.store.base import Store
+from hub.store.base import Store, utcnow
 
 Member = tuple[str, int, int]  # feed topic, partition, offset
+PRUNE_EVERY_S = 300.0  # how often a sink forgets claims older than ``batches.COPY_WINDOW``
 
 
 @dataclass
@@ -58,6 +68,7 @@ class BatchLedger:
         self._loaded: dict[tuple[str, int], dict[str, Returning]] = {}  # read from the store, by partition
         self._finished: list[tuple[RecordedBatch, list[tuple[tuple[str, int], int]]]] = []
         self._unread: SQLAlchemyError | None = None  # the last load failed: nothing may be sent
+        self._pruned_at = time.monotonic()
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -106,6 +117,22 @@ class BatchLedger:
             if len(returning.back) + len(batch.gone) >= len(set(batch.offsets)):
                 del loaded[ident]  # every member accounted for
 
+    async def copies(self, jobs: Sequence[Job]) -> list[Job]:
+        """The jobs of a new request whose event was sent, or is to be sent, from another feed
+        record: they must not go (see the module's docstring); [] outside batch mode."""
+        if not self._batch_mode or self._store is None or not jobs or jobs[0].batch is not None:
+            return []
+        claims = await asyncio.to_thread(self._claimed, [job.event.id for job in jobs])
+        first: dict[str, Member] = {}
+        found: list[Job] = []
+        for job in jobs:
+            origin = (job.origin.topic, job.origin.partition, job.origin.offset)
+            claim = claims.get(job.event.id)
+            sent_from = claim[1:] if claim is not None else first.setdefault(job.event.id, origin)
+            if sent_from != origin:
+                found.append(job)
+        return found
+
     # ---- writing ---------------------------------------------------------------------------
 
     async def before_try(self, jobs: Sequence[Job]) -> None:
@@ -120,7 +147,12 @@ class BatchLedger:
             job.attempts = tries  # one count per request: its members were sent together each time
         batch.attempts = tries + 1
         if self._store is not None:
-            opened = batches.OpenBatch(batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts)
+            events = tuple(job.event.id for job in distinct_members(jobs)) if self._batch_mode else ()
+            if len(events) != len(batch.offsets):  # re-formed without some members (gone): claimed already
+                events = ()
+            opened = batches.OpenBatch(
+                batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts, events
+            )
             await asyncio.to_thread(self._write, opened)
 
     def _decide(self, jobs: Sequence[Job]) -> RecordedBatch | None:
@@ -151,7 +183,11 @@ class BatchLedger:
         self._finished.append((batch, [(s.job.record.tp, s.job.record.offset) for s in settled]))
 
     async def sweep(self, tracker: OffsetTracker) -> None:
-        """Delete the finished requests whose records are all committed past."""
+        """Delete the finished requests whose records are all committed past (and, now and then,
+        the claims older than the copy window)."""
+        if self._store is not None and time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_at = time.monotonic()
+            await asyncio.to_thread(self._prune)
         done = [b for b, records in self._finished if all(tracker.covers(tp, o) for tp, o in records)]
         if not done:
             return
@@ -166,6 +202,16 @@ class BatchLedger:
         assert self._store is not None
         with self._store.session() as session:
             return batches.open_batches(session, self._subscription_id, partitions)
+
+    def _claimed(self, event_ids: list[str]) -> dict[str, batches.Claim]:
+        assert self._store is not None
+        with self._store.session() as session:
+            return batches.claimed(session, self._subscription_id, event_ids)
+
+    def _prune(self) -> None:
+        assert self._store is not None
+        with self._store.session() as session:
+            batches.prune_claims(session, utcnow() - batches.COPY_WINDOW)
 
     def _write(self, opened: batches.OpenBatch) -> None:
         assert self._store is not None

@@ -9,6 +9,7 @@ the scheduler should settle the jobs (``s2_schedule.Settled``); it calls no earl
 - ``DeadLetter``: appended to the dead letters with the reason, logged, resolved.
 - ``RetryAt``: a retry job stays in memory at the head of its key until due; a feed job is
   appended to the retry topic with its due time (then resolved: Kafka holds it durably).
+- a copy of an event already sent in a batch (``duplicate``): logged, resolved, not sent.
 - ``Disable``, or failing past ``disable_after_s``: the subscription is disabled with the
   reason and the sink stops (``stopped``); the jobs stay unresolved, so nothing is lost.
 """
@@ -138,6 +139,12 @@ class Outcomes:
         await self.topics.to_retry(job, stage=0, due=now, parked=True)
         self._resolve(job)
         return Settled(job, Next.HANDED_OFF)
+
+    def duplicate(self, job: Job) -> Settled:
+        """A second copy of an event already sent in a batch (``BatchLedger.copies``): not sent."""
+        self._log(job, Try(time.time(), (job.attempts,)), "duplicate")
+        self._resolve(job)
+        return Settled(job, Next.DONE)
 
     # ---- from the attempt ------------------------------------------------------------------
 

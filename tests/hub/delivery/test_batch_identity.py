@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from hub.store import deliveries
 from schemas.events import ChangeEvent
 from tests.hub.delivery.harness import Deployment
 from tests.hub.delivery.test_crash import hub_process
@@ -98,3 +99,41 @@ async def run_until_tried(d: Deployment, subscription_id: str, event_id: str, go
 
 def tries_of(d: Deployment, subscription_id: str, event_id: str) -> int:
     return len(numbers_of(d, subscription_id, event_id))
+
+
+async def test_a_copy_of_an_event_published_again_by_a_restarted_connector_is_not_sent_again(
+    hub_deployment: Deployment,
+) -> None:
+    """A connector killed after publishing, before saving its position, publishes its last
+    changes again: the feed holds those events twice. In batch mode each copy would travel in
+    another request, under another ``webhook-id``; the receiver must get each event once."""
+    d = hub_deployment
+    portal = await d.portal()
+    sub = d.subscribe("copies", portal, delivery={**BATCH, "max_in_flight": 2})
+    first = [d.event(f"K{n % 5}", n) for n in range(30)]
+    later = [d.event(f"K{n % 5}", n) for n in range(30, 40)]
+    await d.publish(*first, first[0])  # a backlog holding a copy: maybe in the first's own request
+    async with d.hub():
+        await eventually(lambda: portal.has(len(first)), timeout_s=60)
+        await d.publish(*first[20:], *later)  # the restarted connector: its last 10 again, then new ones
+        await d.publish(first[5], first[5])  # and one copy twice in a row: both in one request
+        await eventually(lambda: portal.has(len(first) + len(later)), timeout_s=60)
+        await eventually(lambda: len(copies_logged(d, sub.id)) == 13, timeout_s=30)
+        await asyncio.sleep(1.0)  # room for a copy to arrive under a new webhook-id
+    received = await portal.event_ids()
+    assert twice(received) == []
+    assert sorted(received) == sorted(e.id for e in [*first, *later])
+    logged = copies_logged(d, sub.id)
+    assert Counter(row.event_id for row in logged) == Counter(
+        [first[0].id, *(e.id for e in first[20:]), first[5].id, first[5].id]
+    )
+    for row in logged:  # the copy was skipped, never the record the event was delivered from
+        (sent,) = [
+            a for a in d.attempts(subscription_id=sub.id, event_id=row.event_id) if a.outcome == "delivered"
+        ]
+        assert (sent.partition, sent.offset) != (row.partition, row.offset)
+        assert sent.offset < row.offset
+
+
+def copies_logged(d: Deployment, subscription_id: str) -> list[deliveries.DeliveryAttempt]:
+    return [row for row in d.attempts(subscription_id=subscription_id) if row.outcome == "duplicate"]
