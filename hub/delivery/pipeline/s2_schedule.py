@@ -384,8 +384,7 @@ class Scheduler:
         gathering.jobs += self._take_members(head, batch)
         if not gathering.complete():
             return None
-        del self._gathering[batch.id]
-        return gathering.in_order()
+        return self._send(gathering, overdue=False)
 
     def _take_members(self, head: Job, batch: RecordedBatch) -> list[Job]:
         if not self._ordered:
@@ -403,14 +402,21 @@ class Scheduler:
         """A request complete now that its missing members are known gone (``RecordedBatch.gone``), or
         one whose missing members did not come back in time: it goes with those that did."""
         now = time.monotonic()
-        for batch_id, gathering in self._gathering.items():
+        for gathering in self._gathering.values():
             overdue = now - gathering.since >= self._regroup_wait_s
             if overdue or gathering.complete():
-                del self._gathering[batch_id]
-                if overdue:
-                    self._spent.add(batch_id)
-                return gathering.in_order()
+                return self._send(gathering, overdue=overdue)
         return None
+
+    def _send(self, gathering: _Gathering, *, overdue: bool) -> list[Job]:
+        """A gathered request goes. Sent without some members (known gone, or overdue), its
+        ``webhook-id`` is spent: a member still arriving starts a new request, since the
+        receiver keeps the first body it got under an id and would drop that member with it."""
+        batch = gathering.batch
+        del self._gathering[batch.id]
+        if overdue or batch.gone:
+            self._spent.add(batch.id)
+        return gathering.in_order()
 
     def _take(self, head: Job, room: int) -> list[Job]:
         """``head`` and, when ordered, the new due jobs queued right behind it (up to ``room``);

@@ -273,6 +273,21 @@ async def test_a_recorded_request_goes_without_members_known_gone() -> None:
         await eventually(lambda: recorder.calls == [["e-B-1"]], timeout_s=3)
 
 
+async def test_a_member_thought_gone_that_comes_after_all_never_goes_under_the_spent_id() -> None:
+    """The receiver keeps the first body it got under a ``webhook-id``: a member sent later
+    under the same id would be dropped with it, so it goes in a new request."""
+    recorder = Recorder()
+    a0, b1 = make_job("A", 0, offset=0), make_job("B", 1, offset=1)
+    batch = recorded(a0, b1, gone={0})  # e.g. read back from the retry topic after the feed
+    async with running(recorder, ordered=True, max_in_flight=1, batch_max=10) as scheduler:
+        scheduler.submit(b1)
+        await eventually(lambda: recorder.calls == [["e-B-1"]], timeout_s=3)
+        assert a0.batch is batch
+        scheduler.submit(a0)
+        await eventually(lambda: len(recorder.calls) == 2, timeout_s=3)
+    assert recorder.calls[1] == ["e-A-0"] and a0.batch is None
+
+
 async def test_a_recorded_request_whose_members_never_come_goes_after_the_wait_and_is_spent() -> None:
     recorder = Recorder()
     a0, b1 = make_job("A", 0, offset=0), make_job("B", 1, offset=1)
