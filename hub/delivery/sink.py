@@ -34,12 +34,12 @@ from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
 from hub.delivery.control.start_position import pin_start
 from hub.delivery.pipeline import copartition, retry
-from hub.delivery.pipeline.batch_ledger import BatchLedger
+from hub.delivery.pipeline.batch_ledger import BatchLedger, PartitionRevoked
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.pipeline.job import Job
 from hub.delivery.pipeline.parking import RetryKeys
 from hub.delivery.pipeline.s1_intake import Flush, Intake, Lane, Revocations, feed_group, retry_group
-from hub.delivery.pipeline.s2_schedule import Scheduler, Settled
+from hub.delivery.pipeline.s2_schedule import Next, Scheduler, Settled
 from hub.delivery.pipeline.s3_attempt import Attempt
 from hub.delivery.pipeline.s4_outcome import Outcomes, StateChange, Topics
 from hub.delivery.pipeline.tracker import OffsetTracker
@@ -118,7 +118,12 @@ class Sink:
         jobs = [job for job in jobs if job not in copies]
         if not jobs:
             return skipped
-        settled = await self.outcomes.apply(await self.attempt(jobs))
+        try:
+            attempted = await self.attempt(jobs)
+        except PartitionRevoked as exc:  # not resolved: the partition's new owner sends them
+            log.info("%s: %d job(s) not sent: %s", self.subscription.id, len(jobs), exc)
+            return [*skipped, *(Settled(job, Next.DONE) for job in jobs)]
+        settled = await self.outcomes.apply(attempted)
         self.ledger.finished(settled)
         return [*skipped, *settled]
 
@@ -231,10 +236,14 @@ class LedgerRebalance(Revocations):
         self.ledger = ledger
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        gone = [(tp.topic, tp.partition) for tp in revoked]
+        self.ledger.revoke(gone)  # first: nothing of them is sent from now on
+        await self.ledger.quiesce()  # what was recorded is in the store before the new owner reads
         await super().on_partitions_revoked(revoked)
-        self.ledger.forget((tp.topic, tp.partition) for tp in revoked)
+        self.ledger.forget(gone)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.ledger.assigned((tp.topic, tp.partition) for tp in assigned)
         await self.ledger.load([tp for tp in assigned if tp.topic != self.lane.retry_topic])
         await super().on_partitions_assigned(assigned)
 

@@ -28,6 +28,13 @@ the record after a crash, a restart or a rebalance (ADR 013).
 A store that cannot be written, or could not be read at the last assignment, fails the next try
 (the sink stops and is restarted): a batch is never sent before it is recorded, nor cut anew
 while its record is unknown.
+
+A partition being revoked is marked first thing in the rebalance (``revoke``), and the rebalance
+waits for the ledger writes in flight (``quiesce``): a job of a revoked partition taken out of
+the scheduler before the revocation is not sent (``before_try`` raises ``PartitionRevoked``),
+and every request it did record is in the store before the new owner reads it. Otherwise the
+old owner could record and send a request after the new owner loaded the ledger, which would
+then cut the same records into another request, under another ``webhook-id``.
 """
 
 from __future__ import annotations
@@ -59,6 +66,10 @@ class Returning:
     back: set[int] = field(default_factory=set)
 
 
+class PartitionRevoked(Exception):
+    """The request's partition was revoked from this process: its new owner sends it."""
+
+
 class BatchLedger:
     def __init__(self, store: Store | None, subscription_id: str, *, batch_mode: bool) -> None:
         self._store = store
@@ -69,6 +80,10 @@ class BatchLedger:
         self._finished: list[tuple[RecordedBatch, list[tuple[tuple[str, int], int]]]] = []
         self._unread: SQLAlchemyError | None = None  # the last load failed: nothing may be sent
         self._pruned_at = time.monotonic()
+        self._revoked: set[tuple[str, int]] = set()  # partitions revoked and not assigned again
+        self._writes = 0  # ledger writes in flight
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -88,6 +103,17 @@ class BatchLedger:
             self._loaded.setdefault((batch.topic, batch.partition), {})[batch.id] = Returning(batch)
             for offset in batch.offsets:
                 self._open[(batch.topic, batch.partition, offset)] = batch
+
+    def revoke(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """First thing in a rebalance: nothing of these partitions is sent from now on."""
+        self._revoked.update(partitions)
+
+    def assigned(self, partitions: Iterable[tuple[str, int]]) -> None:
+        self._revoked.difference_update(partitions)
+
+    async def quiesce(self) -> None:
+        """Wait for the ledger writes in flight (each is followed by its send, or fails)."""
+        await self._quiet.wait()
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         gone = set(partitions)
@@ -139,6 +165,9 @@ class BatchLedger:
         """Record the request and the try about to be made, before it is made."""
         if self._unread is not None:
             raise self._unread
+        revoked = {job.record.tp for job in jobs} & self._revoked
+        if revoked:
+            raise PartitionRevoked(f"partition(s) {sorted(revoked)} revoked from this process")
         batch = jobs[0].batch or self._decide(jobs)
         if batch is None:
             return
@@ -153,7 +182,14 @@ class BatchLedger:
             opened = batches.OpenBatch(
                 batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts, events
             )
-            await asyncio.to_thread(self._write, opened)
+            self._writes += 1
+            self._quiet.clear()
+            try:
+                await asyncio.to_thread(self._write, opened)
+            finally:
+                self._writes -= 1
+                if self._writes == 0:
+                    self._quiet.set()
 
     def _decide(self, jobs: Sequence[Job]) -> RecordedBatch | None:
         """A new request's identity; None for a single event's first try (nothing to keep yet)."""
@@ -224,4 +260,4 @@ class BatchLedger:
             batches.forget(session, self._subscription_id, batch_ids)
 
 
-__all__ = ["BatchLedger"]
+__all__ = ["BatchLedger", "PartitionRevoked"]

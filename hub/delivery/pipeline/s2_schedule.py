@@ -370,9 +370,11 @@ class Scheduler:
                 if left <= 0:
                     break
                 await self._sleep(min(left, self._until_next_due()))
-        finally:
+        finally:  # a job set aside whose partition was revoked meanwhile was forgotten with it
+            gone = set().union(*self._revoked[revocations:])
             for job in aside:
-                self._ready(job)
+                if job.record.tp not in gone:
+                    self._ready(job)
         return self._still_owned(jobs, revocations)
 
     def _gather(self, head: Job) -> list[Job] | None:

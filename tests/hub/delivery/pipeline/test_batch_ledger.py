@@ -3,8 +3,10 @@ restart with its webhook-id, its members and its attempt count (SQLite and Postg
 
 from __future__ import annotations
 
+import pytest
+
 from bus.records import TopicPartition
-from hub.delivery.pipeline.batch_ledger import BatchLedger
+from hub.delivery.pipeline.batch_ledger import BatchLedger, PartitionRevoked
 from hub.delivery.pipeline.job import Job
 from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import batch_id
@@ -102,3 +104,35 @@ async def reloaded(kept_in: Store) -> int:
     probe = jobs_at(3)
     ledger.recall(probe[0])
     return 0 if probe[0].batch is None else 1
+
+
+async def test_nothing_of_a_revoked_partition_is_recorded_or_sent(store: Store) -> None:  # noqa: F811
+    """Jobs taken out of the scheduler before a revocation must not be recorded and sent after
+    it: the new owner may have read the ledger already, and would cut them anew."""
+    ledger = BatchLedger(store, "hanoi", batch_mode=True)
+    ledger.revoke([(TOPIC, 0)])
+    await ledger.quiesce()
+    with pytest.raises(PartitionRevoked):
+        await ledger.before_try(jobs_at(3, 5))
+    after = BatchLedger(store, "hanoi", batch_mode=True)
+    await after.load([FEED])
+    job = jobs_at(3)[0]
+    after.recall(job)
+    assert job.batch is None  # nothing was recorded
+    ledger.assigned([(TOPIC, 0)])  # given back by a later rebalance
+    await ledger.before_try(jobs_at(3, 5))
+
+
+async def test_a_copy_of_an_event_sent_from_another_record_is_found_before_its_request(
+    store: Store,  # noqa: F811
+) -> None:
+    ledger = BatchLedger(store, "hanoi", batch_mode=True)
+    first = jobs_at(3, 5)
+    await ledger.before_try(first)
+    copy = make_job("K3", 3, offset=9)  # the same event (same id), published again at offset 9
+    fresh = make_job("K7", 7, offset=10)
+    again = make_job("K7", 7, offset=11)  # and a copy of a new event within the same request
+    assert await ledger.copies([copy, fresh, again]) == [copy, again]
+    reread = jobs_at(3)  # the same record read again after a crash is not a copy
+    assert await BatchLedger(store, "hanoi", batch_mode=True).copies(reread) == []
+    assert await BatchLedger(store, "hanoi", batch_mode=False).copies([copy]) == []  # single mode

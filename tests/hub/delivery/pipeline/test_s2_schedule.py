@@ -321,3 +321,20 @@ async def test_waiting_jobs_of_a_revoked_partition_are_dropped() -> None:
         await asyncio.sleep(0.1)
         assert scheduler.waiting() == 0
     assert recorder.calls == [["e-B-2"]]
+
+
+async def test_a_job_set_aside_during_a_fill_is_dropped_when_its_partition_is_revoked_meanwhile() -> None:
+    """A batch being filled sets aside due jobs of other partitions and puts them back after its
+    wait; one whose partition was revoked during the wait was forgotten with it (its key's queue
+    is gone) and must not come back (it crashed the scheduler with a KeyError)."""
+    recorder = Recorder()
+    options = {"ordered": True, "max_in_flight": 1, "batch_max": 10, "batch_wait_s": 0.3}
+    async with running(recorder, **options) as scheduler:
+        scheduler.submit(make_job("A", 0, offset=0))
+        scheduler.submit(make_job("B", 1, offset=0, partition=1))  # set aside by A's fill
+        await asyncio.sleep(0.1)
+        scheduler.forget([(TOPIC, 1)])
+        await eventually(lambda: recorder.calls == [["e-A-0"]], timeout_s=3)
+        scheduler.submit(make_job("C", 2, offset=1))  # still scheduling
+        await eventually(lambda: len(recorder.calls) == 2, timeout_s=3)
+    assert recorder.calls == [["e-A-0"], ["e-C-2"]]
