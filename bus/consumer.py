@@ -84,6 +84,13 @@ class KafkaConsumer:
             await asyncio.wait_for(self._consumer.stop(), STOP_TIMEOUT_S)
         except TimeoutError:
             await self._consumer._client.close()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this task is being cancelled: let it end
+            # aiokafka's fetcher let the cancellation of its own fetch task out of its close
+            # (seen while a broker node was away): the consumer is closed, nothing is cancelled
+            await self._consumer._client.close()
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
         self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener))
