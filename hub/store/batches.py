@@ -60,6 +60,13 @@ class BatchEvent(Base):
 Claim = tuple[str, str, int, int]  # event id, feed topic, partition, offset
 
 
+class ClaimConflict(Exception):
+    """A record of a new request is in another open request already: the process that cut this
+    one read the ledger before the other was recorded (a member that had left its group and did
+    not know yet, or the one that took its partitions over). Sending it would deliver the record
+    under a second ``webhook-id``; the sink restarts and reads the ledger again instead."""
+
+
 @dataclass(frozen=True)
 class OpenBatch:
     batch_id: str
@@ -68,6 +75,7 @@ class OpenBatch:
     offsets: tuple[int, ...]
     attempts: int
     events: tuple[str, ...] = ()  # the members' event ids, in the order of ``offsets``
+    releases: frozenset[str] = frozenset()  # spent requests whose claims on these records it takes
 
 
 def claimed(session: Session, subscription_id: str, event_ids: Iterable[str]) -> dict[str, Claim]:
@@ -82,12 +90,22 @@ def claimed(session: Session, subscription_id: str, event_ids: Iterable[str]) ->
 
 
 def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
-    """Claim the batch's events (an event claimed already, by an earlier copy, keeps its claim)."""
+    """Claim the batch's events. An event claimed from another record (an earlier copy) keeps its
+    claim; one claimed from the same record by another request that is still open is a
+    ``ClaimConflict``, unless that request was spent without it (``releases``) or has ended
+    (a replay or a redelivery sends the record again)."""
     if not batch.events:
         return
     fresh = dict(zip(batch.events, batch.offsets, strict=True))
-    for event_id in claimed(session, subscription_id, fresh):
-        fresh.pop(event_id)
+    mine = BatchEvent.subscription_id == subscription_id
+    for row in session.scalars(select(BatchEvent).where(mine, BatchEvent.event_id.in_(fresh))):
+        offset = fresh.pop(row.event_id)
+        same_record = (row.topic, row.partition, row.offset) == (batch.topic, batch.partition, offset)
+        if not same_record or row.batch_id == batch.batch_id:
+            continue
+        if row.batch_id not in batch.releases and _is_open(session, subscription_id, row.batch_id):
+            raise ClaimConflict(f"{row.topic}:{row.partition}:{offset} is in request {row.batch_id} already")
+        row.batch_id = batch.batch_id
     session.add_all(
         BatchEvent(
             subscription_id=subscription_id,
@@ -99,6 +117,10 @@ def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
         )
         for event_id, offset in fresh.items()
     )
+
+
+def _is_open(session: Session, subscription_id: str, batch_id: str) -> bool:
+    return session.get(DeliveryBatch, (subscription_id, batch_id)) is not None
 
 
 def prune_claims(session: Session, before: datetime) -> int:
@@ -158,6 +180,7 @@ __all__ = [
     "COPY_WINDOW",
     "BatchEvent",
     "Claim",
+    "ClaimConflict",
     "DeliveryBatch",
     "OpenBatch",
     "claimed",

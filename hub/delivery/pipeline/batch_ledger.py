@@ -44,7 +44,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bus.records import TopicPartition
 from hub.delivery.pipeline.job import Job, RecordedBatch
@@ -179,8 +179,9 @@ class BatchLedger:
             events = tuple(job.event.id for job in distinct_members(jobs)) if self._batch_mode else ()
             if len(events) != len(batch.offsets):  # re-formed without some members (gone): claimed already
                 events = ()
+            releases = frozenset(job.released for job in jobs if job.released is not None)
             opened = batches.OpenBatch(
-                batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts, events
+                batch.id, batch.topic, batch.partition, batch.offsets, batch.attempts, events, releases
             )
             self._writes += 1
             self._quiet.clear()
@@ -251,8 +252,11 @@ class BatchLedger:
 
     def _write(self, opened: batches.OpenBatch) -> None:
         assert self._store is not None
-        with self._store.session() as session:
-            batches.record(session, self._subscription_id, opened)
+        try:
+            with self._store.session() as session:
+                batches.record(session, self._subscription_id, opened)
+        except IntegrityError as exc:  # another process claimed a member at the same moment
+            raise batches.ClaimConflict(f"request {opened.batch_id}: a member was claimed meanwhile") from exc
 
     def _delete(self, batch_ids: list[str]) -> None:
         assert self._store is not None

@@ -63,6 +63,7 @@ class Job:
     scheduled_at: float = field(default=0.0)
     retry_here: bool = True  # this process reads the retry partition of the job's key (parking)
     batch: RecordedBatch | None = None  # the recorded request it belongs to, once decided
+    released: str | None = None  # a spent request it was recorded in, sent without it (ADR 013)
 
     @property
     def key(self) -> str:

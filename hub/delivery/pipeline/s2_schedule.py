@@ -341,7 +341,7 @@ class Scheduler:
                 await self._sleep(self._until_next_due())
                 continue
             if head.batch is not None and head.batch.id in self._spent:
-                head.batch = None
+                head.released, head.batch = head.batch.id, None
             if head.batch is None:
                 jobs = await self._fill(head)
                 if jobs:

@@ -12,6 +12,7 @@ from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import batch_id
 from hub.delivery.pipeline.tracker import OffsetTracker
 from hub.store.base import Store
+from hub.store.batches import ClaimConflict
 from tests.hub.delivery.jobs import TOPIC, make_job
 from tests.hub.store.test_connectors import store  # noqa: F401  # the store fixture
 
@@ -136,3 +137,40 @@ async def test_a_copy_of_an_event_sent_from_another_record_is_found_before_its_r
     reread = jobs_at(3)  # the same record read again after a crash is not a copy
     assert await BatchLedger(store, "hanoi", batch_mode=True).copies(reread) == []
     assert await BatchLedger(store, "hanoi", batch_mode=False).copies([copy]) == []  # single mode
+
+
+async def test_a_record_in_another_open_request_is_never_cut_into_a_new_one(store: Store) -> None:  # noqa: F811
+    """A process that read the ledger before another recorded a request (it had been dropped
+    from its group and did not know yet, or it took the partition over) must not send the same
+    records under another webhook-id."""
+    zombie = BatchLedger(store, "hanoi", batch_mode=True)
+    owner = BatchLedger(store, "hanoi", batch_mode=True)
+    await owner.load([FEED])  # before the other records anything
+    await zombie.before_try(jobs_at(3, 5))
+    with pytest.raises(ClaimConflict):
+        await owner.before_try(jobs_at(3, 5, 8))  # its own cut of the same records
+    restarted = BatchLedger(store, "hanoi", batch_mode=True)  # the sink restarts, reads again
+    await restarted.load([FEED])
+    again = jobs_at(3, 5)
+    for job in again:
+        restarted.recall(job)
+    await restarted.before_try(again)  # the recorded request: same id
+    assert again[0].batch is not None and again[0].batch.attempts == 2
+
+
+async def test_a_spent_or_ended_request_gives_its_records_up(store: Store) -> None:  # noqa: F811
+    ledger = BatchLedger(store, "hanoi", batch_mode=True)
+    first = jobs_at(3, 5)
+    await ledger.before_try(first)
+    assert first[0].batch is not None
+    late = jobs_at(3)  # sent without it (spent): it goes in a new request
+    late[0].released = first[0].batch.id
+    await ledger.before_try(late)
+    ledger.finished([Settled(job, Next.DONE) for job in first])
+    tracker = OffsetTracker()
+    for job in first:
+        tracker.track(FEED, job.origin.offset)
+        tracker.resolve(FEED, job.origin.offset)
+    tracker.committed({FEED: 6})
+    await ledger.sweep(tracker)  # the request ended: a replay of record 5 is sent again
+    await BatchLedger(store, "hanoi", batch_mode=True).before_try(jobs_at(5))
