@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.api import auth, problems, refusals
+from hub.api import auth, console, problems, refusals
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.json_numbers import FiniteJsonMiddleware
 from hub.api.routers import access as access_api
@@ -76,10 +76,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics_api.router)
-    crypto.install(crypto.SecretBox.from_settings(settings))
+    box = crypto.SecretBox.from_settings(settings)
+    crypto.install(box)
     v1 = auth.v1_dependencies(settings)  # bearer token + route-level authorisation
     for router in V1_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problems.COMMON_PROBLEMS, dependencies=v1)
+    console.mount(app, box)  # the web console under /console, sessions sealed by the same key ring
     return app
 
 
