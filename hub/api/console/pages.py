@@ -34,7 +34,9 @@ from schemas.errors import AccessDenied, HubError
 log = logging.getLogger("hub.access")
 LOGIN_PATH = "/console/login"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
@@ -99,7 +101,13 @@ async def error_page(request: Request, exc: HubError) -> Response:
         log.warning("console refused %s %s: %s", request.method, request.url.path, exc.code)
         await asyncio.to_thread(audit_refusal, request, exc)
     return render(
-        request, "error.html", None, status_code=exc.status, status=exc.status, code=exc.code, message=exc.message
+        request,
+        "error.html",
+        None,
+        status_code=exc.status,
+        status=exc.status,
+        code=exc.code,
+        message=exc.message,
     )
 
 
@@ -119,7 +127,13 @@ class ConsoleRoute(APIRoute):
             except RequestValidationError as exc:
                 message = "; ".join(str(error.get("msg", "")) for error in exc.errors())
                 return render(
-                    request, "error.html", None, status_code=422, status=422, code="invalid_input", message=message
+                    request,
+                    "error.html",
+                    None,
+                    status_code=422,
+                    status=422,
+                    code="invalid_input",
+                    message=message,
                 )
 
         return handler

@@ -30,7 +30,7 @@ from hub.store.base import Store
 from schemas.errors import CsrfTokenInvalid, Unauthenticated
 
 
-class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, answered by a redirect
+class LoginRequired(Exception):  # a control-flow signal (answered by a redirect), not a HubError
     """No signed-in session: the page answers with the login page's address."""
 
 

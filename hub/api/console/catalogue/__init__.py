@@ -25,7 +25,7 @@ def language(code: str) -> Language:
 
 
 def messages(lang: Language) -> Messages:
-    from hub.api.console.catalogue import en, vi  # noqa: PLC0415 - the two catalogues, loaded on use
+    from hub.api.console.catalogue import en, vi  # the catalogues import Messages from here
 
     return vi.MESSAGES if lang == "vi" else en.MESSAGES
 

@@ -56,7 +56,9 @@ async def quarantine(
     items = await quarantine_api.list_quarantine(
         _store(request), _settings(request), viewer.principal, connector or None, None, held
     )
-    return render(request, "quarantine.html", viewer, items=items, connector=connector, held=held, report=None)
+    return render(
+        request, "quarantine.html", viewer, items=items, connector=connector, held=held, report=None
+    )
 
 
 @router.post("/quarantine/republish")

@@ -134,15 +134,21 @@ def response_body(found: AttemptRecord) -> str | None:
 
 
 @router.get("/subscriptions/{subscription_id}/dead-letters")
-async def dead_letters(request: Request, subscription_id: SubscriptionId, viewer: ReadsDeliveries) -> Response:
+async def dead_letters(
+    request: Request, subscription_id: SubscriptionId, viewer: ReadsDeliveries
+) -> Response:
     page = await deliveries_api.list_dead_letters(
         subscription_id, _store(request), _settings(request), viewer.principal
     )
-    return render(request, "dead_letters.html", viewer, sub_id=subscription_id, items=page.items, redelivered=None)
+    return render(
+        request, "dead_letters.html", viewer, sub_id=subscription_id, items=page.items, redelivered=None
+    )
 
 
 @router.post("/subscriptions/{subscription_id}/dead-letters/redeliver")
-async def redeliver(request: Request, subscription_id: SubscriptionId, viewer: Replays, form: Form) -> Response:
+async def redeliver(
+    request: Request, subscription_id: SubscriptionId, viewer: Replays, form: Form
+) -> Response:
     chosen = [str(value) for value in form.getlist("ids")]
     if not chosen and form.get("all") != "1":
         raise InvalidInput("choose the dead letters to redeliver, or redeliver all")
@@ -211,6 +217,8 @@ async def rotate_secret(
 
 
 @router.get("/grants")
-async def grants(request: Request, viewer: Annotated[Viewer, Depends(signed_in("grant", "read"))]) -> Response:
+async def grants(
+    request: Request, viewer: Annotated[Viewer, Depends(signed_in("grant", "read"))]
+) -> Response:
     held = await asyncio.to_thread(access_api.list_grants, _store(request), viewer.principal)
     return render(request, "grants.html", viewer, grants=held)
