@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet
 from playwright.async_api import Browser, Page, async_playwright
 from psycopg import sql
 
+from devtools.devstack import chromium
 from hub.store import crypto
 from hub.store.base import Store
 from tests.conftest import replace_database
@@ -29,7 +30,6 @@ from tests.hub.access.world import World, build_world
 from tests.hub.cli.test_api_command import free_port
 from tests.hub.store.pg_url import sqlalchemy_url
 
-CHROMIUM = "/usr/bin/chromium"
 STARTUP_TIMEOUT_S = 60.0
 SCREENSHOTS = os.environ.get("HUB_CONSOLE_SCREENSHOTS")  # a folder: the flows save their pages there
 
@@ -107,7 +107,8 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        executable = chromium.ensure()  # Debian's package (make install); never `playwright install`
+        launched = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield launched
         await launched.close()
 
