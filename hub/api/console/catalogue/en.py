@@ -104,4 +104,12 @@ MESSAGES = Messages(
     window="Window",
     worker="Worker",
     workers="Workers",
+    delivery="Delivery",
+    pause="Pause delivery",
+    resume="Resume delivery",
+    test_event="Send a test event",
+    position="Source position",
+    pending_snapshot="Snapshot requested for",
+    restarts="Restarts",
+    skipped="Last skipped change",
 )

@@ -107,3 +107,11 @@ class Messages:
     status_delivered: str
     status_dead_lettered: str
     status_retrying: str
+    delivery: str
+    pause: str
+    resume: str
+    test_event: str
+    position: str
+    pending_snapshot: str
+    restarts: str
+    skipped: str

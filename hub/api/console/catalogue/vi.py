@@ -104,4 +104,12 @@ MESSAGES = Messages(
     window="Khoảng thời gian",
     worker="Tiến trình",
     workers="Tiến trình",
+    delivery="Gửi dữ liệu",
+    pause="Tạm dừng gửi",
+    resume="Tiếp tục gửi",
+    test_event="Gửi sự kiện thử",
+    position="Vị trí nguồn",
+    pending_snapshot="Chụp toàn bộ đang chờ cho",
+    restarts="Số lần khởi động lại",
+    skipped="Thay đổi bỏ qua gần nhất",
 )

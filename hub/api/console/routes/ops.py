@@ -18,9 +18,11 @@ from starlette.responses import Response
 from hub.api.console.pages import ConsoleRoute, render
 from hub.api.console.viewer import Viewer, checked_form, signed_in
 from hub.api.routers import access as access_api
+from hub.api.routers import connectors as connectors_api
 from hub.api.routers import quarantine as quarantine_api
 from hub.api.routers import status as status_api
 from hub.api.routers import trace as trace_api
+from hub.api.routers.connectors import ConnectorName
 from hub.observability.trace_model import EventTrace
 from hub.services.audit import Auditor
 from hub.settings import Settings
@@ -47,6 +49,12 @@ def _settings(request: Request) -> Settings:
 async def overview(request: Request, viewer: ReadsConnectors) -> Response:
     found = await status_api.status(_store(request), _settings(request), viewer.principal)
     return render(request, "ops.html", viewer, overview=found)
+
+
+@router.get("/connectors/{name}")
+async def connector(request: Request, name: ConnectorName, viewer: ReadsConnectors) -> Response:
+    found = await asyncio.to_thread(connectors_api.connector_status, name, _store(request), viewer.principal)
+    return render(request, "connector.html", viewer, c=found)
 
 
 @router.get("/quarantine")

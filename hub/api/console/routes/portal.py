@@ -39,6 +39,7 @@ PositiveId = Annotated[int, Path(ge=1, le=deliveries_api.MAX_ID)]
 Form = Annotated[FormData, Depends(checked_form)]
 ReadsDeliveries = Annotated[Viewer, Depends(signed_in("delivery", "read"))]
 Replays = Annotated[Viewer, Depends(signed_in("delivery", "replay"))]
+WritesSubscriptions = Annotated[Viewer, Depends(signed_in("subscription", "write"))]
 REPLAY_WINDOWS_S = frozenset({3600, 6 * 3600, 24 * 3600})
 PAGE_SIZE = 50
 
@@ -72,7 +73,7 @@ async def subscription(
     viewer: Annotated[Viewer, Depends(signed_in("subscription", "read"))],
 ) -> Response:
     sub = await asyncio.to_thread(_subscription, request, viewer, subscription_id)
-    return render(request, "subscription.html", viewer, sub=sub)
+    return render(request, "subscription.html", viewer, sub=sub, probe=None)
 
 
 @router.get("/subscriptions/{subscription_id}/attempts")
@@ -199,11 +200,47 @@ async def replay_progress(
     return render(request, "replay_progress.html", viewer, replay=found)
 
 
+@router.post("/subscriptions/{subscription_id}/pause")
+async def pause(
+    request: Request, subscription_id: SubscriptionId, viewer: WritesSubscriptions, form: Form
+) -> Response:
+    await asyncio.to_thread(_set_paused, request, viewer, subscription_id, True)
+    return redirect(request, f"/console/subscriptions/{subscription_id}")
+
+
+@router.post("/subscriptions/{subscription_id}/resume")
+async def resume(
+    request: Request, subscription_id: SubscriptionId, viewer: WritesSubscriptions, form: Form
+) -> Response:
+    await asyncio.to_thread(_set_paused, request, viewer, subscription_id, False)
+    return redirect(request, f"/console/subscriptions/{subscription_id}")
+
+
+def _set_paused(request: Request, viewer: Viewer, subscription_id: str, paused: bool) -> Subscription:
+    store, settings = _store(request), _settings(request)
+    service = subscriptions_api.get_service(store, subscriptions_api.get_checks(settings, store))
+    handler = subscriptions_api.pause_subscription if paused else subscriptions_api.resume_subscription
+    return handler(subscription_id, service, viewer.principal, Auditor(store, viewer.principal))
+
+
+@router.post("/subscriptions/{subscription_id}/test-event")
+async def test_event(
+    request: Request, subscription_id: SubscriptionId, viewer: WritesSubscriptions, form: Form
+) -> Response:
+    store = _store(request)
+    auditor = Auditor(store, viewer.principal)
+    probe = await subscriptions_api.test_event(
+        subscription_id, store, _settings(request), viewer.principal, auditor
+    )
+    sub = await asyncio.to_thread(_subscription, request, viewer, subscription_id)
+    return render(request, "subscription.html", viewer, sub=sub, probe=probe)
+
+
 @router.post("/subscriptions/{subscription_id}/rotate-secret")
 async def rotate_secret(
     request: Request,
     subscription_id: SubscriptionId,
-    viewer: Annotated[Viewer, Depends(signed_in("subscription", "write"))],
+    viewer: WritesSubscriptions,
     form: Form,
 ) -> Response:
     store, settings = _store(request), _settings(request)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import psycopg
@@ -32,6 +35,36 @@ from tests.hub.store.pg_url import sqlalchemy_url
 
 STARTUP_TIMEOUT_S = 60.0
 SCREENSHOTS = os.environ.get("HUB_CONSOLE_SCREENSHOTS")  # a folder: the flows save their pages there
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A province's endpoint that is down for maintenance: 503 with a body; keeps what it got."""
+
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        Receiver.received.append((dict(self.headers.items()), body))
+        answer = b'{"error": "maintenance until 02:00"}'
+        self.send_response(503)
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[str]:
+    """The URL of a ``Receiver`` on 127.0.0.1 (allowed by the hub's endpoint allow-list here)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
 
 
 @dataclass
@@ -71,6 +104,7 @@ def console(
         "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "HUB_SECRET_KEY": key,
         "HUB_STATE_DIR": str(home),
+        "HUB_ENDPOINT_ALLOWLIST": "127.0.0.1",  # the test receiver below
     }
     log = (home / "hub-api.log").open("wb")
     process = subprocess.Popen([Path(sys.executable).parent / "hub", "api"], env=env, cwd=home, stderr=log)
