@@ -55,8 +55,25 @@ class Viewer:
         )
 
     @property
+    def sees_subscriptions(self) -> bool:
+        """Subscribers (their own) and operators: the portal view."""
+        return allows(self.principal, "read", Resource("delivery"))
+
+    @property
+    def sees_quarantine(self) -> bool:
+        """Operators, and ministries for their own connectors' held changes."""
+        return allows(self.principal, "read", Resource("connector"))
+
+    @property
     def sees_audit(self) -> bool:
         return allows(self.principal, "read", Resource("audit", id="*"))
+
+    @property
+    def landing(self) -> str:
+        """The first page worth showing this viewer."""
+        if self.sees_subscriptions:
+            return "/console/subscriptions"
+        return "/console/ops/quarantine" if self.sees_quarantine else "/console/grants"
 
 
 def authenticate(store: Store, token: str) -> Principal:

@@ -18,17 +18,18 @@ from hub.access.principals import Principal
 from hub.api.console import session as sessions
 from hub.api.console.catalogue import language
 from hub.api.console.pages import ConsoleRoute, audit_refusal, redirect, render
-from hub.api.console.viewer import authenticate, checked_form
+from hub.api.console.viewer import Viewer, authenticate, checked_form, signed_in
 from schemas.errors import HubError, Unauthenticated
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 Form = Annotated[FormData, Depends(checked_form)]
-HOME = "/console/subscriptions"
+HOME = "/console"
 
 
 @router.get("")
-def home(request: Request) -> Response:
-    return redirect(request, HOME)
+def home(request: Request, viewer: Annotated[Viewer, Depends(signed_in("organisation", "read"))]) -> Response:
+    """Where a viewer starts: the portal view, a ministry's quarantine, or its grants."""
+    return redirect(request, viewer.landing)
 
 
 @router.get("/login")
@@ -46,7 +47,7 @@ async def login(request: Request, form: Form) -> Response:
         await asyncio.to_thread(audit_refusal, request, exc)
         return render(request, "login.html", None, status_code=exc.status, failed=exc.code)
     sessions.remember(request, sessions.current(request).signed_in(token))
-    return redirect(request, HOME)
+    return redirect(request, HOME)  # which picks the viewer's first page
 
 
 @router.post("/logout")

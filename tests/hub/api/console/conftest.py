@@ -156,13 +156,13 @@ async def page(browser: Browser, console: Console) -> AsyncIterator[Page]:
     await context.close()
 
 
-async def sign_in(page: Page, token: str) -> None:
+async def sign_in(page: Page, token: str, lands_on: str = "/console/subscriptions") -> None:
     """Sign in by clicking, as a person would: the token pasted into the login form."""
     await page.goto("/console")
     assert page.url.endswith("/console/login")
     await page.fill("input[name=token]", token)
     await page.click("#sign-in")
-    await page.wait_for_url("**/console/subscriptions")
+    await page.wait_for_url(f"**{lands_on}")
 
 
 async def screenshot(page: Page, name: str) -> None:

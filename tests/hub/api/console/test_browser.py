@@ -248,3 +248,14 @@ async def test_an_operator_sees_every_subscription_the_audit_trail_and_a_connect
     assert refused.status == 403 and "role_missing" in await refused.text()
     answer = await page.goto("/console/ops/audit")
     assert answer is not None and answer.status == 403  # the audit trail is the admin's
+
+
+async def test_a_ministry_lands_on_its_quarantine_and_has_no_portal_view(
+    page: Page, console: Console
+) -> None:
+    await sign_in(page, console.world.tokens["civil"], lands_on="/console/ops/quarantine")
+    nav = page.locator("header nav")
+    await expect(nav).to_contain_text("Cách ly")
+    await expect(nav).not_to_contain_text("Đăng ký nhận")
+    answer = await page.goto("/console/subscriptions")
+    assert answer is not None and answer.status == 403
