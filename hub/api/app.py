@@ -4,7 +4,8 @@ Startup brings the store up to date (every Alembic branch) and keeps one ``Store
 ``app.state``; routers reach it through ``hub.api.dependencies``. Errors of every kind leave
 through the one handler module ``hub.api.problems``; bodies larger than
 ``settings.api_max_body_bytes`` are refused before any route reads them, and so are JSON bodies
-holding non-finite numbers (``hub.api.json_numbers``).
+holding non-finite numbers (``hub.api.json_numbers``). The web console (``hub.api.console``)
+is served from the same app under ``/console``.
 """
 
 from __future__ import annotations
