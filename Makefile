@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
+# Debian's chromium too (as root, when missing): the browser the console's tests drive
 install: $(STAMP)
+	@$(BIN)/python -m devtools.devstack.chromium
 
 # BROKERS=3: a three-node KRaft cluster (replication 3, min.insync.replicas 2); unset: as formatted, else 1
 up: install

@@ -18,7 +18,8 @@ that is restarting will)::
     │   ├── InvalidUnitsFile, UnknownUnitsParent
     │   └── UnsafeEndpoint
     ├── AccessDenied            authenticated but not allowed (403)
-    │   └── Unauthenticated     no or bad credentials (401)
+    │   ├── Unauthenticated     no or bad credentials (401)
+    │   └── CsrfTokenInvalid    a console form without its session's CSRF token
     ├── ConfigurationError      a configuration that cannot work (unreachable DB, no privilege...)
     ├── LocalServiceError       the local dev stack cannot start (missing Java, busy port...)
     │   └── LocalPortTaken      a service's recorded port is held by another process
@@ -191,6 +192,12 @@ class Unauthenticated(AccessDenied):
 
     code = "unauthenticated"
     status = 401
+
+
+class CsrfTokenInvalid(AccessDenied):
+    """A web-console form posted without the session's CSRF token (or with another one)."""
+
+    code = "csrf_token_invalid"
 
 
 class ConfigurationError(HubError):

@@ -105,3 +105,9 @@ def kinds_table(portals: list[Portal], events: list[ChangeEvent], received: dict
             cells.append(f"{len(ids)} -> {len(ids & got)}")
         table.add_row(portal.slug, *cells)
     return table
+
+
+def verdict(console: Console, passed: bool) -> None:
+    console.print(
+        "[bold green]demo passed: nothing lost[/bold green]" if passed else "[bold red]demo failed[/bold red]"
+    )

@@ -26,12 +26,12 @@ import httpx
 from rich.console import Console
 
 from devtools.demo import backfill as demo_backfill
-from devtools.demo import ministry_db
+from devtools.demo import console_link, ministry_db
 from devtools.demo.changes import ChangeGenerator
 from devtools.demo.kafka_view import count_feed_records, read_feed_events
 from devtools.demo.portals import DEMO_RETRY_SCHEDULE_S, PORTALS, PUBLISHERS, Portal
 from devtools.demo.processes import ProcessGroup, wait_http
-from devtools.demo.report import Progress, kinds_table, summary_table
+from devtools.demo.report import Progress, kinds_table, summary_table, verdict
 from devtools.devstack import stack
 from devtools.devstack.process import pick_ports
 from hub.access.principals import OrganisationSpec
@@ -298,7 +298,10 @@ def main_flow(settings: Settings, console: Console) -> bool:
         console.print(table)
         console.print(kinds_table(run.portals, events, got))
         show_trace(run, events)
-        return ok and backfilled
+        passed = ok and backfilled
+        verdict(console, passed)
+        console_link.offer(console, env["HUB_API_URL"], token)
+        return passed
     finally:
         api.close()
         group.stop_all()

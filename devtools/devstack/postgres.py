@@ -15,7 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from devtools.devstack import ports
+from devtools.devstack import debian, ports
 from devtools.devstack.process import ServiceState, live_state, tail
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
@@ -50,16 +50,9 @@ def bin_dir() -> Path:
 
 
 def install_package() -> None:
-    if os.geteuid() != 0:
-        raise LocalServiceError(
-            "PostgreSQL is not installed: run 'sudo apt-get install -y postgresql' "
-            "or set HUB_POSTGRES_DSN to an existing server."
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)  # noqa: S603
-        if proc.returncode != 0:
-            raise LocalServiceError(f"'{' '.join(cmd)}' failed: {proc.stderr.strip()[-300:]}")
+    debian.install(
+        "postgresql", "PostgreSQL is not installed", " or set HUB_POSTGRES_DSN to an existing server"
+    )
 
 
 def as_owner(cmd: list[str]) -> list[str]:

@@ -4,7 +4,8 @@ Startup brings the store up to date (every Alembic branch) and keeps one ``Store
 ``app.state``; routers reach it through ``hub.api.dependencies``. Errors of every kind leave
 through the one handler module ``hub.api.problems``; bodies larger than
 ``settings.api_max_body_bytes`` are refused before any route reads them, and so are JSON bodies
-holding non-finite numbers (``hub.api.json_numbers``).
+holding non-finite numbers (``hub.api.json_numbers``). The web console (``hub.api.console``)
+is served from the same app under ``/console``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from hub.api import auth, problems, refusals
+from hub.api import auth, console, problems, refusals
 from hub.api.body_limit import BodyLimitMiddleware
 from hub.api.json_numbers import FiniteJsonMiddleware
 from hub.api.routers import access as access_api
@@ -76,10 +77,12 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics_api.router)
-    crypto.install(crypto.SecretBox.from_settings(settings))
+    box = crypto.SecretBox.from_settings(settings)
+    crypto.install(box)
     v1 = auth.v1_dependencies(settings)  # bearer token + route-level authorisation
     for router in V1_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problems.COMMON_PROBLEMS, dependencies=v1)
+    console.mount(app, box)  # the web console under /console, sessions sealed by the same key ring
     return app
 
 

@@ -135,6 +135,16 @@ class SubscriptionService:
         with self.store.session() as session:
             rows.delete(session, subscription_id)
 
+    def set_paused(self, subscription_id: str, paused: bool, by: str) -> Subscription:
+        """Pause (the running hub stops the sink; its position stays) or resume from there.
+
+        Resuming also re-enables a subscription the hub disabled after failing too long.
+        """
+        with self.store.session() as session:
+            if paused:
+                return rows.set_state(session, subscription_id, "paused", f"paused by {by}")
+            return rows.set_state(session, subscription_id, "active")
+
     def rotate(
         self, subscription_id: str, *, secret: str | None = None, overlap_s: float | None = None
     ) -> Issued:

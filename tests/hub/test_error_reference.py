@@ -30,6 +30,7 @@ ERRORS = [
     ("contract_file_unreadable", "schemas.feeds.builtin.UnreadableContractFile", 422, False),
     ("contract_version_mismatch", "hub.store.contracts.ContractVersionMismatch", 409, False),
     ("contract_violation", "schemas.errors.ContractViolation", 422, False),
+    ("csrf_token_invalid", "schemas.errors.CsrfTokenInvalid", 403, False),
     ("delivery_failed", "schemas.errors.DeliveryError", 502, True),
     ("delivery_rejected", "schemas.errors.PermanentDeliveryError", 502, False),
     ("domain_not_owned", "hub.access.errors.DomainNotOwned", 403, False),

@@ -4,6 +4,10 @@ POST answers 201 with the subscription and its signing secret, the only time the
 shown (with a rotation's answer). PUT creates (201, with the secret) or replaces (200). Every
 refusal (``unsafe_endpoint``, ``unresolvable_endpoint``, ``unknown_feed``, ``unknown_admin_unit``,
 ``invalid_input``, ``subscription_exists``) happens before anything is stored.
+
+``.../pause`` and ``.../resume`` stop and restart its delivery (the position is kept);
+``.../test-event`` pushes one signed test event to its endpoint now and answers how the endpoint
+responded (``hub.delivery.control.probe``).
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field
 
 from hub.access.policy import allows
+from hub.access.principals import Principal
 from hub.api.auth import AuditorDep, PrincipalDep
 from hub.api.bodies import RequestBody
 from hub.api.dependencies import SettingsDep, StoreDep
 from hub.api.errors import IdMismatch
+from hub.delivery.control.probe import ProbeResult, send_test_event
 from hub.endpoint_safety import EndpointPolicy
+from hub.services.audit import Auditor
 from hub.services.resources import check_subscription, check_subscription_write, subscription_resource
 from hub.services.subscriptions import Checks, Issued, SubscriptionService, registered_feed_names
 from hub.subscriptions.model import SLUG, SigningSecret, Subscription, SubscriptionSpec, SubscriptionState
@@ -161,3 +168,47 @@ def rotate_secret(
     return RotatedOut(
         secret=issued.secret, previous_expires_at=issued.subscription.secret_previous_expires_at
     )
+
+
+@router.post("/{subscription_id}/pause")
+def pause_subscription(
+    subscription_id: SubscriptionId, service: ServiceDep, principal: PrincipalDep, auditor: AuditorDep
+) -> Subscription:
+    """Stop delivering (the running hub stops the sink); what arrives meanwhile waits in the feeds."""
+    return _set_paused(subscription_id, True, service, principal, auditor)
+
+
+@router.post("/{subscription_id}/resume")
+def resume_subscription(
+    subscription_id: SubscriptionId, service: ServiceDep, principal: PrincipalDep, auditor: AuditorDep
+) -> Subscription:
+    """Deliver again from where it stopped (also after the hub disabled it)."""
+    return _set_paused(subscription_id, False, service, principal, auditor)
+
+
+def _set_paused(
+    subscription_id: str, paused: bool, service: SubscriptionService, principal: Principal, auditor: Auditor
+) -> Subscription:
+    check_subscription(service.store, principal, "write", subscription_id)
+    before = service.get(subscription_id)
+    after = service.set_paused(subscription_id, paused, by=principal.org)
+    action = "subscription.pause" if paused else "subscription.resume"
+    auditor.record(action, "subscription", subscription_id, before=before.state, after=after.state)
+    return after
+
+
+@router.post("/{subscription_id}/test-event")
+async def test_event(
+    subscription_id: SubscriptionId,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    auditor: AuditorDep,
+) -> ProbeResult:
+    """Push one signed test event (type ``vn.gov.hub.test.v1``) now; not retried, not logged."""
+    await asyncio.to_thread(check_subscription, store, principal, "write", subscription_id)
+    result = await send_test_event(store, settings, subscription_id)
+    await asyncio.to_thread(
+        auditor.record, "subscription.test_event", "subscription", subscription_id, after=result
+    )
+    return result

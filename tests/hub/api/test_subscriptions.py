@@ -211,3 +211,19 @@ async def test_a_newly_registered_contract_can_be_subscribed_to(client: httpx.As
     registered = await client.post("/v1/contracts", json={"schema": schema})
     assert registered.status_code == 201, registered.text
     assert (await client.post("/v1/subscriptions", json=customs)).status_code == 201
+
+
+async def test_pause_then_resume_keeps_the_subscription_and_is_audited(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/v1/subscriptions", json=body())).status_code == 201
+    paused = await client.post("/v1/subscriptions/hanoi-civil-status/pause")
+    assert paused.status_code == 200
+    assert (paused.json()["state"], paused.json()["status_reason"]) == ("paused", "paused by 000.00.00.G22")
+    resumed = (await client.post("/v1/subscriptions/hanoi-civil-status/resume")).json()
+    assert (resumed["state"], resumed["status_reason"]) == ("active", None)
+    assert resumed["generation"] > paused.json()["generation"]  # the running hub sees the change
+    trail = (await client.get("/v1/audit", params={"resource_id": "hanoi-civil-status"})).json()["items"]
+    assert [(e["action"], e["before"], e["after"]) for e in trail[:2]] == [
+        ("subscription.resume", "paused", "active"),
+        ("subscription.pause", "active", "paused"),
+    ]
+    assert (await client.post("/v1/subscriptions/nobody/pause")).status_code == 404

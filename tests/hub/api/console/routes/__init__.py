@@ -1,0 +1,1 @@
+"""Tests of the console's routes that need no server."""
