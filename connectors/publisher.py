@@ -148,12 +148,24 @@ class Publisher:
             await self.producer.ensure_topics(
                 self._with_quarantine({r.topic for r in records if not r.quarantined})
             )
-            acks += [await self.producer.send(r.topic, r.message) for r in records]
+            acks += await self._send(records)
             await self.producer.acknowledged(acks)
         finally:
             _end_send_spans(records, acks)
         quarantined = sum(r.quarantined for r in records)
         return Outcome(published=len(records) - quarantined, quarantined=quarantined)
+
+    async def _send(self, records: Sequence[_Record]) -> list[Ack]:
+        """Each topic's records queued as batches at once; the acks in the records' order."""
+        by_topic: dict[str, list[int]] = {}
+        for index, record in enumerate(records):
+            by_topic.setdefault(record.topic, []).append(index)
+        acks: list[Ack | None] = [None] * len(records)
+        for topic, indexes in by_topic.items():
+            sent = await self.producer.send_many(topic, [records[i].message for i in indexes])
+            for index, ack in zip(indexes, sent, strict=True):
+                acks[index] = ack
+        return [ack for ack in acks if ack is not None]
 
     async def skip(self, change: Change, error: BaseException) -> Outcome:
         """Send ``change`` to its quarantine topic as ``skipped_by_operator`` (why it could not be
