@@ -39,7 +39,7 @@ from schemas.events import ChangePayload, Op
 SHOWN_VALUE_CHARS = 40
 SHOWN_MESSAGE_CHARS = 200
 FULL_ROWS = {Op.CREATE: "after", Op.UPDATE: "after", Op.READ: "after"}
-_ROWS = frozenset(("before", "after"))
+_ROWS = {"before", "after"}
 
 
 class MissingRow(ContractViolation):
