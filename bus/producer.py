@@ -125,7 +125,8 @@ class KafkaProducer:
         return acks + await self._submit(batch, topic, partition, count)
 
     async def _submit(self, batch: Any, topic: str, partition: int, count: int) -> list[Ack]:
-        """Queue one batch; its acknowledgement resolves one future per record, at its offset."""
+        """Queue one batch; its acknowledgement resolves one future per record, at its offset
+        (with the batch's timestamp as the broker returned it: -1 for create-time topics)."""
         loop = asyncio.get_running_loop()
         acks: list[Ack] = [loop.create_future() for _ in range(count)]
         sent: Ack = await self._producer.send_batch(batch, topic, partition=partition)
