@@ -95,6 +95,9 @@ class MemoryProducer:
         ack.set_result(self.broker.append(topic, message.value, message.key, message.headers))
         return ack
 
+    async def send_many(self, topic: str, messages: Sequence[KafkaMessage]) -> list[Ack]:
+        return [await self.send(topic, message) for message in messages]
+
     async def acknowledged(self, acks: Sequence[Ack]) -> None:
         await wait_acknowledged(acks, ACK_TIMEOUT_S)
 

@@ -1,17 +1,23 @@
 """The producer: idempotent with ``acks=all``, for connectors and hub alike.
 
 The broker de-duplicates the producer's own retries and keeps their order per partition, so a
-batch sent in order lands in order. ``send`` only queues a record; ``acknowledged`` waits for the
-broker's acknowledgement of everything queued, which is the moment a source position may be
-committed. ``send_and_wait`` is the one-record form the hub's sinks and exporters use.
+batch sent in order lands in order. ``send`` only queues a record; ``send_many`` queues a whole
+list for one topic as one record batch per partition (the per-record path costs about as much
+as building the event; a bulk load must not pay it), partitioned by key exactly as ``send``
+partitions; ``acknowledged`` waits for the broker's acknowledgement of everything queued, which
+is the moment a source position may be committed. ``send_and_wait`` is the one-record form the
+hub's sinks and exporters use.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.structs import RecordMetadata
 
 from bus.admin import KafkaAdmin
 from bus.errors import translated
@@ -46,6 +52,7 @@ class KafkaProducer:
             request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
         self._known_topics: set[str] = set()
+        self._partitioner = DefaultPartitioner()  # the producer's own, so both paths agree per key
 
     async def start(self) -> None:
         """Connect; when the broker cannot be reached, close (no leaked connections) and raise."""
@@ -86,6 +93,45 @@ class KafkaProducer:
             )
         ack.add_done_callback(_observed)
         return ack
+
+    async def send_many(self, topic: str, messages: Sequence[KafkaMessage]) -> list[Ack]:
+        """Queue ``messages`` in order as record batches, one ack per message (in their order).
+
+        Each partition's messages keep their relative order: they fill batches in order and the
+        batches of one partition are queued in order, behind any the producer already holds.
+        """
+        with translated(f"cannot send to {topic}"):
+            partitions = sorted(await self._producer.partitions_for(topic))
+            placement = [self._partitioner(m.key, partitions, partitions) for m in messages]
+            by_partition: dict[int, list[KafkaMessage]] = {}
+            for partition, message in zip(placement, messages, strict=True):
+                by_partition.setdefault(partition, []).append(message)
+            queued = {
+                partition: iter(await self._send_partition(topic, partition, group))
+                for partition, group in by_partition.items()
+            }
+        return [next(queued[partition]) for partition in placement]  # back in the callers' order
+
+    async def _send_partition(self, topic: str, partition: int, messages: list[KafkaMessage]) -> list[Ack]:
+        acks: list[Ack] = []
+        batch, count = self._producer.create_batch(), 0
+        for message in messages:
+            if _append(batch, message) is None:  # full: queue it, go on in a new one
+                acks += await self._submit(batch, topic, partition, count)
+                batch, count = self._producer.create_batch(), 0
+                if _append(batch, message) is None:
+                    raise BusError(f"a record of {len(message.value)} bytes fits no batch of {topic}")
+            count += 1
+        return acks + await self._submit(batch, topic, partition, count)
+
+    async def _submit(self, batch: Any, topic: str, partition: int, count: int) -> list[Ack]:
+        """Queue one batch; its acknowledgement resolves one future per record, at its offset
+        (with the batch's timestamp as the broker returned it: -1 for create-time topics)."""
+        loop = asyncio.get_running_loop()
+        acks: list[Ack] = [loop.create_future() for _ in range(count)]
+        sent: Ack = await self._producer.send_batch(batch, topic, partition=partition)
+        sent.add_done_callback(lambda done: _fan_out(done, acks))
+        return acks
 
     async def send_record(
         self,
@@ -134,6 +180,32 @@ async def wait_acknowledged(acks: Sequence[Ack], timeout_s: float) -> None:
     error = next((ack.exception() for ack in done if ack.exception() is not None), None)
     if error is not None:
         raise BusError(f"Kafka refused a record: {error}") from error
+
+
+def _append(batch: Any, message: KafkaMessage) -> Any:
+    return batch.append(key=message.key, value=message.value, timestamp=None, headers=message.headers)
+
+
+def _fan_out(batch: Ack, acks: list[Ack]) -> None:
+    """A batch's outcome, given to each of its records (an error is marked seen, see ``_observed``)."""
+    if batch.cancelled():
+        for ack in acks:
+            ack.cancel()
+        return
+    error = batch.exception()
+    if error is not None:
+        for ack in acks:
+            ack.set_exception(error)
+            ack.exception()
+        return
+    meta = batch.result()
+    for index, ack in enumerate(acks):
+        ack.set_result(
+            RecordMetadata(
+                meta.topic, meta.partition, meta.topic_partition, meta.offset + index,
+                meta.timestamp, meta.timestamp_type, meta.log_start_offset,
+            )
+        )  # fmt: skip
 
 
 def _observed(ack: Ack) -> None:

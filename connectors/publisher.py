@@ -2,7 +2,9 @@
 
 ``Publisher.publish(changes)`` returns only when the broker acknowledged every record of the
 batch (``acks=all``, idempotent producer), or raises ``BusError``; that is what lets the task
-commit the source position afterwards and nothing else. Records are queued in the batch's
+commit the source position afterwards and nothing else. ``queue(changes)`` is its first half:
+the records built and queued, returned as ``Queued`` whose ``acknowledged()`` is the second, so
+the task reads the next batch while Kafka works on this one. Records are queued in the batch's
 order, so the changes of one record (one key, one partition) keep their order.
 
 A mapped feed's change is first reshaped into its contract's fields (``connectors.mapping``).
@@ -110,6 +112,22 @@ class _Record:
     span: Span  # ``send <topic>``: ends when Kafka acknowledges the record
 
 
+class Queued:
+    """A batch's records, queued to Kafka in order and not yet known to be acknowledged."""
+
+    def __init__(self, producer: Producer, records: Sequence[_Record], acks: Sequence[Ack]) -> None:
+        self._producer, self._records, self._acks = producer, records, acks
+
+    async def acknowledged(self) -> Outcome:
+        """Once the broker acknowledged every record (or ``BusError``): what was published."""
+        try:
+            await self._producer.acknowledged(self._acks)
+        finally:
+            _end_send_spans(self._records, self._acks)
+        quarantined = sum(r.quarantined for r in self._records)
+        return Outcome(published=len(self._records) - quarantined, quarantined=quarantined)
+
+
 class Publisher:
     """Turns one connector's changes into acknowledged Kafka records."""
 
@@ -140,20 +158,37 @@ class Publisher:
         await self.producer.ensure_topics(self._with_quarantine(self._feed_topics))
 
     async def publish(self, changes: Sequence[Change]) -> Outcome:
+        return await (await self.queue(changes)).acknowledged()
+
+    async def queue(self, changes: Sequence[Change]) -> Queued:
+        """The batch's records built and queued in order; ``Queued.acknowledged`` waits for Kafka.
+
+        Between the two, the caller may read the next batch while the broker works on this one.
+        """
         if self.book is not None:
             await self.book.recall(changes)
         records = [self.record(one) for change in changes for one in self._with_old_key_deleted(change)]
-        acks: list[Ack] = []
         try:
             await self.producer.ensure_topics(
                 self._with_quarantine({r.topic for r in records if not r.quarantined})
             )
-            acks += [await self.producer.send(r.topic, r.message) for r in records]
-            await self.producer.acknowledged(acks)
-        finally:
-            _end_send_spans(records, acks)
-        quarantined = sum(r.quarantined for r in records)
-        return Outcome(published=len(records) - quarantined, quarantined=quarantined)
+            acks = await self._send(records)
+        except BaseException:
+            _end_send_spans(records, [])
+            raise
+        return Queued(self.producer, records, acks)
+
+    async def _send(self, records: Sequence[_Record]) -> list[Ack]:
+        """Each topic's records queued as batches at once; the acks in the records' order."""
+        by_topic: dict[str, list[int]] = {}
+        for index, record in enumerate(records):
+            by_topic.setdefault(record.topic, []).append(index)
+        acks: list[Ack | None] = [None] * len(records)
+        for topic, indexes in by_topic.items():
+            sent = await self.producer.send_many(topic, [records[i].message for i in indexes])
+            for index, ack in zip(indexes, sent, strict=True):
+                acks[index] = ack
+        return [ack for ack in acks if ack is not None]
 
     async def skip(self, change: Change, error: BaseException) -> Outcome:
         """Send ``change`` to its quarantine topic as ``skipped_by_operator`` (why it could not be
@@ -377,6 +412,7 @@ __all__ = [
     "QUARANTINE_REASON_HEADER",
     "Outcome",
     "Publisher",
+    "Queued",
     "RecordTooLarge",
     "SkippedByOperator",
     "UnserialisableRow",

@@ -3,7 +3,10 @@
 The loop commits in exactly this order (``_step``): the position is saved in the position store
 only after every change before it was acknowledged by Kafka, and the source is told
 (``Source.commit``) only after the store has it. A crash anywhere therefore replays changes
-(same event ids) and never loses one.
+(same event ids) and never loses one. The next batch is read while Kafka acknowledges the
+current one (a pipeline of two batches: the source's I/O and the broker's overlap), but it is
+built and queued only after the current batch's position was saved, so records keep their
+order and a position never covers a change that was not acknowledged.
 
 Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
 
@@ -29,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bus.ports import Producer
@@ -39,7 +43,7 @@ from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
-from connectors.publisher import Outcome, Publisher
+from connectors.publisher import Outcome, Publisher, Queued
 from connectors.record_memory import RecordMemory
 from connectors.source import Batch, Change, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
@@ -58,6 +62,16 @@ def utcnow() -> datetime:
 def is_retriable(error: BaseException) -> bool:
     """Classified once: our errors say so themselves; anything unexpected is worth another try."""
     return error.retriable if isinstance(error, HubError) else True
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A batch already acknowledged (published change by change, as a skip needs)."""
+
+    outcome: Outcome
+
+    async def acknowledged(self) -> Outcome:
+        return self.outcome
 
 
 class ConnectorTask:
@@ -215,8 +229,9 @@ class ConnectorTask:
             )
             try:
                 self._set_state(TaskState.RUNNING)
+                batch = await source.read()
                 while self._commands == since and not self._stopping:
-                    await self._step(source, publisher, context.status)
+                    batch = await self._step(source, publisher, context.status, batch)
             finally:
                 self._context = None
                 await self._stop_source(source)
@@ -234,25 +249,51 @@ class ConnectorTask:
             snapshot_tables=self._snapshot_tables,
         )
 
-    async def _step(self, source: Source, publisher: Publisher, reported: SourceStatus) -> None:
-        batch = await source.read()
-        outcome = await self._published(publisher, batch.changes) if batch.changes else None  # acknowledged
+    async def _step(
+        self, source: Source, publisher: Publisher, reported: SourceStatus, batch: Batch
+    ) -> Batch:
+        """Publish ``batch`` and commit its position; the next batch, read while Kafka acknowledges.
+
+        The read overlaps only the wait for acknowledgements and the position save, never
+        ``source.commit``, so a source is never asked to read and commit at once. A batch read
+        but not yet published when the loop ends is simply read again by the next run.
+        """
+        queued = await self._queued(publisher, batch.changes) if batch.changes else None
+        reading = asyncio.ensure_future(source.read())
+        try:
+            outcome = await queued.acknowledged() if queued is not None else None
+            if batch.position is not None:
+                await self._save(batch.position, publisher)
+                self.status.position = batch.position
+            self._count(batch, outcome)
+            following = await reading
+        except BaseException:
+            reading.cancel()
+            with contextlib.suppress(BaseException):
+                await reading
+            raise
         if batch.position is not None:
-            await self._save(batch.position, publisher)
             await source.commit(batch.position)
-            self.status.position = batch.position
-        if outcome is not None:  # counted with the position that covers them, so a report never lags
-            self.status.events_published += outcome.published
-            self.status.events_quarantined += outcome.quarantined
-            self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
         self._backoff.reset()
         self.status.last_error = None  # it runs again: an old failure is no longer the news
         self._observe(batch, reported)
+        return following
 
-    async def _published(self, publisher: Publisher, changes: list[Change]) -> Outcome:
+    def _count(self, batch: Batch, outcome: Outcome | None) -> None:
+        """Counted with the position that covers them (saved just before), so a report never lags."""
+        if outcome is not None:
+            self.status.events_published += outcome.published
+            self.status.events_quarantined += outcome.quarantined
+            self.status.events_snapshot += sum(change.snapshot for change in batch.changes)
+
+    async def _queued(self, publisher: Publisher, changes: list[Change]) -> Queued | _Settled:
         if self._skip_after is None or (self.status.position or "") != self._skip_after:
             self._skip_after = None  # the position moved on: what was held went through
-            return await publisher.publish(changes)
+            return await publisher.queue(changes)
+        return _Settled(await self._published(publisher, changes))
+
+    async def _published(self, publisher: Publisher, changes: list[Change]) -> Outcome:
+        """The batch an operator asked to skip past: published change by change, in order."""
         total = Outcome(published=0, quarantined=0)
         for index, change in enumerate(changes):
             try:

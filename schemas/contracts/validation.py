@@ -39,6 +39,7 @@ from schemas.events import ChangePayload, Op
 SHOWN_VALUE_CHARS = 40
 SHOWN_MESSAGE_CHARS = 200
 FULL_ROWS = {Op.CREATE: "after", Op.UPDATE: "after", Op.READ: "after"}
+_ROWS = {"before", "after"}
 
 
 class MissingRow(ContractViolation):
@@ -77,7 +78,7 @@ class ContractValidator:
         self.any_subset = _Compiled.of(partial)
 
     def failures(self, payload: ChangePayload) -> list[dict[str, Any]]:
-        rows = payload.model_dump(mode="json", by_alias=True)
+        rows = payload.model_dump(mode="json", include=_ROWS)  # only what is checked: asked per change
         found: list[dict[str, Any]] = []
         for side, compiled, needed in self._checks(payload.op):
             row = rows[side]
@@ -117,7 +118,11 @@ def _compiled(text: str) -> ContractValidator:
 
 
 def compile_contract(schema: dict[str, Any]) -> ContractValidator:
-    """A validator for any contract document (e.g. one from the registry), cached by content."""
+    """A validator for any contract document (e.g. one from the registry), cached by content.
+
+    Finding it serialises the whole document: ask once per contract version and keep the
+    validator (``connectors.contracts.Contracts`` does), never once per change.
+    """
     return _compiled(json.dumps(schema, sort_keys=True))
 
 
