@@ -65,9 +65,12 @@ class Writer:
     def __init__(self, db: SqlItemsDatabase, table: str) -> None:
         self.db, self.table = db, table
         self.transactions = 0
+        self.go_on = asyncio.Event()  # the second half waits for it: the kill lands mid-stream
 
     async def run(self) -> None:
         for start in range(1, ROWS + 1, ROWS_PER_TRANSACTION):
+            if start > ROWS // 2:
+                await self.go_on.wait()
             await self.db.insert(self.table, items(range(start, start + ROWS_PER_TRANSACTION)))
             self.transactions += 1
             if self.transactions % UPDATE_EVERY == 0:
@@ -114,6 +117,7 @@ async def test_sigkill_mid_stream_loses_no_committed_change(
     first.kill()
     killed_at = writer.transactions
     assert not writing.done(), "the worker must die mid-stream"
+    writer.go_on.set()
     worker()
     await writing
 
