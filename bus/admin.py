@@ -80,6 +80,16 @@ class KafkaAdmin:
         finally:
             await admin.close()
 
+    async def topic_names(self) -> list[str]:
+        """Every topic of the cluster (one metadata request)."""
+        admin = self._client()
+        try:
+            with translated("cannot read topic metadata"):
+                await admin.start()
+                return sorted(await admin.list_topics())
+        finally:
+            await admin.close()
+
     async def partitions(
         self, *, names: Iterable[str] = (), pattern: str | None = None
     ) -> list[TopicPartition]:

@@ -21,9 +21,10 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
@@ -33,6 +34,7 @@ from hub.delivery.backfill.lane import BackfillIntake, backfill_group
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
 from hub.delivery.control.start_position import pin_start
+from hub.delivery.control.topic_directory import TopicDirectory
 from hub.delivery.pipeline import copartition, retry
 from hub.delivery.pipeline.batch_ledger import BatchLedger, PartitionRevoked
 from hub.delivery.pipeline.delivery_log import DeliveryLog
@@ -71,6 +73,7 @@ class SinkContext:
     max_pending: int = 5000
     store: Store | None = None  # the batch ledger's (None: requests are not kept across restarts)
     backfill_rate_per_s: float | None = None  # the backfill lane's own limit (``hub.delivery.backfill``)
+    topics: TopicDirectory | None = None  # the process's topic list (None: subscribe by pattern)
 
 
 class Sink:
@@ -154,13 +157,50 @@ class Sink:
         consumer = KafkaConsumer(ctx.bootstrap, group, range_assignment=copartition.RANGE)
         lane = self._lane = Lane(name, consumer, self.retry_topic, self._tracker)
         intake = self._intake(lane)
-        consumer.subscribe(pattern, LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger))
+        listener = LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger)
         try:
             await self._prepare_topics()
+            topics = await self._subscribe(consumer, pattern, listener)
             await self._start(lane)
-            await self._run_until_stopped(intake)
+            following = None if topics is None else self._follow_topics(consumer, pattern, listener, topics)
+            await self._run_until_stopped(intake, following)
         finally:
             await self._shutdown(lane)
+
+    def _own_topic(self) -> str:
+        return backfill_topic(self.subscription.id) if self.lane == "backfill" else self.retry_topic
+
+    async def _topics(self, pattern: str) -> frozenset[str]:
+        assert self.ctx.topics is not None
+        return await self.ctx.topics.matching(pattern) | {self._own_topic()}
+
+    async def _subscribe(
+        self, consumer: KafkaConsumer, pattern: str, listener: LedgerRebalance
+    ) -> frozenset[str] | None:
+        """By name, from the process's topic directory (``topic_directory``); by pattern without one."""
+        if self.ctx.topics is None:
+            consumer.subscribe(pattern, listener)
+            return None
+        topics = await self._topics(pattern)
+        consumer.subscribe_topics(topics, listener)
+        return topics
+
+    async def _follow_topics(
+        self, consumer: KafkaConsumer, pattern: str, listener: LedgerRebalance, topics: frozenset[str]
+    ) -> None:
+        """A feed topic created after the start is read within the directory's refresh."""
+        assert self.ctx.topics is not None
+        while True:
+            await asyncio.sleep(self.ctx.topics.refresh_s)
+            try:
+                now = await self._topics(pattern)
+            except BusError as exc:  # the broker away: the consumer says so itself; keep the set
+                log.debug("%s: topics not listed: %s", self.subscription.id, exc)
+                continue
+            if now != topics:
+                log.info("%s: topics now %s", self.subscription.id, sorted(now))
+                consumer.subscribe_topics(now, listener)
+                topics = now
 
     def _intake(self, lane: Lane) -> Intake:
         sub, ctx = self.subscription, self.ctx
@@ -195,8 +235,9 @@ class Sink:
         except BusError as exc:
             raise BusError(f"sink {self.subscription.id} cannot start: {exc}") from exc
 
-    async def _run_until_stopped(self, intake: Intake) -> None:
+    async def _run_until_stopped(self, intake: Intake, following: Coroutine[Any, Any, None] | None) -> None:
         tasks = [
+            *([] if following is None else [asyncio.create_task(following, name="topics")]),
             asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
             asyncio.create_task(intake.read(), name="reader"),
             asyncio.create_task(

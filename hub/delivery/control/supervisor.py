@@ -43,6 +43,7 @@ from hub.delivery.backfill.keeper import StateKeeper, run_keeper
 from hub.delivery.backfill.runner import JobContext, JobRunner
 from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
+from hub.delivery.control.topic_directory import TopicDirectory
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.push.sender import Sender
 from hub.delivery.sink import LaneKind, Sink, SinkContext
@@ -126,6 +127,7 @@ class Supervisor:
             self._change_state,
             store=self.store,
             backfill_rate_per_s=self.settings.backfill_rate_per_s,
+            topics=TopicDirectory(bootstrap),
         )
         self._job_context = JobContext(
             self.store, bootstrap, producer, self.units, self.settings.state_keeper_group, self.owner
