@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from aiokafka import AIOKafkaProducer
 
+from bus import profile
 from bus.admin import KafkaAdmin
 from bus.errors import translated
 from bus.headers import Header
@@ -44,6 +45,7 @@ class KafkaProducer:
             linger_ms=LINGER_MS,
             max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=REQUEST_TIMEOUT_MS,
+            **profile.current().security.client_options(),
         )
         self._known_topics: set[str] = set()
 

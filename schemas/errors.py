@@ -20,6 +20,8 @@ that is restarting will)::
     ├── AccessDenied            authenticated but not allowed (403)
     │   └── Unauthenticated     no or bad credentials (401)
     ├── ConfigurationError      a configuration that cannot work (unreachable DB, no privilege...)
+    │   ├── KafkaSecurityInvalid, TopicLayoutInvalid
+    │   └── TopicPartitionsBelowExisting, TopicGrowRefused
     ├── LocalServiceError       the local dev stack cannot start (missing Java, busy port...)
     │   └── LocalPortTaken      a service's recorded port is held by another process
     ├── BusError                Kafka failures, translated once in the Kafka adapters
@@ -269,6 +271,31 @@ class JobRunning(Conflict):
     code = "job_running"
 
 
+class KafkaSecurityInvalid(ConfigurationError):
+    """The Kafka security settings cannot work together (SASL without a password, a key
+    without its certificate, a file that cannot be read)."""
+
+    code = "kafka_security_invalid"
+
+
+class TopicLayoutInvalid(ConfigurationError):
+    """A replication factor the cluster cannot hold, or ``min.insync.replicas`` above it."""
+
+    code = "topic_layout_invalid"
+
+
+class TopicPartitionsBelowExisting(ConfigurationError):
+    """A topic has more partitions than configured: Kafka cannot take partitions away."""
+
+    code = "topic_partitions_below_existing"
+
+
+class TopicGrowRefused(ConfigurationError):
+    """A topic has fewer partitions than configured and growing is not allowed (keys would move)."""
+
+    code = "topic_grow_refused"
+
+
 __all__ = [
     "AccessDenied",
     "BusError",
@@ -282,11 +309,15 @@ __all__ = [
     "InvalidUnitsFile",
     "JobNotFound",
     "JobRunning",
+    "KafkaSecurityInvalid",
     "LocalPortTaken",
     "LocalServiceError",
     "NotFound",
     "PermanentDeliveryError",
     "SourceError",
+    "TopicGrowRefused",
+    "TopicLayoutInvalid",
+    "TopicPartitionsBelowExisting",
     "Unauthenticated",
     "UnitsVersionExists",
     "UnitsVersionNotNewer",
