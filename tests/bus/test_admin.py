@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from bus import profile
 from bus.admin import KafkaAdmin, replication
 from bus.consumer import KafkaConsumer
 from bus.errors import GroupBusy
 from bus.producer import KafkaProducer
 from bus.records import TopicPartition
+from bus.topic_layout import TopicLayout
+from schemas.errors import TopicGrowRefused, TopicLayoutInvalid, TopicPartitionsBelowExisting
 
 pytestmark = pytest.mark.integration
 
@@ -74,3 +79,69 @@ async def test_a_group_is_reset_to_a_time_only_without_members(kafka_bootstrap: 
 @pytest.mark.parametrize(("brokers", "expected"), [(1, (1, 1)), (2, (2, 2)), (3, (3, 2)), (5, (3, 2))])
 def test_replication_is_three_copies_two_in_sync_at_most(brokers: int, expected: tuple[int, int]) -> None:
     assert replication(brokers) == expected
+
+
+@pytest.fixture
+def layout() -> Iterator[None]:
+    """A test installs its own layout; the dev profile is back afterwards."""
+    yield
+    profile.install(profile.DEV_PROFILE)
+
+
+def use(layout: TopicLayout) -> None:
+    profile.install(profile.KafkaProfile(layout=layout))
+
+
+async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await client.start()
+    try:
+        [answer] = await client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await client.close()
+    return {name: value for name, value, *_ in answer.resources[0][4]}
+
+
+async def test_topics_get_the_layouts_partitions_and_min_in_sync(
+    kafka_bootstrap: str, unique: str, layout: None
+) -> None:
+    admin, plain, pinned = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.plain", f"bus.t{unique}.pinned"
+    use(TopicLayout(partitions=3, per_topic={pinned: 2}, min_insync_replicas=1))
+    await admin.create_topics([plain, pinned])
+    assert len(await admin.visible_partitions(plain, timeout_s=10)) == 3
+    assert len(await admin.visible_partitions(pinned, timeout_s=10)) == 2
+    assert (await topic_config(kafka_bootstrap, plain))["min.insync.replicas"] == "1"
+    await admin.create_topics([plain, pinned])  # as configured already: kept
+    for name in (plain, pinned):
+        await admin.delete_topic(name)
+
+
+async def test_an_existing_topic_is_never_shrunk_and_grown_only_when_allowed(
+    kafka_bootstrap: str, unique: str, layout: None
+) -> None:
+    admin, topic = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.grow"
+    use(TopicLayout(partitions=2))
+    await admin.create_topics([topic])
+    await admin.visible_partitions(topic, timeout_s=10)
+    use(TopicLayout(partitions=1))
+    with pytest.raises(TopicPartitionsBelowExisting):
+        await admin.create_topics([topic])
+    use(TopicLayout(partitions=4))
+    with pytest.raises(TopicGrowRefused):
+        await admin.create_topics([topic])
+    await admin.create_topics([topic], 1)  # an explicit count leaves an existing topic alone
+    assert len(await admin.partitions(names=[topic])) == 2
+    use(TopicLayout(partitions=4, allow_grow=True))
+    await admin.create_topics([topic])
+    assert len(await admin.partitions(names=[topic])) == 4
+    await admin.delete_topic(topic)
+
+
+async def test_more_copies_than_the_cluster_has_brokers_is_refused_before_creating(
+    kafka_bootstrap: str, unique: str, layout: None
+) -> None:
+    admin, topic = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.rf"
+    use(TopicLayout(replication_factor=9))
+    with pytest.raises(TopicLayoutInvalid, match="needs 9 brokers"):
+        await admin.create_topics([topic])
+    assert await admin.partitions(names=[topic]) == []

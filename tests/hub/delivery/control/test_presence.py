@@ -1,0 +1,53 @@
+"""A ``hub run`` process's presence: written when what it holds changes, else once per heartbeat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bus.records import TopicPartition
+from hub.delivery.control.presence import Presence, holding
+from hub.store import delivery_workers, migrate
+from hub.store.base import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    migrate.upgrade(url)
+    return Store(url)
+
+
+def stored(store: Store) -> list[delivery_workers.DeliveryWorker]:
+    with store.session() as session:
+        return delivery_workers.list_all(session)
+
+
+def test_a_holding_lists_partitions_in_order() -> None:
+    found = holding("ha-noi", "feed", {TopicPartition("b", 1), TopicPartition("a", 10), TopicPartition("a", 2)})
+    assert found.partitions == ("a:2", "a:10", "b:1")
+
+
+async def test_a_change_is_written_at_once_and_the_same_holdings_once_per_heartbeat(store: Store) -> None:
+    presence = Presence(store, "node-1:42:ab", heartbeat_s=3600.0)
+    feed = holding("ha-noi", "feed", [TopicPartition("gov.land.parcel.v1", 0)])
+    await presence.report([feed])
+    [first] = stored(store)
+    assert (first.worker_id, first.pid, first.holds) == ("node-1:42:ab", presence.pid, (feed,))
+    await presence.report([feed])  # unchanged, within the heartbeat: nothing written
+    assert stored(store)[0].heartbeat_at == first.heartbeat_at
+    await presence.report([])  # the rebalance took the partition away
+    [moved] = stored(store)
+    assert moved.holds == () and moved.heartbeat_at > first.heartbeat_at
+    presence.heartbeat_s = 0.0
+    await presence.report([])
+    assert stored(store)[0].heartbeat_at > moved.heartbeat_at
+    await presence.leave()
+    assert stored(store) == []
+
+
+async def test_a_store_that_does_not_answer_never_stops_the_process(tmp_path: Path) -> None:
+    presence = Presence(Store(f"sqlite:///{tmp_path / 'never-migrated.sqlite'}"), "w")
+    await presence.report([])  # no table: logged, retried next round
+    await presence.leave()
