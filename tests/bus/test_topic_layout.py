@@ -16,7 +16,9 @@ def test_the_default_is_six_partitions_three_copies_two_in_sync() -> None:
 
 
 @pytest.mark.parametrize(("brokers", "expected"), [(1, (1, 1)), (2, (2, 2)), (3, (3, 2)), (5, (3, 2))])
-def test_default_replication_is_what_the_cluster_holds_up_to_three(brokers: int, expected: tuple[int, int]) -> None:
+def test_default_replication_is_what_the_cluster_holds_up_to_three(
+    brokers: int, expected: tuple[int, int]
+) -> None:
     assert TopicLayout().replication(brokers) == expected
 
 
@@ -38,7 +40,9 @@ def test_more_copies_than_brokers_is_refused_naming_both() -> None:
 
 
 def test_min_in_sync_above_the_copies_is_refused() -> None:
-    with pytest.raises(TopicLayoutInvalid, match="min.insync.replicas 3 is above the replication factor 2"):
+    with pytest.raises(
+        TopicLayoutInvalid, match=r"min\.insync\.replicas 3 is above the replication factor 2"
+    ):
         TopicLayout(replication_factor=2, min_insync_replicas=3).replication(3)
 
 

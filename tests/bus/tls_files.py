@@ -19,8 +19,10 @@ class TlsFiles:
     key: Path
 
 
-def _certificate(subject: str, key: ec.EllipticCurvePrivateKey, issuer: str, signer: ec.EllipticCurvePrivateKey,
-                 *, ca: bool) -> x509.Certificate:  # fmt: skip
+Key = ec.EllipticCurvePrivateKey
+
+
+def _certificate(subject: str, key: Key, issuer: str, signer: Key, *, ca: bool) -> x509.Certificate:
     now = datetime.now(UTC)
     return (
         x509.CertificateBuilder()

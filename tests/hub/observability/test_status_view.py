@@ -126,7 +126,9 @@ def test_each_hub_run_process_shows_the_partitions_each_lane_holds_and_a_silent_
     feed = Holding("hanoi", "feed", ("gov.land.parcel.v1:0", "gov.land.parcel.v1:3", "hub.hanoi.retry:0"))
     backfill = Holding("hanoi", "backfill", ())
     running = [
-        DeliveryWorker("n1:7:aa", "n1", 7, NOW - timedelta(hours=1), NOW - timedelta(seconds=1), (feed, backfill)),
+        DeliveryWorker(
+            "n1:7:aa", "n1", 7, NOW - timedelta(hours=1), NOW - timedelta(seconds=1), (feed, backfill)
+        ),
         DeliveryWorker("n2:8:bb", "n2", 8, NOW - timedelta(hours=1), NOW - timedelta(seconds=45), ()),
     ]
     found = overview(facts(delivery_workers=running))
@@ -138,5 +140,6 @@ def test_each_hub_run_process_shows_the_partitions_each_lane_holds_and_a_silent_
     assert [lane.partitions for lane in alive.lanes] == [list(feed.partitions), []]
     assert (silent.healthy, silent.heartbeat_age_s) == (False, 45.0)
     assert found.problems == [
-        "hub run n2:8:bb: no heartbeat for 45 s (its partitions move to the other processes once Kafka drops it)"
+        "hub run n2:8:bb: no heartbeat for 45 s "
+        "(its partitions move to the other processes once Kafka drops it)"
     ]

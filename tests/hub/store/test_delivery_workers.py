@@ -22,7 +22,9 @@ def store(tmp_path: Path) -> Store:
 
 def worker(worker_id: str, age_s: float = 0.0, *holds: Holding) -> DeliveryWorker:
     now = utcnow()
-    return DeliveryWorker(worker_id, "node-1", 42, now - timedelta(hours=1), now - timedelta(seconds=age_s), holds)
+    return DeliveryWorker(
+        worker_id, "node-1", 42, now - timedelta(hours=1), now - timedelta(seconds=age_s), holds
+    )
 
 
 def test_a_beat_writes_what_the_process_holds_and_the_next_one_replaces_it(store: Store) -> None:
@@ -48,7 +50,9 @@ def test_a_process_that_leaves_is_gone_and_a_long_silent_one_is_removed(store: S
         delivery_workers.leave(session, "left")
         silent = utcnow() - timedelta(hours=1)
         session.execute(
-            update(DeliveryWorkerRow).where(DeliveryWorkerRow.worker_id == "killed").values(heartbeat_at=silent)
+            update(DeliveryWorkerRow)
+            .where(DeliveryWorkerRow.worker_id == "killed")
+            .values(heartbeat_at=silent)
         )
     with store.session() as session:
         assert ids(delivery_workers.list_all(session, remove_after_s=86_400)) == ["alive", "killed"]

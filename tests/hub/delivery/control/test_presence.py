@@ -25,7 +25,9 @@ def stored(store: Store) -> list[delivery_workers.DeliveryWorker]:
 
 
 def test_a_holding_lists_partitions_in_order() -> None:
-    found = holding("ha-noi", "feed", {TopicPartition("b", 1), TopicPartition("a", 10), TopicPartition("a", 2)})
+    found = holding(
+        "ha-noi", "feed", {TopicPartition("b", 1), TopicPartition("a", 10), TopicPartition("a", 2)}
+    )
     assert found.partitions == ("a:2", "a:10", "b:1")
 
 
