@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from bus.ports import FEED_PARTITIONS
 from bus.records import TopicPartition
 from hub.delivery.control.presence import Presence, holding
 from hub.store import delivery_workers, migrate
 from hub.store.base import Store
+from tests.hub.delivery.harness import Deployment
+from tests.hub.delivery.waiting import eventually
 
 
 @pytest.fixture
@@ -53,3 +56,28 @@ async def test_a_store_that_does_not_answer_never_stops_the_process(tmp_path: Pa
     presence = Presence(Store(f"sqlite:///{tmp_path / 'never-migrated.sqlite'}"), "w")
     await presence.report([])  # no table: logged, retried next round
     await presence.leave()
+
+
+@pytest.mark.integration
+async def test_two_hub_run_processes_report_the_share_of_partitions_each_holds(
+    hub_deployment: Deployment,
+) -> None:
+    d = hub_deployment
+    sid = d.subscribe("share", await d.portal()).id
+
+    def held() -> dict[str, set[str]]:
+        return {
+            w.worker_id: {p for h in w.holds if h.subscription == sid for p in h.partitions}
+            for w in stored(d.store)
+        }
+
+    async def shared() -> bool:
+        found = held()
+        feed = {p for ps in found.values() for p in ps if p.startswith(f"{d.topic}:")}
+        return len(found) == 2 and all(found.values()) and len(feed) == FEED_PARTITIONS
+
+    async with d.hub(), d.hub():
+        await eventually(shared, timeout_s=40)
+        first, second = held().values()
+        assert not first & second  # one group: no partition is held twice
+    assert stored(d.store) == []  # each process removed its row when it stopped
