@@ -82,7 +82,7 @@ def test_kafka_security_and_layout_are_read_and_installed_with_the_address(
 
 
 def test_unset_kafka_settings_are_the_dev_profile() -> None:
-    assert Settings(_env_file=None).kafka_profile() == profile.DEV_PROFILE  # type: ignore[call-arg]
+    assert Settings(_env_file=None).kafka_profile() == profile.DEV_PROFILE
 
 
 def test_kafka_settings_that_cannot_work_are_refused_with_their_code(monkeypatch: pytest.MonkeyPatch) -> None:
