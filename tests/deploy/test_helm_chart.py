@@ -265,3 +265,8 @@ def test_partitions_and_replication_reach_the_topics_and_the_hub_alike() -> None
         assert topic["spec"]["config"]["min.insync.replicas"] == 3
     defaults = hub_config()
     assert (defaults["HUB_TOPIC_REPLICATION_FACTOR"], defaults["HUB_TOPIC_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+
+
+def test_more_copies_than_brokers_fails_the_render() -> None:
+    with pytest.raises(AssertionError, match=r"kafka\.replicationFactor 4 needs 4 brokers"):
+        rendered("kafka.replicationFactor=4")

@@ -34,7 +34,11 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 
 {{- define "hub.replicationFactor" -}}
-{{ .Values.kafka.replicationFactor | default (min 3 .Values.kafka.brokers) }}
+{{- $factor := .Values.kafka.replicationFactor | default (min 3 .Values.kafka.brokers) -}}
+{{- if and .Values.kafka.enabled (gt (int $factor) (int .Values.kafka.brokers)) -}}
+{{- fail (printf "kafka.replicationFactor %v needs %v brokers; kafka.brokers is %v" $factor $factor .Values.kafka.brokers) -}}
+{{- end -}}
+{{ $factor }}
 {{- end }}
 
 {{- define "hub.minInsyncReplicas" -}}
