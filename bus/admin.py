@@ -3,9 +3,9 @@
 Topics are created when missing (production clusters disable auto-create), with the partitions,
 replication factor and ``min.insync.replicas`` of the process's topic layout (``bus.topic_layout``,
 installed with ``bus.profile``). A topic created at the layout's count that exists already is
-checked against it (refused, or grown when allowed); one created at an explicit count (retry,
-dead-letter, audit topics) is left as it is. Each call opens its own short-lived client, so
-looking never joins or disturbs a running group.
+checked against it (fewer configured: refused; more: grown when allowed, else left and logged);
+one created at an explicit count (retry, dead-letter, audit topics) is left as it is. Each call
+opens its own short-lived client, so looking never joins or disturbs a running group.
 """
 
 from __future__ import annotations
@@ -205,9 +205,16 @@ async def _hold_to_layout(admin: AIOKafkaAdminClient, layout: TopicLayout, names
         if topic["error_code"] != 0:
             continue
         name, count = topic["topic"], len(topic["partitions"])
-        if layout.plan(name, count) is PartitionPlan.GROW:
-            grow[name] = NewPartitions(total_count=layout.partitions_of(name))
-            log.warning("growing topic %s from %d to %d partitions", name, count, layout.partitions_of(name))
+        wanted, plan = layout.partitions_of(name), layout.plan(name, count)
+        if plan is PartitionPlan.GROW:
+            grow[name] = NewPartitions(total_count=wanted)
+            log.warning("growing topic %s from %d to %d partitions", name, count, wanted)
+        elif plan is PartitionPlan.LEAVE:
+            log.warning(
+                "topic %s has %d partitions, %d are configured: left as it is (growing moves keys); "
+                "pin %d for it in HUB_TOPIC_PARTITIONS_PER_TOPIC, or set HUB_TOPIC_ALLOW_GROW=true",
+                name, count, wanted, count,
+            )  # fmt: skip
     if grow:
         await admin.create_partitions(grow)
 

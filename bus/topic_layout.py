@@ -9,10 +9,13 @@ An existing topic is never re-laid silently (``partition_plan``):
 
 - more partitions than configured: refused (``topic_partitions_below_existing``), since Kafka
   cannot take partitions away;
-- fewer: refused (``topic_grow_refused``) unless growing is allowed; a grown topic sends some
-  keys to new partitions, so a key's events written before and after the grow can be delivered
-  out of order while the old partition still has a backlog, and the key leaves the retry
-  partition it was co-partitioned with. Pin the old count per topic to keep it instead.
+- fewer: grown only when growing is allowed, else left as it is (``PartitionPlan.LEAVE``, which
+  the admin logs). A grown topic sends some keys to new partitions, so a key's events written
+  before and after the grow can be delivered out of order while the old partition still has a
+  backlog, and the key leaves the retry partition it was co-partitioned with. Leaving it is the
+  default because a topic can exist with fewer partitions for good reasons (created by an older
+  hub, by an operator, or auto-created by a development broker), and a publisher must not stop
+  over it; pin its count per topic to say so and silence the log.
 
 All of this is pure: ``bus.admin`` asks the cluster and applies the answer.
 """
@@ -24,15 +27,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from bus.ports import FEED_PARTITIONS
-from schemas.errors import TopicGrowRefused, TopicLayoutInvalid, TopicPartitionsBelowExisting
+from schemas.errors import TopicLayoutInvalid, TopicPartitionsBelowExisting
 
 MAX_DEFAULT_REPLICATION = 3
 MIN_IN_SYNC = 2
 
 
 class PartitionPlan(Enum):
-    KEEP = "keep"
-    GROW = "grow"
+    KEEP = "keep"  # as configured
+    GROW = "grow"  # fewer than configured, growing allowed
+    LEAVE = "leave"  # fewer than configured, growing not allowed: left as it is
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,7 @@ class TopicLayout:
                 f"remove partitions; configure {existing} for it (HUB_TOPIC_PARTITIONS_PER_TOPIC) "
                 "or publish a new topic version"
             )
-        if not self.allow_grow:
-            raise TopicGrowRefused(
-                f"topic {topic} has {existing} partitions and {wanted} are configured: growing moves "
-                f"keys between partitions (their order breaks across the grow); pin {existing} for it "
-                "(HUB_TOPIC_PARTITIONS_PER_TOPIC) or allow it with HUB_TOPIC_ALLOW_GROW=true"
-            )
-        return PartitionPlan.GROW
+        return PartitionPlan.GROW if self.allow_grow else PartitionPlan.LEAVE
 
 
 __all__ = ["MAX_DEFAULT_REPLICATION", "MIN_IN_SYNC", "PartitionPlan", "TopicLayout"]

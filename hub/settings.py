@@ -173,7 +173,7 @@ class Settings(BaseSettings):
     topic_allow_grow: bool = Field(
         default=False,
         description="Grow an existing feed topic to a higher configured count (keys move: their order "
-        "breaks across the grow); false = refuse with topic_grow_refused.",
+        "breaks across the grow); false = leave it as it is, with a warning.",
     )
     topic_replication_factor: int | None = Field(
         default=None, ge=1, description="Copies of each topic the hub creates; unset = min(3, brokers)."

@@ -21,7 +21,7 @@ that is restarting will)::
     │   └── Unauthenticated     no or bad credentials (401)
     ├── ConfigurationError      a configuration that cannot work (unreachable DB, no privilege...)
     │   ├── KafkaSecurityInvalid, TopicLayoutInvalid
-    │   └── TopicPartitionsBelowExisting, TopicGrowRefused
+    │   └── TopicPartitionsBelowExisting
     ├── LocalServiceError       the local dev stack cannot start (missing Java, busy port...)
     │   └── LocalPortTaken      a service's recorded port is held by another process
     ├── BusError                Kafka failures, translated once in the Kafka adapters
@@ -290,12 +290,6 @@ class TopicPartitionsBelowExisting(ConfigurationError):
     code = "topic_partitions_below_existing"
 
 
-class TopicGrowRefused(ConfigurationError):
-    """A topic has fewer partitions than configured and growing is not allowed (keys would move)."""
-
-    code = "topic_grow_refused"
-
-
 __all__ = [
     "AccessDenied",
     "BusError",
@@ -315,7 +309,6 @@ __all__ = [
     "NotFound",
     "PermanentDeliveryError",
     "SourceError",
-    "TopicGrowRefused",
     "TopicLayoutInvalid",
     "TopicPartitionsBelowExisting",
     "Unauthenticated",

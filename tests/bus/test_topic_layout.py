@@ -6,7 +6,7 @@ import pytest
 
 from bus.ports import FEED_PARTITIONS
 from bus.topic_layout import PartitionPlan, TopicLayout
-from schemas.errors import TopicGrowRefused, TopicLayoutInvalid, TopicPartitionsBelowExisting
+from schemas.errors import TopicLayoutInvalid, TopicPartitionsBelowExisting
 
 
 def test_the_default_is_six_partitions_three_copies_two_in_sync() -> None:
@@ -65,11 +65,9 @@ def test_fewer_partitions_than_a_topic_has_is_refused() -> None:
         TopicLayout(partitions=6, allow_grow=True).plan("t", 12)
 
 
-def test_more_partitions_than_a_topic_has_is_refused_unless_growing_is_allowed() -> None:
-    with pytest.raises(TopicGrowRefused, match="HUB_TOPIC_ALLOW_GROW") as caught:
-        TopicLayout(partitions=12).plan("t", 6)
-    assert caught.value.code == "topic_grow_refused"
+def test_a_topic_with_fewer_partitions_is_grown_only_when_allowed_else_left() -> None:
     assert TopicLayout(partitions=12, allow_grow=True).plan("t", 6) is PartitionPlan.GROW
+    assert TopicLayout(partitions=12).plan("t", 6) is PartitionPlan.LEAVE
 
 
 def test_a_topic_pinned_at_its_count_is_kept_whatever_the_default() -> None:

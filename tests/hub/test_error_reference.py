@@ -141,7 +141,6 @@ ERRORS = [
     ("token_not_found", "hub.store.access.TokenNotFound", 404, False),
     ("token_revoked", "hub.access.errors.TokenRevoked", 401, False),
     ("token_roles_exceed_organisation", "hub.services.access.TokenRolesExceedOrganisation", 422, False),
-    ("topic_grow_refused", "schemas.errors.TopicGrowRefused", 422, False),
     ("topic_layout_invalid", "schemas.errors.TopicLayoutInvalid", 422, False),
     ("topic_partitions_below_existing", "schemas.errors.TopicPartitionsBelowExisting", 422, False),
     ("unauthenticated", "schemas.errors.Unauthenticated", 401, False),
