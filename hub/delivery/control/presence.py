@@ -1,19 +1,21 @@
 """A ``hub run`` process telling the store it is alive and which partitions its sinks hold.
 
-The supervisor hands over its running lanes after each round (``report``); a row is written when
-what they hold changed, and at least every ``heartbeat_s`` otherwise, so ``hub status`` sees a
-rebalance within one supervisor round and a dead process as stale within ``STATUS_STALE_S``.
-Reporting is best effort: a store that does not answer is logged and retried next round; it
-never stops delivery.
+The supervisor starts ``run`` beside its own loop with a way to read what its lanes hold; every
+``check_s`` that is compared with the last report and a row is written when it changed, and at
+least every ``heartbeat_s`` otherwise, so ``hub status`` sees a rebalance within a second or so
+and a dead process as stale within ``STATUS_STALE_S``. It runs apart from the supervisor's
+rounds so a slow store write never delays them. Reporting is best effort: a store that does not
+answer is logged and retried at the next check; it never stops delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +28,7 @@ from hub.store.delivery_workers import DeliveryWorker, Holding
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 5.0
+CHECK_S = 1.0
 
 
 def holding(subscription: str, lane: str, assignment: Iterable[TopicPartition]) -> Holding:
@@ -42,6 +45,19 @@ class Presence:
     started_at: datetime = field(default_factory=utcnow)
     _reported: tuple[Holding, ...] | None = None
     _reported_at: datetime | None = None
+
+    async def run(
+        self, holdings: Callable[[], Iterable[Holding]], stop: asyncio.Event, check_s: float = CHECK_S
+    ) -> None:
+        """Report ``holdings()`` until ``stop`` is set (or the task is cancelled), then leave."""
+        try:
+            while not stop.is_set():
+                await self.report(holdings())
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(check_s):
+                        await stop.wait()
+        finally:
+            await self.leave()
 
     async def report(self, holds: Iterable[Holding]) -> None:
         """Write the heartbeat if ``holds`` changed or ``heartbeat_s`` passed since the last one."""
@@ -70,4 +86,4 @@ class Presence:
         return True
 
 
-__all__ = ["HEARTBEAT_S", "Presence", "holding"]
+__all__ = ["CHECK_S", "HEARTBEAT_S", "Presence", "holding"]

@@ -17,7 +17,7 @@ signing secrets and pending replay requests from the control-plane store, then:
   runs it, and runs the subscription's backfill lane once the job has fixed its hand-over; when
   the job has ended, the feed lane starts again from the hand-over;
 - runs the state keeper over the feeds some subscription names (``backfill.keeper``);
-- reports, after each round, the partitions its sinks' consumers hold (``presence``), which
+- reports, beside its rounds, the partitions its sinks' consumers hold (``presence``), which
   ``hub status`` lists per process.
 
 A process started while the broker is away waits for it (retrying, stoppable) rather than
@@ -135,11 +135,10 @@ class Supervisor:
             self.store, bootstrap, producer, self.units, self.settings.state_keeper_group, self.owner
         )
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
-        presence = Presence(self.store, self.owner)
+        reporter = asyncio.create_task(Presence(self.store, self.owner).run(self.holdings, stop))
         try:
             while not stop.is_set():
                 await self.reconcile()
-                await presence.report(self.holdings())
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.options.poll_s):
                         await stop.wait()
@@ -152,7 +151,9 @@ class Supervisor:
             flusher.cancel()
             await delivery_log.flush()
             await producer.stop()
-            await presence.leave()
+            if not stop.is_set():  # stopped by an error: the reporter leaves the store on its way out
+                reporter.cancel()
+            await asyncio.gather(reporter, return_exceptions=True)
 
     async def _connected_producer(self, bootstrap: str, stop: asyncio.Event) -> KafkaProducer | None:
         """The process's producer once the broker answers (None when stopped first).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bus.records import TopicPartition
 from hub.delivery.control.presence import Presence, holding
 from hub.store import delivery_workers, migrate
 from hub.store.base import Store
+from hub.store.delivery_workers import Holding
 from tests.hub.delivery.harness import Deployment
 from tests.hub.delivery.waiting import eventually
 
@@ -56,6 +58,22 @@ async def test_a_store_that_does_not_answer_never_stops_the_process(tmp_path: Pa
     presence = Presence(Store(f"sqlite:///{tmp_path / 'never-migrated.sqlite'}"), "w")
     await presence.report([])  # no table: logged, retried next round
     await presence.leave()
+
+
+async def test_run_reports_what_the_lanes_hold_until_stopped_then_leaves(store: Store) -> None:
+    held = [holding("ha-noi", "feed", [TopicPartition("gov.land.parcel.v1", 0)])]
+    stop = asyncio.Event()
+    running = asyncio.create_task(Presence(store, "w").run(lambda: list(held), stop, check_s=0.01))
+    await eventually(lambda: _has(store, tuple(held)))
+    held.append(holding("tq", "backfill", []))
+    await eventually(lambda: _has(store, tuple(held)))
+    stop.set()
+    await running
+    assert stored(store) == []
+
+
+async def _has(store: Store, holds: tuple[Holding, ...]) -> bool:
+    return [w.holds for w in stored(store)] == [holds]
 
 
 @pytest.mark.integration
