@@ -3,6 +3,10 @@
 - ``producer``: the idempotent ``acks=all`` producer (connectors and hub);
 - ``consumer``: group members that commit only when told, and group-less readers;
 - ``admin``: topics, partition counts, committed offsets, reset to a time, the readiness probe;
+- ``topic_layout``: partitions, replication factor, ``min.insync.replicas``, and what to do with
+  a topic that exists with another partition count;
+- ``security``: TLS, SASL/SCRAM and mTLS as aiokafka options;
+- ``profile``: the process's security and layout, installed once, read by every client;
 - ``reads``: records at addresses, or whole topics, read without joining a group;
 - ``headers``: every ``hub-*`` record header and its encoding;
 - ``errors``: where Kafka's errors become ``BusError``;

@@ -1,38 +1,41 @@
 """Topics and consumer groups: create, delete, describe, committed offsets, reset to a time.
 
-Topics are created when missing (production clusters disable auto-create), replicated on up to
-``MAX_REPLICATION`` brokers with ``min.insync.replicas`` up to ``MIN_IN_SYNC`` (``replication``).
-Each call opens its own short-lived client, so looking never joins or disturbs a running group.
+Topics are created when missing (production clusters disable auto-create), with the partitions,
+replication factor and ``min.insync.replicas`` of the process's topic layout (``bus.topic_layout``,
+installed with ``bus.profile``). A topic created at the layout's count that exists already is
+checked against it (fewer configured: refused; more: grown when allowed, else left and logged);
+one created at an explicit count (retry, dead-letter, audit topics) is left as it is. Each call
+opens its own short-lived client, so looking never joins or disturbs a running group.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.errors import KafkaError
 
+from bus import profile
 from bus.consumer import KafkaConsumer, to_kafka
 from bus.errors import GroupBusy, is_group_busy, translated
-from bus.ports import FEED_PARTITIONS
 from bus.records import TopicPartition
+from bus.topic_layout import MAX_DEFAULT_REPLICATION, PartitionPlan, TopicLayout
 from schemas.errors import BusError
 
-MAX_REPLICATION = 3
-MIN_IN_SYNC = 2
+log = logging.getLogger(__name__)
+MAX_REPLICATION = MAX_DEFAULT_REPLICATION
 TOPIC_ALREADY_EXISTS = 36
 METADATA_POLL_S = 0.1
 
 
 def replication(brokers: int) -> tuple[int, int]:
-    """Replication factor and ``min.insync.replicas`` on a cluster of ``brokers``: with 3 replicas
-    and 2 in sync, an ``acks=all`` write survives one broker lost and is refused rather than
-    kept on a single copy; smaller clusters get what they can hold."""
-    factor = max(1, min(MAX_REPLICATION, brokers))
-    return factor, min(MIN_IN_SYNC, factor)
+    """Replication factor and ``min.insync.replicas`` the process's layout gives on ``brokers``."""
+    return profile.current().layout.replication(brokers)
 
 
 class KafkaAdmin:
@@ -40,29 +43,36 @@ class KafkaAdmin:
         self.bootstrap = bootstrap
 
     def _client(self, request_timeout_ms: int | None = None) -> AIOKafkaAdminClient:
-        if request_timeout_ms is None:
-            return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=request_timeout_ms)
+        options = profile.current().security.client_options()
+        if request_timeout_ms is not None:
+            options["request_timeout_ms"] = request_timeout_ms
+        return AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **options)
 
-    async def create_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
-        """Create the topics that do not exist yet (existing ones are left as they are)."""
+    async def create_topics(self, names: Sequence[str], partitions: int | None = None) -> None:
+        """Create the topics that do not exist yet; ``partitions=None``: the layout's count, and
+        an existing topic is held to it (module docstring); else existing ones are left as they are."""
         await self._create(names, partitions, {})
 
-    async def create_compacted_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
+    async def create_compacted_topics(self, names: Sequence[str], partitions: int | None = None) -> None:
         """Like ``create_topics``, with ``cleanup.policy=compact``: Kafka keeps each key's last record."""
         await self._create(names, partitions, {"cleanup.policy": "compact"})
 
-    async def _create(self, names: Sequence[str], partitions: int, configs: dict[str, str]) -> None:
+    async def _create(self, names: Sequence[str], partitions: int | None, configs: dict[str, str]) -> None:
+        layout = profile.current().layout
         admin = self._client()
         try:
             with translated(f"cannot create topics {', '.join(names)}"):
                 await admin.start()
                 brokers = len((await admin.describe_cluster())["brokers"])
-                replicas, min_isr = replication(brokers)
+                replicas, min_isr = layout.replication(brokers)
                 topic_configs = {**configs, "min.insync.replicas": str(min_isr)}
+                counts = {name: partitions or layout.partitions_of(name) for name in names}
                 response = await admin.create_topics(
-                    [NewTopic(name, partitions, replicas, topic_configs=topic_configs) for name in names]
+                    [NewTopic(name, counts[name], replicas, topic_configs=topic_configs) for name in names]
                 )
+                existing = [name for name, code, *_ in response.topic_errors if code == TOPIC_ALREADY_EXISTS]
+                if partitions is None and existing:
+                    await _hold_to_layout(admin, layout, existing)
         finally:
             await admin.close()
         failed = [
@@ -197,4 +207,26 @@ class KafkaAdmin:
             await admin.close()
 
 
-__all__ = ["MAX_REPLICATION", "KafkaAdmin"]
+async def _hold_to_layout(admin: AIOKafkaAdminClient, layout: TopicLayout, names: Sequence[str]) -> None:
+    """Check existing topics' partition counts against ``layout``; grow them when it allows."""
+    described = await admin.describe_topics(list(names))
+    grow: dict[str, Any] = {}
+    for topic in described:
+        if topic["error_code"] != 0:
+            continue
+        name, count = topic["topic"], len(topic["partitions"])
+        wanted, plan = layout.partitions_of(name), layout.plan(name, count)
+        if plan is PartitionPlan.GROW:
+            grow[name] = NewPartitions(total_count=wanted)
+            log.warning("growing topic %s from %d to %d partitions", name, count, wanted)
+        elif plan is PartitionPlan.LEAVE:
+            log.warning(
+                "topic %s has %d partitions, %d are configured: left as it is (growing moves keys); "
+                "pin %d for it in HUB_TOPIC_PARTITIONS_PER_TOPIC, or set HUB_TOPIC_ALLOW_GROW=true",
+                name, count, wanted, count,
+            )  # fmt: skip
+    if grow:
+        await admin.create_partitions(grow)
+
+
+__all__ = ["MAX_REPLICATION", "KafkaAdmin", "replication"]

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka import TopicPartition as KafkaPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
+from bus import profile
 from bus.errors import translated
 from bus.ports import RebalanceListener
 from bus.records import Record, TopicPartition
@@ -51,7 +52,7 @@ class KafkaConsumer:
     def __init__(self, bootstrap: str, group: str | None = None, *, range_assignment: bool = False) -> None:
         self.bootstrap = bootstrap
         self.group = group
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = profile.current().security.client_options()
         if group is not None:
             options["metadata_max_age_ms"] = METADATA_MAX_AGE_MS
         if range_assignment:

@@ -225,7 +225,7 @@ class MemoryAdmin:
     def __init__(self, broker: MemoryBroker) -> None:
         self.broker = broker
 
-    async def create_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None:
+    async def create_topics(self, names: Sequence[str], partitions: int | None = None) -> None:
         for name in names:
             self.broker.create(name, partitions)
 

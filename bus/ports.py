@@ -15,7 +15,7 @@ from bus.records import Bounds, Offsets, Record, Sent, TopicPartition
 from schemas.events.kafka_codec import KafkaMessage
 
 Ack = asyncio.Future[Any]
-FEED_PARTITIONS = 6  # records of one key share a partition, so per-key order holds whatever the count
+FEED_PARTITIONS = 6  # the default layout's count (bus.topic_layout); a key's records share a partition
 
 
 class Producer(Protocol):
@@ -70,7 +70,7 @@ class Consumer(Protocol):
 
 
 class Admin(Protocol):
-    async def create_topics(self, names: Sequence[str], partitions: int = FEED_PARTITIONS) -> None: ...
+    async def create_topics(self, names: Sequence[str], partitions: int | None = None) -> None: ...
     async def delete_topic(self, name: str) -> None: ...
     async def partitions(
         self, *, names: Iterable[str] = (), pattern: str | None = None

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import RecordMetadata
 
+from bus import profile
 from bus.admin import KafkaAdmin
 from bus.errors import translated
 from bus.headers import Header
@@ -50,6 +51,7 @@ class KafkaProducer:
             linger_ms=LINGER_MS,
             max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=REQUEST_TIMEOUT_MS,
+            **profile.current().security.client_options(),
         )
         self._known_topics: set[str] = set()
         self._partitioner = DefaultPartitioner()  # the producer's own, so both paths agree per key

@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from bus import profile
+from bus.ports import FEED_PARTITIONS
+from bus.security import KafkaSecurity, SaslMechanism, SecurityProtocol
+from bus.topic_layout import TopicLayout
 from schemas.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -132,12 +136,86 @@ class Settings(BaseSettings):
         "never resolved. Unset = any host (development only: publishers could probe the hub's network).",
     )
 
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="How the hub talks to Kafka: PLAINTEXT (local), SSL (TLS; mTLS with a client "
+        "certificate), SASL_SSL (TLS and a SASL login) or SASL_PLAINTEXT (a login, no TLS).",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="SASL mechanism with SASL_SSL / SASL_PLAINTEXT."
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user (the KafkaUser's name).")
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="SASL password.")
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA bundle the broker's certificate is checked against; unset = system CAs.",
+    )
+    kafka_ssl_cert_file: Path | None = Field(
+        default=None, description="PEM client certificate for mutual TLS (with kafka_ssl_key_file)."
+    )
+    kafka_ssl_key_file: Path | None = Field(
+        default=None, description="PEM private key of the client certificate."
+    )
+    kafka_ssl_key_password: SecretStr | None = Field(
+        default=None, description="Password of kafka_ssl_key_file when it is encrypted."
+    )
+
+    topic_partitions: int = Field(
+        default=FEED_PARTITIONS,
+        ge=1,
+        description="Partitions of a feed topic the hub creates; per-key order holds at any count.",
+    )
+    topic_partitions_per_topic: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per-feed partition counts as JSON, e.g. {"gov.land.parcel.v1": 12}; others get '
+        "topic_partitions.",
+    )
+    topic_allow_grow: bool = Field(
+        default=False,
+        description="Grow an existing feed topic to a higher configured count (keys move: their order "
+        "breaks across the grow); false = leave it as it is, with a warning.",
+    )
+    topic_replication_factor: int | None = Field(
+        default=None, ge=1, description="Copies of each topic the hub creates; unset = min(3, brokers)."
+    )
+    topic_min_insync_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        description="min.insync.replicas of the topics the hub creates; unset = min(2, replication factor).",
+    )
+
+    def kafka_profile(self) -> profile.KafkaProfile:
+        """The Kafka security and topic layout these settings describe (checked when made)."""
+        security = KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=_secret(self.kafka_sasl_password),
+            ca_file=self.kafka_ssl_ca_file,
+            cert_file=self.kafka_ssl_cert_file,
+            key_file=self.kafka_ssl_key_file,
+            key_password=_secret(self.kafka_ssl_key_password),
+        )
+        layout = TopicLayout(
+            partitions=self.topic_partitions,
+            replication_factor=self.topic_replication_factor,
+            min_insync_replicas=self.topic_min_insync_replicas,
+            per_topic=dict(self.topic_partitions_per_topic),
+            allow_grow=self.topic_allow_grow,
+        )
+        return profile.KafkaProfile(security, layout)
+
     def kafka_address(self) -> str:
-        """The broker's bootstrap address; processes never guess it (``make dev`` fills it in)."""
+        """The broker's bootstrap address; processes never guess it (``make dev`` fills it in).
+
+        Every caller that reaches Kafka asks this first, so it also installs how to reach it
+        (``bus.profile``): no client of the process can be built without the credentials.
+        """
         if not self.kafka_bootstrap:
             raise ConfigurationError(
                 "no Kafka: set HUB_KAFKA_BOOTSTRAP (`make up` prints the local broker's address)"
             )
+        profile.install(self.kafka_profile())
         return self.kafka_bootstrap
 
     def store_url(self) -> str:
@@ -145,6 +223,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.state_dir / 'hub.sqlite'}"
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def get_settings() -> Settings:

@@ -21,6 +21,8 @@ that is restarting will)::
     │   ├── Unauthenticated     no or bad credentials (401)
     │   └── CsrfTokenInvalid    a console form without its session's CSRF token
     ├── ConfigurationError      a configuration that cannot work (unreachable DB, no privilege...)
+    │   ├── KafkaSecurityInvalid, TopicLayoutInvalid
+    │   └── TopicPartitionsBelowExisting
     ├── LocalServiceError       the local dev stack cannot start (missing Java, busy port...)
     │   └── LocalPortTaken      a service's recorded port is held by another process
     ├── BusError                Kafka failures, translated once in the Kafka adapters
@@ -276,6 +278,25 @@ class JobRunning(Conflict):
     code = "job_running"
 
 
+class KafkaSecurityInvalid(ConfigurationError):
+    """The Kafka security settings cannot work together (SASL without a password, a key
+    without its certificate, a file that cannot be read)."""
+
+    code = "kafka_security_invalid"
+
+
+class TopicLayoutInvalid(ConfigurationError):
+    """A replication factor the cluster cannot hold, or ``min.insync.replicas`` above it."""
+
+    code = "topic_layout_invalid"
+
+
+class TopicPartitionsBelowExisting(ConfigurationError):
+    """A topic has more partitions than configured: Kafka cannot take partitions away."""
+
+    code = "topic_partitions_below_existing"
+
+
 __all__ = [
     "AccessDenied",
     "BusError",
@@ -289,11 +310,14 @@ __all__ = [
     "InvalidUnitsFile",
     "JobNotFound",
     "JobRunning",
+    "KafkaSecurityInvalid",
     "LocalPortTaken",
     "LocalServiceError",
     "NotFound",
     "PermanentDeliveryError",
     "SourceError",
+    "TopicLayoutInvalid",
+    "TopicPartitionsBelowExisting",
     "Unauthenticated",
     "UnitsVersionExists",
     "UnitsVersionNotNewer",

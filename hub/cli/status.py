@@ -2,7 +2,8 @@
 
 What needs a human first (red), then the connectors (state, phase, lag, events, errors) and the
 subscriptions (state, consumer lag, recent failure rate, dead letters, last delivery), then the
-``hub connect`` workers (heartbeat, connectors held), each row dimmed when healthy and
+workers (``hub connect``: heartbeat, connectors held; ``hub run``: host and pid, heartbeat,
+partitions held per subscription lane), each row dimmed when healthy and
 highlighted when not. ``--output json|yaml`` (or ``--json``) prints the document instead.
 """
 
@@ -86,9 +87,11 @@ def subscriptions_table(overview: dict[str, Any]) -> Table:
 def workers_table(overview: dict[str, Any]) -> Table:
     table = Table("worker", "process", "heartbeat", "holds", title="workers", title_justify="left")
     for w in overview.get("workers", []):
-        holds = escape(", ".join(w["holds"]) or "-")
+        holds = escape(("\n" if w["process"] == "run" else ", ").join(w["holds"]) or "-")
+        process = w["process"] + (f" {w['host']} pid {w['pid']}" if w.get("host") else "")
+        stale = "" if w["healthy"] else " (stale)"
         table.add_row(
-            escape(w["id"]), w["process"], f"{w['heartbeat_age_s']:.0f}s ago", holds,
+            escape(w["id"]), escape(process), f"{w['heartbeat_age_s']:.0f}s ago{stale}", holds,
             style="dim" if w["healthy"] else "bold red",
         )  # fmt: skip
     return table

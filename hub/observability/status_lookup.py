@@ -1,7 +1,8 @@
 """Gathering the ops overview: connectors and recent attempts from the store, lag and dead letters from Kafka.
 
 - connectors: the status each worker last reported (``connector_view``), and the workers with
-  their heartbeats (shown to those who see connectors);
+  their heartbeats: ``hub connect`` workers and ``hub run`` processes with the partitions they
+  hold (``hub.store.delivery_workers``), shown to those who see connectors;
 - recent attempts: per subscription, its newest ``RECENT_CAP`` log rows within ``window_s``
   (the log's (subscription, id) index makes this a bounded read however large the log is);
 - consumer lag: each subscription's feed group's committed offsets against the partitions'
@@ -38,6 +39,7 @@ from hub.services.quarantine.service import QuarantineService
 from hub.services.quarantine.summary import HeldSummary
 from hub.settings import Settings
 from hub.store import connectors as stored_connectors
+from hub.store import delivery_workers
 from hub.store import subscriptions as stored_subscriptions
 from hub.store.base import Store
 from hub.store.deliveries import NOT_TRIES, DeliveryAttempt
@@ -54,6 +56,7 @@ class _Stored:
     subscriptions: list[Subscription]
     recent: dict[str, RecentAttempts]
     workers: list[tuple[str, datetime]]
+    delivery_workers: list[delivery_workers.DeliveryWorker]
 
 
 @dataclass
@@ -82,7 +85,7 @@ class StatusLookup:
         held = await self._held(stored.connectors) if broker == "ok" else None
         facts = Facts(
             stored.connectors, stored.subscriptions, stored.recent, lag, dead, broker, self.window_s,
-            datetime.now(UTC), held, stored.workers,
+            datetime.now(UTC), held, stored.workers, stored.delivery_workers,
         )  # fmt: skip
         return overview(facts)
 
@@ -99,8 +102,9 @@ class StatusLookup:
             ]
             recent = {sub.id: _recent(session, sub.id, since) for sub in subscriptions}
             workers = stored_connectors.workers(session) if workers_visible else []
+            running = delivery_workers.list_all(session) if workers_visible else []
         visible = [c for c in connectors if connector_visible(c.name)]
-        return _Stored(visible, subscriptions, recent, workers)
+        return _Stored(visible, subscriptions, recent, workers, running)
 
     async def _held(self, connectors: Sequence[ConnectorHealth]) -> dict[str, HeldSummary] | None:
         """Held changes per connector; None (unknown) when the quarantine topics cannot be read in time."""

@@ -3,7 +3,8 @@
 One document answers "is anything wrong, and where": every connector (state, lag, errors,
 freshness of its report, changes held in quarantine with their latest reasons), every
 subscription (state, consumer lag, recent failure rate, unresolved dead letters, last delivery),
-the ``hub connect`` workers (last heartbeat, connectors held), and ``problems``, the list of
+the workers (``hub connect``: last heartbeat, connectors held; ``hub run``: host, pid, last
+heartbeat, the partitions each lane's consumer holds), and ``problems``, the list of
 what needs a human, worst first. Thresholds are named constants
 so the screen and the alerts can agree.
 """
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from hub.observability.connector_view import ConnectorHealth
 from hub.services.quarantine.summary import HeldSummary
+from hub.store.delivery_workers import DeliveryWorker, Holding
 from hub.subscriptions.model import Subscription
 
 CONNECTOR_LAG_WARN_S = 60.0
@@ -83,12 +85,24 @@ class SubscriptionLine(BaseModel):
     healthy: bool
 
 
+class LaneHolding(BaseModel):
+    subscription: str
+    lane: str = Field(description='"feed" (live events) or "backfill"')
+    partitions: list[str] = Field(description='"topic:partition" its consumer holds now')
+
+
 class WorkerLine(BaseModel):
     id: str
-    process: str = Field(description='"connect": a `hub connect` worker')
+    process: str = Field(description='"connect": a `hub connect` worker; "run": a `hub run` process')
     heartbeat_age_s: float
-    holds: list[str] = Field(description="the connectors whose live lease it holds")
+    holds: list[str] = Field(
+        description="connect: the connectors whose live lease it holds; run: per lane, the partitions held"
+    )
     healthy: bool
+    host: str | None = Field(default=None, description="run: the host it runs on")
+    pid: int | None = Field(default=None, description="run: its process id")
+    started_at: datetime | None = Field(default=None, description="run: when it started")
+    lanes: list[LaneHolding] = Field(default_factory=list, description="run: what each lane holds")
 
 
 class Overview(BaseModel):
@@ -98,7 +112,8 @@ class Overview(BaseModel):
     connectors: list[ConnectorLine]
     subscriptions: list[SubscriptionLine]
     workers: list[WorkerLine] = Field(
-        default_factory=list, description="`hub connect` workers (shown with the connectors)"
+        default_factory=list,
+        description="`hub connect` workers and `hub run` processes (shown to those who see connectors)",
     )
     problems: list[str] = Field(description="what needs attention, worst first")
 
@@ -163,6 +178,7 @@ class Facts:
     now: datetime
     quarantine: dict[str, HeldSummary] | None = None  # per connector; None when Kafka did not say
     workers: Sequence[tuple[str, datetime]] = ()  # `hub connect` worker id, last heartbeat
+    delivery_workers: Sequence[DeliveryWorker] = ()  # `hub run` processes heard from lately
 
 
 def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[str]]:
@@ -177,7 +193,37 @@ def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[str]]:
         lines.append(
             WorkerLine(id=worker_id, process="connect", heartbeat_age_s=age, holds=holds, healthy=not silent)
         )
+    for worker in facts.delivery_workers:
+        line = delivery_worker_line(worker, facts.now)
+        if not line.healthy:
+            problems.append(
+                f"hub run {worker.worker_id}: no heartbeat for {line.heartbeat_age_s:.0f} s "
+                "(its partitions move to the other processes once Kafka drops it)"
+            )
+        lines.append(line)
     return lines, problems
+
+
+def delivery_worker_line(worker: DeliveryWorker, now: datetime) -> WorkerLine:
+    """A ``hub run`` process, stale (unhealthy) after ``STATUS_STALE_S`` without a heartbeat."""
+    age = max(0.0, (now - worker.heartbeat_at).total_seconds())
+    return WorkerLine(
+        id=worker.worker_id, process="run", heartbeat_age_s=age,
+        holds=[held_text(h) for h in worker.holds], healthy=age <= STATUS_STALE_S, host=worker.host,
+        pid=worker.pid, started_at=worker.started_at,
+        lanes=[LaneHolding(subscription=h.subscription, lane=h.lane, partitions=list(h.partitions))
+               for h in worker.holds],
+    )  # fmt: skip
+
+
+def held_text(held: Holding) -> str:
+    """``sub (feed): topic[0,1,2] other[3]``: the lane and its partitions grouped by topic."""
+    by_topic: dict[str, list[str]] = {}
+    for address in held.partitions:
+        topic, _, partition = address.rpartition(":")
+        by_topic.setdefault(topic, []).append(partition)
+    parts = " ".join(f"{topic}[{','.join(numbers)}]" for topic, numbers in by_topic.items())
+    return f"{held.subscription} ({held.lane}): {parts or 'no partitions'}"
 
 
 def overview(facts: Facts) -> Overview:
@@ -209,5 +255,6 @@ def overview(facts: Facts) -> Overview:
 
 
 __all__ = [
-    "ConnectorLine", "Facts", "Overview", "RecentAttempts", "SubscriptionLine", "WorkerLine", "overview",
+    "ConnectorLine", "Facts", "LaneHolding", "Overview", "RecentAttempts", "SubscriptionLine", "WorkerLine",
+    "delivery_worker_line", "held_text", "overview",
 ]  # fmt: skip

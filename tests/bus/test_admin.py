@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from bus import profile
 from bus.admin import KafkaAdmin, replication
 from bus.consumer import KafkaConsumer
 from bus.errors import GroupBusy
 from bus.producer import KafkaProducer
 from bus.records import TopicPartition
+from bus.topic_layout import TopicLayout
+from schemas.errors import TopicLayoutInvalid, TopicPartitionsBelowExisting
 
 pytestmark = pytest.mark.integration
 
@@ -74,3 +80,81 @@ async def test_a_group_is_reset_to_a_time_only_without_members(kafka_bootstrap: 
 @pytest.mark.parametrize(("brokers", "expected"), [(1, (1, 1)), (2, (2, 2)), (3, (3, 2)), (5, (3, 2))])
 def test_replication_is_three_copies_two_in_sync_at_most(brokers: int, expected: tuple[int, int]) -> None:
     assert replication(brokers) == expected
+
+
+@pytest.fixture
+def layout() -> Iterator[None]:
+    """A test installs its own layout; the dev profile is back afterwards."""
+    yield
+    profile.install(profile.DEV_PROFILE)
+
+
+def use(layout: TopicLayout) -> None:
+    profile.install(profile.KafkaProfile(layout=layout))
+
+
+async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await client.start()
+    try:
+        [answer] = await client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    finally:
+        await client.close()
+    return {name: value for name, value, *_ in answer.resources[0][4]}
+
+
+async def test_topics_get_the_layouts_partitions_and_min_in_sync(
+    kafka_bootstrap: str, unique: str, layout: None
+) -> None:
+    admin, plain, pinned = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.plain", f"bus.t{unique}.pinned"
+    use(TopicLayout(partitions=3, per_topic={pinned: 2}, min_insync_replicas=1))
+    await admin.create_topics([plain, pinned])
+    assert len(await admin.visible_partitions(plain, timeout_s=10)) == 3
+    assert len(await admin.visible_partitions(pinned, timeout_s=10)) == 2
+    assert (await topic_config(kafka_bootstrap, plain))["min.insync.replicas"] == "1"
+    await admin.create_topics([plain, pinned])  # as configured already: kept
+    for name in (plain, pinned):
+        await admin.delete_topic(name)
+
+
+async def partition_count(admin: KafkaAdmin, topic: str, expected: int) -> int:
+    """The topic's partition count once it is ``expected`` (the broker's metadata lags a change
+    for a moment), or whatever it is after 10 s."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while (count := len(await admin.partitions(names=[topic]))) != expected:
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    return count
+
+
+async def test_an_existing_topic_is_never_shrunk_and_grown_only_when_allowed(
+    kafka_bootstrap: str, unique: str, layout: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, topic = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.grow"
+    use(TopicLayout(partitions=2))
+    await admin.create_topics([topic])
+    assert await partition_count(admin, topic, 2) == 2
+    use(TopicLayout(partitions=1))
+    with pytest.raises(TopicPartitionsBelowExisting):
+        await admin.create_topics([topic])
+    use(TopicLayout(partitions=4))
+    with caplog.at_level(logging.WARNING, logger="bus.admin"):
+        await admin.create_topics([topic])  # growing not allowed: left as it is, and said so
+    assert f"topic {topic} has 2 partitions, 4 are configured: left as it is" in caplog.text
+    await admin.create_topics([topic], 1)  # an explicit count leaves an existing topic alone
+    assert len(await admin.partitions(names=[topic])) == 2
+    use(TopicLayout(partitions=4, allow_grow=True))
+    await admin.create_topics([topic])
+    assert await partition_count(admin, topic, 4) == 4
+    await admin.delete_topic(topic)
+
+
+async def test_more_copies_than_the_cluster_has_brokers_is_refused_before_creating(
+    kafka_bootstrap: str, unique: str, layout: None
+) -> None:
+    admin, topic = KafkaAdmin(kafka_bootstrap), f"bus.t{unique}.rf"
+    use(TopicLayout(replication_factor=9))
+    with pytest.raises(TopicLayoutInvalid, match="needs 9 brokers"):
+        await admin.create_topics([topic])
+    assert await admin.partitions(names=[topic]) == []

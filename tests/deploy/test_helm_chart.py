@@ -185,3 +185,88 @@ def test_without_strimzi_the_hub_uses_the_given_bootstrap() -> None:
     assert not [d for d in rendered(*sets) if d["apiVersion"].startswith("kafka.strimzi.io")]
     config = next(c for c in of_kind("ConfigMap", *sets) if c["metadata"]["name"] == "hub-config")
     assert config["data"]["HUB_KAFKA_BOOTSTRAP"] == "kafka.example.svc:9092"
+
+
+def hub_config(*sets: str) -> dict[str, str]:
+    config = next(c for c in of_kind("ConfigMap", *sets) if c["metadata"]["name"] == "hub-config")
+    return dict(config["data"])
+
+
+def kafka_listeners(*sets: str) -> dict[str, dict[str, Any]]:
+    (kafka,) = of_kind("Kafka", *sets)
+    return {listener["name"]: listener for listener in kafka["spec"]["kafka"]["listeners"]}
+
+
+def test_by_default_the_hub_logs_in_with_scram_over_tls_as_its_kafka_user() -> None:
+    config = hub_config()
+    assert config["HUB_KAFKA_BOOTSTRAP"] == "hub-kafka-kafka-bootstrap:9093"
+    assert (config["HUB_KAFKA_SECURITY_PROTOCOL"], config["HUB_KAFKA_SASL_MECHANISM"]) == (
+        "SASL_SSL",
+        "SCRAM-SHA-512",
+    )
+    (user,) = of_kind("KafkaUser")
+    assert config["HUB_KAFKA_SASL_USERNAME"] == user["metadata"]["name"]
+    assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+    assert kafka_listeners() == {
+        "tls": {"name": "tls", "port": 9093, "type": "internal", "tls": True,
+                "authentication": {"type": "scram-sha-512"}},
+    }  # fmt: skip
+    for deployment in of_kind("Deployment"):
+        (container,) = containers(deployment)
+        password = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        assert password == {"HUB_KAFKA_SASL_PASSWORD": {"name": user["metadata"]["name"], "key": "password"}}
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        assert config["HUB_KAFKA_SSL_CA_FILE"] == f"{mounts['kafka-ca']}/ca.crt"
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["kafka-ca"]["secret"]["secretName"] == "hub-kafka-cluster-ca-cert"
+
+
+def test_with_tls_authentication_the_hub_presents_the_kafka_users_certificate() -> None:
+    sets = ("kafka.authentication=tls",)
+    config = hub_config(*sets)
+    assert config["HUB_KAFKA_SECURITY_PROTOCOL"] == "SSL" and "HUB_KAFKA_SASL_USERNAME" not in config
+    (user,) = of_kind("KafkaUser", *sets)
+    assert user["spec"]["authentication"] == {"type": "tls"}
+    assert kafka_listeners(*sets)["tls"]["authentication"] == {"type": "tls"}
+    deployment = of_kind("Deployment", *sets)[0]
+    (container,) = containers(deployment)
+    assert "env" not in container
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert config["HUB_KAFKA_SSL_CERT_FILE"] == f"{mounts['kafka-user']}/user.crt"
+    assert config["HUB_KAFKA_SSL_KEY_FILE"] == f"{mounts['kafka-user']}/user.key"
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["kafka-user"]["secret"]["secretName"] == user["metadata"]["name"]
+    assert "Invalid: 0, Errors: 0" in kubeconform(yaml.safe_dump_all(rendered(*sets)))
+
+
+def test_without_authentication_the_hub_uses_the_plain_listener_only_its_pods_reach() -> None:
+    sets = ("kafka.authentication=none",)
+    config = hub_config(*sets)
+    assert (config["HUB_KAFKA_BOOTSTRAP"], config["HUB_KAFKA_SECURITY_PROTOCOL"]) == (
+        "hub-kafka-kafka-bootstrap:9092", "PLAINTEXT",
+    )  # fmt: skip
+    assert kafka_listeners(*sets)["plain"]["networkPolicyPeers"]
+    (container,) = containers(of_kind("Deployment", *sets)[0])
+    assert [m["name"] for m in container["volumeMounts"]] == ["tmp"]
+
+
+def test_partitions_and_replication_reach_the_topics_and_the_hub_alike() -> None:
+    sets = (
+        "kafka.partitions=12",
+        "kafka.brokers=5",
+        "kafka.replicationFactor=4",
+        "kafka.minInsyncReplicas=3",
+    )
+    config = hub_config(*sets)
+    names = ("HUB_TOPIC_PARTITIONS", "HUB_TOPIC_REPLICATION_FACTOR", "HUB_TOPIC_MIN_INSYNC_REPLICAS")
+    assert [config[name] for name in names] == ["12", "4", "3"]
+    for topic in of_kind("KafkaTopic", *sets):
+        assert (topic["spec"]["partitions"], topic["spec"]["replicas"]) == (12, 4)
+        assert topic["spec"]["config"]["min.insync.replicas"] == 3
+    defaults = hub_config()
+    assert (defaults["HUB_TOPIC_REPLICATION_FACTOR"], defaults["HUB_TOPIC_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+
+
+def test_more_copies_than_brokers_fails_the_render() -> None:
+    with pytest.raises(AssertionError, match=r"kafka\.replicationFactor 4 needs 4 brokers"):
+        rendered("kafka.replicationFactor=4")

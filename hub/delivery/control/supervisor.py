@@ -16,7 +16,9 @@ signing secrets and pending replay requests from the control-plane store, then:
   feed lane (live events wait in Kafka), claims the job if no live process holds its lease and
   runs it, and runs the subscription's backfill lane once the job has fixed its hand-over; when
   the job has ended, the feed lane starts again from the hand-over;
-- runs the state keeper over the feeds some subscription names (``backfill.keeper``).
+- runs the state keeper over the feeds some subscription names (``backfill.keeper``);
+- reports, beside its rounds, the partitions its sinks' consumers hold (``presence``), which
+  ``hub status`` lists per process.
 
 A process started while the broker is away waits for it (retrying, stoppable) rather than
 exiting; sinks that lose the broker later crash and are restarted by the rule above until it is
@@ -43,6 +45,7 @@ from hub.delivery.backfill.keeper import StateKeeper, run_keeper
 from hub.delivery.backfill.runner import JobContext, JobRunner
 from hub.delivery.control import replay
 from hub.delivery.control.health import Health, Transition
+from hub.delivery.control.presence import Presence, holding
 from hub.delivery.control.topic_directory import TopicDirectory
 from hub.delivery.pipeline.delivery_log import DeliveryLog
 from hub.delivery.push.sender import Sender
@@ -54,6 +57,7 @@ from hub.settings import Settings
 from hub.store import deliveries, state_jobs
 from hub.store import subscriptions as stored
 from hub.store.base import Store
+from hub.store.delivery_workers import Holding
 from hub.subscriptions.model import Subscription, SubscriptionState
 from hub.subscriptions.secrets import SigningSecrets
 from schemas.errors import BusError, HubError
@@ -133,6 +137,7 @@ class Supervisor:
             self.store, bootstrap, producer, self.units, self.settings.state_keeper_group, self.owner
         )
         flusher = asyncio.create_task(delivery_log.run(self.options.log_flush_s))
+        reporter = asyncio.create_task(Presence(self.store, self.owner).run(self.holdings, stop))
         try:
             while not stop.is_set():
                 await self.reconcile()
@@ -148,6 +153,9 @@ class Supervisor:
             flusher.cancel()
             await delivery_log.flush()
             await producer.stop()
+            if not stop.is_set():  # stopped by an error: the reporter leaves the store on its way out
+                reporter.cancel()
+            await asyncio.gather(reporter, return_exceptions=True)
 
     async def _connected_producer(self, bootstrap: str, stop: asyncio.Event) -> KafkaProducer | None:
         """The process's producer once the broker answers (None when stopped first).
@@ -171,6 +179,15 @@ class Supervisor:
 
     def running(self) -> list[str]:
         return sorted(sid for sid, item in self._running.items() if not item.task.done())
+
+    def holdings(self) -> list[Holding]:
+        """Each running lane's consumer assignment, as Kafka gave it (none yet: empty)."""
+        lanes = [*self._running.values(), *self._lanes.values()]
+        return [
+            holding(item.sink.subscription.id, item.sink.lane, item.sink.assignment())
+            for item in lanes
+            if not item.task.done()
+        ]
 
     def sink(self, sid: str) -> Sink | None:
         """The sink running ``sid`` in this process, if any."""

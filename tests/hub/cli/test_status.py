@@ -112,3 +112,14 @@ def test_the_workers_follow_with_their_heartbeat_and_what_they_hold() -> None:
     assert "connect" in rows["h-101"] and "1s ago" in rows["h-101"] and "hotich" in rows["h-101"]
     assert "95s ago" in rows["h-102"] and " - " in rows["h-102"]
     assert "workers" not in drawn(OVERVIEW)  # none known (or not visible): no empty table
+
+
+def test_a_hub_run_process_shows_its_host_pid_and_each_lane_on_its_own_line() -> None:
+    run = {
+        "id": "n1:7:aa", "process": "run", "heartbeat_age_s": 40.0, "healthy": False, "host": "n1", "pid": 7,
+        "holds": ["hanoi (feed): gov.land.parcel.v1[0,3]", "tq (feed): gov.land.parcel.v1[1]"],
+    }  # fmt: skip
+    text = drawn(OVERVIEW | {"workers": [run]})
+    lines = [line for line in text[text.index("workers") :].splitlines() if line.startswith("│ ")]
+    assert "run n1 pid 7" in lines[0] and "40s ago (stale)" in lines[0] and "hanoi (feed)" in lines[0]
+    assert "tq (feed): gov.land.parcel.v1[1]" in lines[1]

@@ -12,9 +12,10 @@ from bus.producer import KafkaProducer
 from hub.delivery.sink import feed_group
 from hub.observability.status_lookup import StatusLookup
 from hub.settings import Settings
-from hub.store import deliveries
+from hub.store import deliveries, delivery_workers
 from hub.store import subscriptions as stored
 from hub.store.base import Store
+from hub.store.delivery_workers import DeliveryWorker, Holding
 from hub.subscriptions.model import SubscriptionSpec
 from hub.subscriptions.secrets import SigningSecrets, generate_secret
 from schemas.naming import dlq_topic
@@ -77,3 +78,17 @@ async def test_lag_dead_letters_and_recent_failures(
 
     hidden = await lookup.overview(subscription_visible=lambda _sid, _owner: False)
     assert hidden.subscriptions == []
+
+
+async def test_hub_run_processes_are_listed_to_those_who_see_workers(
+    settings: Settings, store: Store, kafka_bootstrap: str
+) -> None:
+    now = datetime.now(UTC)
+    held = Holding("hanoi", "feed", ("gov.land.parcel.v1:0",))
+    with store.session() as session:
+        delivery_workers.beat(session, DeliveryWorker("n1:7:aa", "n1", 7, now, now, (held,)))
+    lookup = StatusLookup(store, settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap}))
+    (line,) = (await lookup.overview()).workers
+    assert (line.id, line.process, line.host, line.pid, line.healthy) == ("n1:7:aa", "run", "n1", 7, True)
+    assert line.holds == ["hanoi (feed): gov.land.parcel.v1[0]"]
+    assert (await lookup.overview(workers_visible=False)).workers == []

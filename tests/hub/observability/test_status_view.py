@@ -9,6 +9,7 @@ from typing import Any
 from hub.observability.connector_view import ConnectorHealth
 from hub.observability.status_view import Facts, RecentAttempts, overview
 from hub.services.quarantine.summary import HeldSummary, summarise
+from hub.store.delivery_workers import DeliveryWorker, Holding
 from hub.subscriptions.model import Subscription
 
 NOW = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
@@ -119,3 +120,26 @@ def test_each_worker_holds_the_connectors_leased_to_it_and_a_silent_one_is_a_pro
     ]  # fmt: skip
     assert found.workers[0].heartbeat_age_s == 2.0
     assert found.problems == ["worker w2: no heartbeat for 90 s"]
+
+
+def test_each_hub_run_process_shows_the_partitions_each_lane_holds_and_a_silent_one_is_stale() -> None:
+    feed = Holding("hanoi", "feed", ("gov.land.parcel.v1:0", "gov.land.parcel.v1:3", "hub.hanoi.retry:0"))
+    backfill = Holding("hanoi", "backfill", ())
+    running = [
+        DeliveryWorker(
+            "n1:7:aa", "n1", 7, NOW - timedelta(hours=1), NOW - timedelta(seconds=1), (feed, backfill)
+        ),
+        DeliveryWorker("n2:8:bb", "n2", 8, NOW - timedelta(hours=1), NOW - timedelta(seconds=45), ()),
+    ]
+    found = overview(facts(delivery_workers=running))
+    alive, silent = found.workers
+    assert (alive.process, alive.host, alive.pid, alive.healthy) == ("run", "n1", 7, True)
+    assert alive.holds == [
+        "hanoi (feed): gov.land.parcel.v1[0,3] hub.hanoi.retry[0]", "hanoi (backfill): no partitions",
+    ]  # fmt: skip
+    assert [lane.partitions for lane in alive.lanes] == [list(feed.partitions), []]
+    assert (silent.healthy, silent.heartbeat_age_s) == (False, 45.0)
+    assert found.problems == [
+        "hub run n2:8:bb: no heartbeat for 45 s "
+        "(its partitions move to the other processes once Kafka drops it)"
+    ]
