@@ -28,7 +28,7 @@ class StatusReader(Protocol):
 
 
 @dataclass(frozen=True)
-class SnapshotProgress:
+class ReportedSnapshot:
     table: str
     rows: int
     total: int | None = None
@@ -38,11 +38,11 @@ class SnapshotProgress:
         return f"{self.rows_per_s:,.0f} rows/s" if self.rows_per_s else ""
 
 
-def snapshot_progress(status: dict[str, Any]) -> SnapshotProgress | None:
+def snapshot_progress(status: dict[str, Any]) -> ReportedSnapshot | None:
     """Where the running snapshot stands, or ``None`` when the connector is not in one."""
     reported = status.get("snapshot")
     if isinstance(reported, dict) and reported.get("table"):
-        return SnapshotProgress(
+        return ReportedSnapshot(
             str(reported["table"]),
             int(reported.get("rows") or 0),
             int(reported["total"]) if reported.get("total") is not None else None,
@@ -53,7 +53,7 @@ def snapshot_progress(status: dict[str, Any]) -> SnapshotProgress | None:
         return None
     rate, rows = found.group("rate"), found.group("rows")
     # a polling source says only "snapshot": its tables, no count yet
-    return SnapshotProgress(
+    return ReportedSnapshot(
         found.group("table") or "tables", int(rows or 0), None, float(rate) if rate else None
     )
 
@@ -92,4 +92,4 @@ def follow_snapshot(
             time.sleep(interval_s)
 
 
-__all__ = ["SnapshotProgress", "follow_snapshot", "snapshot_progress", "waiting_for_snapshot"]
+__all__ = ["ReportedSnapshot", "follow_snapshot", "snapshot_progress", "waiting_for_snapshot"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 from hub.cli import connectors as connectors_cli
 from hub.cli.main import app
 from hub.cli.snapshot_progress import (
-    SnapshotProgress,
+    ReportedSnapshot,
     follow_snapshot,
     snapshot_progress,
     waiting_for_snapshot,
@@ -52,7 +52,7 @@ def console() -> Console:
 
 def test_the_phase_a_postgres_source_reports_gives_table_rows_and_rate() -> None:
     found = snapshot_progress(running("snapshot public.khai_sinh: 1200 rows, 350 rows/s"))
-    assert found == SnapshotProgress("public.khai_sinh", 1200, None, 350.0)
+    assert found == ReportedSnapshot("public.khai_sinh", 1200, None, 350.0)
     assert found.rate() == "350 rows/s"
 
 
@@ -61,13 +61,13 @@ def test_a_structured_snapshot_with_a_total_is_read_first() -> None:
         "snapshot public.khai_sinh: 1200 rows, 350 rows/s",
         snapshot={"table": "public.khai_sinh", "rows": 1200, "total": 5000, "rows_per_s": 350.0},
     )
-    assert snapshot_progress(status) == SnapshotProgress("public.khai_sinh", 1200, 5000, 350.0)
+    assert snapshot_progress(status) == ReportedSnapshot("public.khai_sinh", 1200, 5000, 350.0)
 
 
 def test_streaming_is_no_snapshot_and_a_polling_snapshot_has_no_count_yet() -> None:
     assert snapshot_progress(running("streaming")) is None
     assert snapshot_progress(running("polling")) is None
-    assert snapshot_progress(running("snapshot")) == SnapshotProgress("tables", 0)
+    assert snapshot_progress(running("snapshot")) == ReportedSnapshot("tables", 0)
 
 
 def test_a_requested_snapshot_or_a_starting_connector_is_waited_for_but_not_a_paused_one() -> None:
