@@ -64,7 +64,7 @@ async def run(
     try:
         kafka_connect.ensure_jars(settings)
     except LocalServiceError as exc:
-        log.warning("debezium: skipped, the Debezium jars cannot be had: %s", exc.message)
+        log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
         return []
     async with kafka_connect.running(settings, bootstrap) as worker:
         return await _trials(_Bench(admin_dsn, bootstrap, worker, sizes, run_id))
