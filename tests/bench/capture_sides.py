@@ -16,6 +16,7 @@ import json
 from typing import Protocol
 
 import psycopg
+from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.admin import KafkaAdmin
 from connectors.positions import MemoryPositions
@@ -59,7 +60,7 @@ class Ours:
         self.task: ConnectorTask | None = None
 
     async def prepare(self) -> None:
-        await KafkaAdmin(self.bootstrap).create_topics([self.topic])
+        await created(self.bootstrap, self.topic)
 
     async def start(self) -> None:
         await self.resume()
@@ -105,7 +106,7 @@ class Debezium:
         self.created = False
 
     async def prepare(self) -> None:
-        await KafkaAdmin(self.bootstrap).create_topics([self.topic])
+        await created(self.bootstrap, self.topic)
 
     async def start(self) -> None:
         self.created = True
@@ -128,6 +129,24 @@ class Debezium:
         return Seen(arrival.key or b"", after["parcel_no"], after["area_m2"], committed, arrival.at)
 
 
+async def created(bootstrap: str, topic: str) -> None:
+    """The topic exists and every partition has a leader: neither side's first record, nor the
+    bench's consumer, waits for an election (which would be charged to whichever side came first)."""
+    await KafkaAdmin(bootstrap).create_topics([topic])
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            while True:
+                [described] = await admin.describe_topics([topic])
+                partitions = described["partitions"]
+                if described["error_code"] == 0 and partitions and all(p["leader"] >= 0 for p in partitions):
+                    return
+                await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+
+
 async def until_streaming(dsn: str, slot: str) -> None:
     """The side's walsender streams from its slot: a commit from now on is read as it happens."""
     async with (
@@ -144,4 +163,4 @@ async def until_streaming(dsn: str, slot: str) -> None:
             await asyncio.sleep(0.02)
 
 
-__all__ = ["Debezium", "Ours", "Side", "until_streaming"]
+__all__ = ["Debezium", "Ours", "Side", "created", "until_streaming"]
