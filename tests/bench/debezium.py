@@ -116,12 +116,10 @@ async def _trials(bench: _Bench) -> list[Measurement]:
     snap = await bench.interleaved(
         "snapshot", bench.sides(snapshot=True), _snapshot(s.debezium_rows), s.debezium_rows
     )
-    backlog = await bench.interleaved(
-        "backlog", bench.sides(snapshot=False), _backlog(bench, s.debezium_rows)
-    )
-    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(bench, s.debezium_live))
+    backlog = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(s.debezium_rows))
+    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(s.debezium_live))
     lat = await bench.interleaved(
-        "latency", bench.sides(snapshot=False, tuned=True), _latency(bench, s.debezium_commits)
+        "latency", bench.sides(snapshot=False, tuned=True), _latency(s.debezium_commits)
     )
     return [
         _rate(f"snapshot {s.debezium_rows:,} rows", "rows/s", snap, goal=THROUGHPUT_GOAL),
@@ -150,7 +148,7 @@ def _snapshot(rows: int) -> Trial:
     return trial
 
 
-def _backlog(bench: _Bench, count: int) -> Trial:
+def _backlog(count: int) -> Trial:
     changes = parcel_changes.workload(count)
     warm = len(changes) + 1  # a parcel outside the workload: proves the side streams before it stops
 
@@ -170,7 +168,7 @@ def _backlog(bench: _Bench, count: int) -> Trial:
     return trial
 
 
-def _live(bench: _Bench, count: int) -> Trial:
+def _live(count: int) -> Trial:
     changes = parcel_changes.workload(count)
 
     async def trial(side: Side, dsn: str) -> Run:
@@ -185,7 +183,7 @@ def _live(bench: _Bench, count: int) -> Trial:
     return trial
 
 
-def _latency(bench: _Bench, count: int) -> Trial:
+def _latency(count: int) -> Trial:
     changes = parcel_changes.workload(count, inserts_only=True)
 
     async def trial(side: Side, dsn: str) -> Run:
