@@ -27,6 +27,7 @@ record to another unit carries ``adminunitprev``, and every published change upd
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -60,6 +61,7 @@ from connectors.record_memory import (
     source_key,
 )
 from connectors.source import Change
+from connectors.warm_up import warm_up
 from schemas import naming
 from schemas.admin_units import AdminUnitResolver, default_normaliser
 from schemas.errors import InvalidInput
@@ -155,7 +157,9 @@ class Publisher:
         self._tracer = tracer()  # a proxy until a provider is installed: asking once per change costs
 
     async def start(self) -> None:
-        await self.producer.ensure_topics(self._with_quarantine(self._feed_topics))
+        """Topics exist, and the first change will not pay for one-time work (``warm_up``)."""
+        topics = self.producer.ensure_topics(self._with_quarantine(self._feed_topics))
+        await asyncio.gather(topics, *([warm_up(self.admin_units)] if self._with_unit else []))
 
     async def publish(self, changes: Sequence[Change]) -> Outcome:
         return await (await self.queue(changes)).acknowledged()

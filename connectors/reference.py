@@ -48,9 +48,11 @@ def render() -> str:
 
 
 def _builtin_models() -> tuple[type[ConnectorConfigBase], ...]:
-    """The config models of the kinds ``connectors.kinds`` registers (not those tests add)."""
+    """The config models of the kinds ``connectors.kinds`` registers (not those tests add), in
+    module order: registration order depends on which import came first (a test's, say)."""
     found = [kind.config_model for kind in registry.kinds().values()]
-    return tuple(model for model in found if model.__module__.startswith("connectors."))
+    builtin = (model for model in found if model.__module__.startswith("connectors."))
+    return tuple(sorted(builtin, key=lambda model: (model.__module__, model.__name__)))
 
 
 def _section(name: str, definition: dict[str, Any]) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bus.admin import replication
-from devtools.devstack import ports
+from devtools.devstack import jars, ports
 from devtools.devstack.process import (
     ServiceState,
     child_exited,
@@ -68,34 +67,14 @@ HEAP = "-Xmx1g"
 
 
 def libs_dir(settings: Settings) -> Path:
-    """Keyed by version and POM content, so a changed POM resolves a fresh set of jars."""
-    pom_hash = hashlib.sha256(POM.read_bytes()).hexdigest()[:10]
-    return settings.cache_dir / f"kafka-{settings.kafka_version}-{pom_hash}" / "libs"
+    return jars.libs_dir(settings.cache_dir, "kafka", settings.kafka_version, POM)
 
 
 def ensure_jars(settings: Settings) -> Path:
     """Resolve the broker jars once; later calls find them in the cache and do nothing."""
-    libs = libs_dir(settings)
-    done = libs / ".complete"
-    if done.exists():
-        return libs
-    if shutil.which("mvn") is None:
-        raise LocalServiceError("Maven (mvn) is not installed: install it (apt-get install maven).")
-    libs.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        "mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-        f"-Dkafka.version={settings.kafka_version}", "-DincludeScope=runtime",
-        f"-DoutputDirectory={libs}",
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
-    if proc.returncode != 0:
-        last = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
-        raise LocalServiceError(
-            f"Downloading the Kafka {settings.kafka_version} jars failed "
-            f"(check network access to Maven Central): {' | '.join(last)}"
-        )
-    done.touch()
-    return libs
+    return jars.resolve(
+        libs_dir(settings), POM, {"kafka.version": settings.kafka_version}, f"Kafka {settings.kafka_version}"
+    )
 
 
 def java() -> str:

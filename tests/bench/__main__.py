@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -26,6 +26,7 @@ from tests.bench import (
     backfill,
     capture,
     cleanup,
+    debezium,
     delivery,
     isolation,
     latency,
@@ -59,6 +60,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "routing": lambda r: routing.run(r.sizes, r.run_id),
     "isolation": lambda r: isolation.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
     "backfill": lambda r: backfill.run(r.bootstrap, r.settings, r.sizes, r.run_id),
+    "debezium": lambda r: debezium.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
 }
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets whole rows
 
@@ -81,6 +83,15 @@ async def run_all(run: Run, names: list[str]) -> tuple[list[Measurement], list[s
     return found, failed
 
 
+def _sizes(args: argparse.Namespace) -> Sizes:
+    sizes = QUICK if args.quick else FULL
+    if args.debezium_rows:
+        sizes = replace(sizes, debezium_rows=args.debezium_rows)
+    if args.debezium_rounds:
+        sizes = replace(sizes, debezium_rounds=args.debezium_rounds)
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run, noisier ratios)")
@@ -88,14 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json", type=Path, help="where to write the results (default .local/bench/latest.json)"
     )
+    parser.add_argument(
+        "--debezium-rows", type=int, help="rows snapshotted and changes streamed side by side with Debezium"
+    )
+    parser.add_argument("--debezium-rounds", type=int, help="runs of each side, interleaved (default 2)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
     endpoints = stack.ensure(settings)
     started = time.perf_counter()
     try:
-        run = Run(settings, endpoints.kafka_bootstrap, endpoints.postgres_dsn, QUICK if args.quick else FULL,
-                  uuid.uuid4().hex[:8])  # fmt: skip
+        run = Run(
+            settings, endpoints.kafka_bootstrap, endpoints.postgres_dsn, _sizes(args), uuid.uuid4().hex[:8]
+        )
         measurements, failed = asyncio.run(run_all(run, args.only))
     finally:
         if endpoints.started:

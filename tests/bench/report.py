@@ -32,6 +32,8 @@ class Measurement:
     baseline: float
     baseline_name: str  # what the baseline is, in a few words
     goal: Goal
+    target: str = ""  # the goal an issue set for it, in words ("<= 15 ms and < Debezium")
+    met: bool | None = None  # whether this run met ``target``
 
     @property
     def ratio(self) -> float:
@@ -48,16 +50,22 @@ def latency(bench: str, name: str, ours: float, baseline: float, against: str) -
 
 def show(measurements: Sequence[Measurement], elapsed_s: float, console: Console | None = None) -> None:
     table = Table(title=f"make bench ({elapsed_s:.0f} s)", show_lines=False)
-    for column in ("bench", "measure", "ours", "baseline", "ratio", "unit", "baseline is"):
+    for column in ("bench", "measure", "ours", "baseline", "ratio", "unit", "baseline is", "goal"):
         justify = "right" if column in ("ours", "baseline", "ratio") else "left"
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for m in measurements:
         arrow = "↑" if m.goal == "higher" else "↓"
         table.add_row(
             m.bench, m.name, _number(m.ours), _number(m.baseline), f"{m.ratio:.2f}", f"{m.unit} {arrow}",
-            m.baseline_name,
+            m.baseline_name, _target(m),
         )  # fmt: skip
     (console or Console()).print(table)
+
+
+def _target(m: Measurement) -> str:
+    if not m.target:
+        return ""
+    return f"{m.target}: {'met' if m.met else 'NOT met'}"
 
 
 def _number(value: float) -> str:

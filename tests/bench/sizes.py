@@ -19,17 +19,23 @@ class Sizes:
     max_in_flight: int
     routed_events: int
     isolation_backlog: int  # the slow subscription's history to work through
+    debezium_rows: int  # side by side with Debezium: snapshot rows, and backlog changes
+    debezium_live: int  # single-change transactions committed as fast as one writer can
+    debezium_commits: int  # single-row transactions at 1,000/s, for commit -> Kafka latency
+    debezium_rounds: int  # runs of each side, interleaved
 
 
 FULL = Sizes(
     capture_rows=50_000, publish_changes=20_000, publish_batch=500, latency_commits=300,
     latency_interval_s=0.02, single_events=2_000, batch_events=10_000, batch_max_events=100,
-    max_in_flight=8, routed_events=20_000, isolation_backlog=5_000,
+    max_in_flight=8, routed_events=20_000, isolation_backlog=5_000, debezium_rows=20_000,
+    debezium_live=10_000, debezium_commits=3_000, debezium_rounds=2,
 )  # fmt: skip
 QUICK = Sizes(
     capture_rows=5_000, publish_changes=2_000, publish_batch=500, latency_commits=60,
     latency_interval_s=0.02, single_events=400, batch_events=2_000, batch_max_events=100,
-    max_in_flight=8, routed_events=4_000, isolation_backlog=2_000,
+    max_in_flight=8, routed_events=4_000, isolation_backlog=2_000, debezium_rows=3_000,
+    debezium_live=2_000, debezium_commits=1_000, debezium_rounds=2,
 )  # fmt: skip
 
 __all__ = ["FULL", "QUICK", "Sizes"]

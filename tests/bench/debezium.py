@@ -1,0 +1,266 @@
+"""Benchmark: our ``postgres_cdc`` connector side by side with Debezium's PostgreSQL connector.
+
+Same PostgreSQL, same Kafka, same parcel table, same partition count; each run in a database of
+its own, runs interleaved (ours, Debezium, ours, Debezium, ...). Four trials:
+
+- **snapshot**: N rows in the table; from starting the connector until its topic holds all N;
+- **backlog**: the connector streaming, stopped; N changes (N/2 parcels inserted then updated)
+  committed 1,000 per transaction; from resuming it until its topic holds all N;
+- **live**: the connector streaming while another process commits N single-change transactions
+  as fast as it can; changes/s from the first commit to the last record read, and how far behind
+  the last commit the last record was read;
+- **latency**: K single-row transactions at a fixed rate (1,000/s), each row's commit -> Kafka
+  time (read by a consumer minus the PostgreSQL commit time), over every row from the first,
+  against Debezium tuned to ``poll.interval.ms=10``.
+
+Every trial checks what it read (``parcel_changes.check``): all changes, none extra, each key's
+in commit order. Throughputs keep each side's best run; latencies pool every run's rows. The
+issue's goals (#13) go beside the ratios, and into the JSON report with whether they were met.
+The trial is skipped, with one line saying why, only when Java or the jars cannot be had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+from hub.settings import Settings
+from schemas.errors import LocalServiceError
+from tests.bench import kafka_connect, parcel_changes, parcels
+from tests.bench.arrivals import watching
+from tests.bench.capture_sides import Debezium, Ours, Side, until_streaming
+from tests.bench.kafka_connect import ConnectWorker
+from tests.bench.parcel_changes import Change, Seen
+from tests.bench.report import Measurement, latency, throughput
+from tests.bench.sizes import Sizes
+
+WAIT_S = 300.0
+RATE_PER_S = 1000.0
+TUNED_POLL_MS = 10
+THROUGHPUT_GOAL = 2.0  # x Debezium's rows/s, snapshot and backlog
+LATENCY_GOALS_MS = {"p50": 7.0, "p99": 15.0, "max": 100.0}
+log = logging.getLogger("tests.bench.debezium")
+
+MakeSide = Callable[[str, str], Side]  # (database dsn, unique name) -> a side, not started
+Trial = Callable[[Side, str], Awaitable["Run"]]
+
+
+@dataclass(frozen=True)
+class Run:
+    value: float  # the trial's figure: rows/s, or 0 for latency (see ``seen``)
+    seen: Sequence[Seen] = ()
+    behind_s: float = 0.0
+
+
+async def run(
+    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str
+) -> list[Measurement]:
+    try:
+        kafka_connect.ensure_jars(settings)
+    except LocalServiceError as exc:
+        log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
+        return []
+    async with kafka_connect.running(settings, bootstrap) as worker:
+        return await _trials(_Bench(admin_dsn, bootstrap, worker, sizes, run_id))
+
+
+@dataclass
+class _Bench:
+    admin_dsn: str
+    bootstrap: str
+    worker: ConnectWorker
+    sizes: Sizes
+    run_id: str
+    made: int = 0
+
+    def unique(self) -> str:
+        self.made += 1
+        return f"{self.run_id}z{self.made}"
+
+    def sides(self, *, snapshot: bool, tuned: bool = False) -> list[MakeSide]:
+        poll = TUNED_POLL_MS if tuned else None
+        return [
+            lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot),
+            lambda dsn, u: Debezium(self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot,
+                                    poll_interval_ms=poll),
+        ]  # fmt: skip
+
+    async def interleaved(
+        self, name: str, makers: list[MakeSide], trial: Trial, rows: int = 0
+    ) -> list[list[Run]]:
+        """Each side's runs, taken in turn: ours, Debezium, ours, Debezium..."""
+        runs: list[list[Run]] = [[] for _ in makers]
+        for round_ in range(self.sizes.debezium_rounds):
+            for index, make in enumerate(makers):
+                with parcels.fresh_database(self.admin_dsn) as dsn:
+                    if rows:
+                        await asyncio.to_thread(parcels.write, dsn, range(1, rows + 1))
+                    side = make(dsn, self.unique())
+                    try:
+                        found = await trial(side, dsn)
+                    finally:
+                        await side.close()
+                runs[index].append(found)
+                log.info("debezium %s round %d %s: %.1f", name, round_ + 1, side.name, found.value)
+        return runs
+
+
+async def _trials(bench: _Bench) -> list[Measurement]:
+    s = bench.sizes
+    snap = await bench.interleaved(
+        "snapshot", bench.sides(snapshot=True), _snapshot(s.debezium_rows), s.debezium_rows
+    )
+    backlog = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(s.debezium_rows))
+    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(s.debezium_live))
+    lat = await bench.interleaved(
+        "latency", bench.sides(snapshot=False, tuned=True), _latency(s.debezium_commits)
+    )
+    return [
+        _rate(f"snapshot {s.debezium_rows:,} rows", "rows/s", snap, goal=THROUGHPUT_GOAL),
+        _rate(f"backlog {s.debezium_rows:,} changes", "changes/s", backlog, goal=THROUGHPUT_GOAL),
+        _rate(f"live {s.debezium_live:,} tx", "changes/s", live, goal=None),
+        latency("debezium", f"live {s.debezium_live:,} tx: last read after last commit",
+                min(r.behind_s for r in live[0]) * 1000, min(r.behind_s for r in live[1]) * 1000, "Debezium"),
+        *_latencies(f"({s.debezium_commits:,} tx at {RATE_PER_S:,.0f}/s, every row)", lat),
+    ]  # fmt: skip
+
+
+# -- trials -------------------------------------------------------------------------------------
+
+
+def _snapshot(rows: int) -> Trial:
+    changes: list[Change] = [("insert", n) for n in range(1, rows + 1)]
+
+    async def trial(side: Side, dsn: str) -> Run:
+        async with watching_side(side) as read:
+            started = time.time()
+            await side.start()
+            seen = await read(len(changes))
+        parcel_changes.check(seen, changes, f"{side.name} snapshot")
+        return Run(rows / (seen[-1].at - started), seen)
+
+    return trial
+
+
+def _backlog(count: int) -> Trial:
+    changes = parcel_changes.workload(count)
+    warm = len(changes) + 1  # a parcel outside the workload: proves the side streams before it stops
+
+    async def trial(side: Side, dsn: str) -> Run:
+        async with watching_side(side) as read:
+            await side.start()
+            await asyncio.to_thread(parcel_changes.commit, dsn, [("insert", warm)])
+            await read(1)
+            await side.pause()
+            await asyncio.to_thread(parcel_changes.commit, dsn, changes, per_transaction=1000)
+            started = time.time()
+            await side.resume()
+            seen = [one for one in await read(1 + len(changes)) if one.parcel != warm]
+        _checked(seen, changes, f"{side.name} backlog")
+        return Run(len(changes) / (seen[-1].at - started), seen)
+
+    return trial
+
+
+def _live(count: int) -> Trial:
+    changes = parcel_changes.workload(count)
+
+    async def trial(side: Side, dsn: str) -> Run:
+        async with watching_side(side) as read:
+            await side.start()
+            await until_streaming(dsn, side.slot)
+            started, ended = await _commit_elsewhere(dsn, count)
+            seen = await read(len(changes))
+        _checked(seen, changes, f"{side.name} live")
+        return Run(len(changes) / (seen[-1].at - started), seen, behind_s=max(0.0, seen[-1].at - ended))
+
+    return trial
+
+
+def _latency(count: int) -> Trial:
+    changes = parcel_changes.workload(count, inserts_only=True)
+
+    async def trial(side: Side, dsn: str) -> Run:
+        async with watching_side(side) as read:
+            await side.start()
+            await until_streaming(dsn, side.slot)
+            await _commit_elsewhere(dsn, count, "--inserts", f"--rate={RATE_PER_S}")
+            seen = await read(len(changes))
+        _checked(seen, changes, f"{side.name} latency")
+        return Run(0.0, seen)
+
+    return trial
+
+
+def _checked(seen: Sequence[Seen], changes: Sequence[Change], who: str) -> None:
+    verdict = parcel_changes.check(seen, changes, who)
+    if verdict.duplicates:
+        log.warning("debezium: %s read %d change(s) twice", who, verdict.duplicates)
+
+
+async def _commit_elsewhere(dsn: str, count: int, *options: str) -> tuple[float, float]:
+    """Commit a workload from another process: (started, ended), epoch seconds."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.parcel_changes", dsn, str(count), *options,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the change writer failed ({process.returncode})")
+    times = json.loads(out)
+    return float(times["started"]), float(times["ended"])
+
+
+@asynccontextmanager
+async def watching_side(side: Side) -> AsyncIterator[Callable[[int], Awaitable[list[Seen]]]]:
+    """The side's topic watched from its end; ``read(n)`` waits for n records, read as ``Seen``."""
+    await side.prepare()
+    async with watching(side.bootstrap, side.topic) as watch:
+
+        async def read(count: int) -> list[Seen]:
+            await watch.wait_for(count, WAIT_S)
+            return [side.read(arrival) for arrival in watch.arrivals]
+
+        yield read
+
+
+# -- measurements -------------------------------------------------------------------------------
+
+
+def _rate(name: str, unit: str, runs: list[list[Run]], goal: float | None) -> Measurement:
+    ours, theirs = (max(r.value for r in side) for side in runs)
+    found = throughput("debezium", name, unit, ours, theirs, "Debezium")
+    if goal is None:
+        return found
+    return replace(found, target=f">= {goal:g}x Debezium", met=found.ratio >= goal)
+
+
+def _latencies(size: str, runs: list[list[Run]]) -> list[Measurement]:
+    ours, theirs = (_pooled(side) for side in runs)
+    return [
+        replace(
+            latency("debezium", f"commit -> Kafka {q} {size}", ours[q], theirs[q],
+                    f"Debezium poll.interval.ms={TUNED_POLL_MS}"),
+            target=f"<= {goal:g} ms and < Debezium", met=ours[q] <= goal and ours[q] < theirs[q],
+        )
+        for q, goal in LATENCY_GOALS_MS.items()
+    ]  # fmt: skip
+
+
+def _pooled(runs: Sequence[Run]) -> dict[str, float]:
+    """p50, p99 and max of every row of every run, in ms."""
+    values = sorted((one.at - one.committed) * 1000 for r in runs for one in r.seen)
+    return {"p50": _cut(values, 0.50), "p99": _cut(values, 0.99), "max": values[-1]}
+
+
+def _cut(ordered: Sequence[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+__all__ = ["run"]

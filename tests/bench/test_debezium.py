@@ -1,0 +1,72 @@
+"""The side-by-side benchmark's own logic: the one-line skip without jars, the goals of issue 13
+beside the ratios, and Debezium's configuration (pgoutput, its own slot, the tuned poll)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from hub.settings import Settings
+from schemas.errors import LocalServiceError
+from tests.bench import debezium, kafka_connect
+from tests.bench.debezium import Run
+from tests.bench.parcel_changes import Seen
+from tests.bench.sizes import QUICK
+
+
+def latencies_ms(*values: float) -> Run:
+    return Run(0.0, [Seen(b"k", 1, 1.0, committed=0.0, at=value / 1000) for value in values])
+
+
+async def test_without_the_jars_it_is_skipped_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unavailable(settings: Settings) -> None:
+        raise LocalServiceError("Maven (mvn) is not installed")
+
+    monkeypatch.setattr(kafka_connect, "ensure_jars", unavailable)
+    with caplog.at_level(logging.WARNING, logger="tests.bench.debezium"):
+        found = await debezium.run("dsn", "127.0.0.1:1", Settings(), QUICK, "r")
+    assert found == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "debezium: skipped, Debezium cannot run here: Maven (mvn) is not installed"
+    ]
+
+
+def test_throughput_goal_is_twice_debezium() -> None:
+    met = debezium._rate("snapshot", "rows/s", [[Run(300.0), Run(410.0)], [Run(200.0)]], goal=2.0)
+    assert (met.ours, met.baseline, met.target, met.met) == (410.0, 200.0, ">= 2x Debezium", True)
+    missed = debezium._rate("snapshot", "rows/s", [[Run(390.0)], [Run(200.0)]], goal=2.0)
+    assert missed.met is False
+
+
+def test_latency_goals_need_the_bound_and_to_beat_debezium() -> None:
+    ours = [latencies_ms(*([5.0] * 98), 12.0, 90.0)]
+    theirs = [latencies_ms(*([6.0] * 98), 11.0, 95.0)]
+    found = {m.name.split()[3]: m for m in debezium._latencies("(x)", [ours, theirs])}
+    assert (found["p50"].ours, found["p50"].met) == (5.0, True)
+    assert (found["p99"].ours, found["p99"].baseline, found["p99"].met) == (12.0, 11.0, False)
+    assert (found["max"].ours, found["max"].met) == (90.0, True)
+
+
+def test_debezium_reads_with_pgoutput_from_a_slot_of_its_own() -> None:
+    config = kafka_connect.postgres_connector(
+        "postgresql://postgres@127.0.0.1:15432/bench_x", "benchr1", snapshot=False, poll_interval_ms=10
+    )
+    assert config["plugin.name"] == "pgoutput"
+    assert config["slot.name"] == config["publication.name"] == "dbz_benchr1"
+    assert (config["database.dbname"], config["database.port"]) == ("bench_x", "15432")
+    assert config["snapshot.mode"] == "no_data"
+    assert config["poll.interval.ms"] == "10"
+    assert "poll.interval.ms" not in kafka_connect.postgres_connector(
+        "postgresql://postgres@127.0.0.1/b", "p", snapshot=True, poll_interval_ms=None
+    )
+
+
+def test_the_worker_converts_json_without_schemas_and_listens_on_loopback(tmp_path: Path) -> None:
+    text = kafka_connect.worker_properties("127.0.0.1:19092", 8083, tmp_path)
+    lines = dict(line.split("=", 1) for line in text.splitlines())
+    assert lines["value.converter.schemas.enable"] == lines["key.converter.schemas.enable"] == "false"
+    assert lines["listeners"] == "http://127.0.0.1:8083"
