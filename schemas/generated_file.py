@@ -20,17 +20,21 @@ def generated_file_main(
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
     parser.add_argument("--path", type=Path, default=default_path, help="the page to write")
     args = parser.parse_args(argv)
-    text = render()
-    current = args.path.read_text(encoding="utf-8") if args.path.is_file() else None
+    return 0 if sync_page(args.path, render(), check=args.check, prog=prog) else 1
+
+
+def sync_page(path: Path, text: str, *, check: bool, prog: str) -> bool:
+    """Bring ``path`` to ``text``; with ``check`` write nothing and say whether it already is."""
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
     if current == text:
-        return 0
-    if args.check:
-        print(f"{args.path} is out of date: run python -m {prog}", file=sys.stderr)
-        return 1
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(text, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
+        return True
+    if check:
+        print(f"{path} is out of date: run python -m {prog}", file=sys.stderr)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return True
 
 
-__all__ = ["generated_file_main"]
+__all__ = ["generated_file_main", "sync_page"]

@@ -22,6 +22,7 @@ from rich.table import Table
 from hub.cli.confirmation import Yes, confirm
 from hub.cli.context import api_client
 from hub.cli.output import Output, OutputFormat, print_document, render_list, render_one
+from hub.cli.snapshot_progress import follow_snapshot
 from hub.cli.yaml_files import put_each, read_documents
 from hub.settings import get_settings
 
@@ -116,15 +117,32 @@ def _table(connectors: list[dict[str, Any]]) -> Table:
     return table
 
 
+Follow = Annotated[
+    bool, typer.Option("--follow", help="Draw the snapshot's progress (rows, rate, time left) until it ends.")
+]
+EverySeconds = Annotated[float, typer.Option(min=0.1, help="With --follow: seconds between two looks.")]
+
+
 @app.command("status")
-def status(ctx: typer.Context, name: Name, output: Output = OutputFormat.table) -> None:
+def status(
+    ctx: typer.Context,
+    name: Name,
+    output: Output = OutputFormat.table,
+    follow: Follow = False,
+    every_s: EverySeconds = 1.0,
+) -> None:
     """State, last error, position, lag and counters of one connector."""
-    found = api_client(ctx).get(f"{PATH}/{name}/status")
+    if follow:
+        found = follow_snapshot(api_client(ctx), name, out, interval_s=every_s)
+    else:
+        found = api_client(ctx).get(f"{PATH}/{name}/status")
     if output is not OutputFormat.table:
         render_one(found, output)
         return
     for line in status_lines(found):
         out.print(escape(line))
+    if follow and found["state"] == "failed":
+        raise typer.Exit(1)
 
 
 def status_lines(found: dict[str, Any]) -> list[str]:
@@ -179,9 +197,16 @@ def snapshot(
     ctx: typer.Context,
     name: Name,
     tables: Annotated[list[str], typer.Option("--table", "-t", help='"schema.table"; repeat for more.')],
+    follow: Follow = False,
+    every_s: EverySeconds = 1.0,
 ) -> None:
     """Read chosen tables again in full (published as snapshot reads)."""
     _command(ctx, name, "snapshot", {"tables": tables})
+    if follow:
+        ended = follow_snapshot(api_client(ctx), name, out, interval_s=every_s)
+        out.print(escape(status_lines(ended)[0]))
+        if ended["state"] == "failed":
+            raise typer.Exit(1)
 
 
 @app.command("skip")

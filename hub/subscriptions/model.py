@@ -62,9 +62,17 @@ class Predicate(_Strict):
     ``exists`` takes ``value`` true (default) or false; ``in`` takes a list.
     """
 
-    path: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")
-    op: PredicateOp = "eq"
-    value: Any = None
+    path: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="dotted path in the change payload, e.g. after.status (a leading data. is ignored)",
+    )
+    op: PredicateOp = Field(
+        default="eq",
+        description="eq, ne, in (value is a list), exists (value true or false), prefix (value is text)",
+    )
+    value: Any = Field(default=None, description="what the payload's value is compared with")
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> Predicate:
@@ -83,20 +91,40 @@ class SubscriptionFilter(_Strict):
     ``admin_units`` are current or pre-merger codes; a province code means all its communes.
     """
 
-    admin_units: list[str] = Field(default_factory=list, max_length=500)
-    predicates: list[Predicate] = Field(default_factory=list, max_length=50)
+    admin_units: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="province or commune codes, current or pre-merger; empty = every unit the grants allow",
+    )
+    predicates: list[Predicate] = Field(
+        default_factory=list, max_length=50, description="tests on the payload; all must hold"
+    )
 
 
 class DeliveryOptions(_Strict):
     """How events are pushed: one per request or in batches, ordered per record key or not."""
 
-    mode: DeliveryMode = "single"
-    batch_max_events: int = Field(default=100, ge=1, le=10_000)
-    batch_max_wait_ms: int = Field(default=1000, ge=0, le=60_000)
-    ordering: Ordering = "key"
+    mode: DeliveryMode = Field(
+        default="single", description="single: one event per request; batch: a JSON array of events"
+    )
+    batch_max_events: int = Field(
+        default=100, ge=1, le=10_000, description="batch mode: most events a request"
+    )
+    batch_max_wait_ms: int = Field(
+        default=1000, ge=0, le=60_000, description="batch mode: longest wait for a batch to fill"
+    )
+    ordering: Ordering = Field(
+        default="key",
+        description="key: a record's events in commit order, a later one waits while an earlier one "
+        "retries; parallel: no order, nothing waits",
+    )
     max_in_flight: int = Field(default=8, ge=1, le=1000, description="concurrent requests")
-    rate_limit_per_s: float | None = Field(default=None, gt=0)
-    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    rate_limit_per_s: float | None = Field(
+        default=None, gt=0, description="most requests a second, whatever is in flight; null = no limit"
+    )
+    timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="longest wait for the endpoint's answer to one request"
+    )
 
 
 class RetryPolicy(_Strict):
@@ -104,9 +132,18 @@ class RetryPolicy(_Strict):
     and the quick tries made inside each scheduled attempt before it counts as failed."""
 
     schedule_s: list[float] = Field(
-        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE_S), min_length=1, max_length=50
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE_S),
+        min_length=1,
+        max_length=50,
+        description="seconds before each scheduled attempt, counted from the previous failure; after "
+        "the last the event is dead-lettered (default 0, 5, 300, 1800, 7200, 18000, 36000, 36000)",
     )
-    short_attempts: int = Field(default=3, ge=1, le=10)
+    short_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="quick tries inside each scheduled attempt before it counts as failed",
+    )
 
     @field_validator("schedule_s")
     @classmethod
@@ -121,11 +158,17 @@ class SubscriptionBase(_Strict):
 
     id: str = Field(pattern=SLUG.pattern, description="slug, e.g. hanoi-civil-status")
     owner: str | None = Field(default=None, max_length=200, description="organisation id")
-    endpoint_url: str = Field(min_length=1, max_length=2000)
-    feeds: list[str] = Field(min_length=1, max_length=100)
-    filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
-    delivery: DeliveryOptions = Field(default_factory=DeliveryOptions)
-    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    endpoint_url: str = Field(
+        min_length=1, max_length=2000, description="https URL the pushes go to (http only if allow-listed)"
+    )
+    feeds: list[str] = Field(
+        min_length=1, max_length=100, description="event types or topics, * as wildcard: vn.gov.land.*"
+    )
+    filter: SubscriptionFilter = Field(
+        default_factory=SubscriptionFilter, description="which events of the feeds pass"
+    )
+    delivery: DeliveryOptions = Field(default_factory=DeliveryOptions, description="how events are pushed")
+    retry: RetryPolicy = Field(default_factory=RetryPolicy, description="how failed pushes are tried again")
     unhealthy_after_s: float = Field(default=900, gt=0, description="failing this long = unhealthy")
     disable_after_s: float = Field(default=5 * 86400, gt=0, description="failing this long = disabled")
     start: StartAt = Field(
@@ -151,7 +194,13 @@ class SubscriptionSpec(SubscriptionBase):
     ``secret`` is optional input only: when absent the hub generates one and shows it once.
     """
 
-    secret: SigningSecret | None = Field(default=None, exclude=True, repr=False)
+    secret: SigningSecret | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="whsec_ signing secret of your choice, e.g. ${TQ_SIGNING_SECRET}; unset = the hub "
+        "makes one and shows it once",
+    )
 
 
 class Subscription(SubscriptionBase):

@@ -1,0 +1,5 @@
+import sys
+
+from hub.reference.pages import main
+
+sys.exit(main())
