@@ -93,6 +93,24 @@ def _match_key(values: dict[str, Any]) -> tuple[Any, ...]:
     return items
 
 
+async def estimated_rows(conn: AsyncConnection[tuple[Any, ...]], specs: list[TableSpec]) -> int:
+    """Rows of these tables by the planner's estimate (``reltuples``, kept by ANALYZE and
+    autovacuum: free to read); a table never analysed (-1) is counted, once per snapshot run."""
+    total = 0
+    for spec in specs:
+        schema, _, name = spec.name.partition(".")
+        table = sql.Identifier(schema, name)
+        query = "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass"
+        found = await (await conn.execute(query, (table.as_string(conn),))).fetchone()
+        estimate = int(found[0]) if found is not None else -1
+        if estimate < 0:
+            count = sql.SQL("SELECT count(*) FROM {}").format(table)
+            counted = await (await conn.execute(count)).fetchone()
+            estimate = int(counted[0]) if counted is not None else 0
+        total += estimate
+    return total
+
+
 async def read_chunk(
     conn: AsyncConnection[tuple[Any, ...]], spec: TableSpec, progress: SnapshotProgress, size: int
 ) -> Chunk:

@@ -47,6 +47,7 @@ from connectors.postgres.snapshot import (
     SnapshotProgress,
     Window,
     emit_watermark,
+    estimated_rows,
     read_chunk,
 )
 from connectors.postgres.tables import TableSpec, inspect_table, qualified
@@ -76,6 +77,7 @@ class PostgresCdcSource:
         self._changes: ChangeStream | None = None
         self._specs: dict[str, TableSpec] = {}
         self._progress: SnapshotProgress | None = None
+        self._estimate: tuple[str, int] = ("", 0)  # a snapshot run's rows, estimated at its start
         self._window: Window | None = None  # the chunk between its watermarks
         self._closing: Window | None = None  # high watermark seen, its commit not yet
         self._ready: deque[Change | ResumePoint] = deque()
@@ -273,6 +275,10 @@ class PostgresCdcSource:
             return
         spec = self._specs[progress.tables[0]]
         assert self._sql is not None
+        if self._estimate[0] != progress.run:  # once a run: for the status's total and time left
+            left = [self._specs[table] for table in progress.tables]
+            with source_queries("estimating the snapshot's rows"):
+                self._estimate = (progress.run, progress.rows + await estimated_rows(self._sql, left))
         window_id = uuid.uuid4().hex
         with source_queries(f"snapshot of {spec.name}"):
             await emit_watermark(self._sql, window_id, "low")
@@ -317,10 +323,12 @@ class PostgresCdcSource:
         """Counts and rate of the running snapshot (``None`` when streaming only)."""
         if self._progress is None or self._progress.done:
             return None
+        run, total = self._estimate
         return {
             "run": self._progress.run, "table": self._progress.tables[0],
             "tables_left": len(self._progress.tables), "chunk": self._progress.chunk,
             "rows": self._progress.rows, "rows_per_s": round(self._meter.rows_per_s, 1),
+            "total": max(total, self._progress.rows) if run == self._progress.run else None,
         }  # fmt: skip
 
     def _report(self) -> None:
@@ -328,6 +336,7 @@ class PostgresCdcSource:
         if progress is None:
             self._context.status.set_phase("streaming")
             return
+        of = f" of ~{progress['total']}" if progress["total"] is not None else ""
         self._context.status.set_phase(
-            f"snapshot {progress['table']}: {progress['rows']} rows, {progress['rows_per_s']:.0f} rows/s"
+            f"snapshot {progress['table']}: {progress['rows']}{of} rows, {progress['rows_per_s']:.0f} rows/s"
         )

@@ -3,9 +3,10 @@ rate, and the time left, on the same bar as a followed backfill or replay.
 
 The status is read from ``GET /v1/connectors/NAME/status``. A structured ``snapshot`` object
 (``table``, ``rows``, ``total``, ``rows_per_s``), when the status carries one, is read first;
-otherwise the phase the source reports (``snapshot public.khai_sinh: 1200 rows, 350 rows/s``)
-gives the table, the rows and the rate. The total (and so the time left) needs the structured
-form: without it the bar counts rows and shows the rate, and the time left stays unknown.
+otherwise the phase the source reports (``snapshot public.khai_sinh: 1200 of ~50000 rows, 350
+rows/s``) gives the table, the rows, the run's estimated total (the PostgreSQL source reads the
+planner's row estimate once a run) and the rate. Without a total the bar counts rows and shows the
+rate, and the time left stays unknown.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from rich.console import Console
 
 from hub.cli.progress import job_bar
 
-_PHASE = re.compile(r"^snapshot(?: (?P<table>\S+?): (?P<rows>\d+) rows(?:, (?P<rate>[\d.]+) rows/s)?)?$")
+_PHASE = re.compile(
+    r"^snapshot(?: (?P<table>\S+?): (?P<rows>\d+)(?: of ~(?P<total>\d+))? rows"
+    r"(?:, (?P<rate>[\d.]+) rows/s)?)?$"
+)
 ENDED = frozenset({"failed", "stopped"})
 
 
@@ -51,10 +55,13 @@ def snapshot_progress(status: dict[str, Any]) -> ReportedSnapshot | None:
     found = _PHASE.match(status.get("phase") or "")
     if found is None:
         return None
-    rate, rows = found.group("rate"), found.group("rows")
+    rate, rows, total = found.group("rate"), found.group("rows"), found.group("total")
     # a polling source says only "snapshot": its tables, no count yet
     return ReportedSnapshot(
-        found.group("table") or "tables", int(rows or 0), None, float(rate) if rate else None
+        found.group("table") or "tables",
+        int(rows or 0),
+        int(total) if total else None,
+        float(rate) if rate else None,
     )
 
 

@@ -72,6 +72,7 @@ async def test_the_slot_advances_while_a_snapshot_runs(db: Db, open_source: Open
     assert isinstance(source, PostgresCdcSource)
     progress = source.snapshot_progress
     assert progress is not None and progress["rows"] >= 15 and progress["rows_per_s"] > 0
+    assert progress["total"] == 30  # never analysed: counted once for the run's total
     committed = parse_lsn(reader.committed.split(" ")[0])
     assert await read_until(reader, lambda: slot_lsns(db, f"s_{unique}")[0] >= committed)
 
@@ -90,3 +91,17 @@ async def test_composite_and_text_keys_are_chunked_in_key_order(db: Db, open_sou
     reader = await open_source("public.deed", chunk_size=2)
     keys = [(c.key["commune"], c.key["no"]) for c in await reader.take(9)]
     assert keys == sorted(keys) and len(set(keys)) == 9
+
+
+async def test_the_snapshot_total_comes_from_the_planners_estimate(db: Db, open_source: Opener) -> None:
+    """An analysed table's total is the planner's estimate (free to read), shown in the phase as
+    ``N of ~TOTAL rows`` for the CLI's progress bar and its time left."""
+    db.execute("CREATE TABLE parcel (id int PRIMARY KEY, owner text)")
+    db.execute("INSERT INTO parcel SELECT g, 'o' || g FROM generate_series(1, 40) g")
+    db.execute("ANALYZE parcel")
+    reader = await open_source("public.parcel", chunk_size=5, batch_size=5)
+    await reader.take(10)
+    source = reader.source
+    assert isinstance(source, PostgresCdcSource)
+    progress = source.snapshot_progress
+    assert progress is not None and progress["total"] == 40

@@ -56,6 +56,11 @@ def test_the_phase_a_postgres_source_reports_gives_table_rows_and_rate() -> None
     assert found.rate() == "350 rows/s"
 
 
+def test_the_phase_with_the_runs_estimated_total_gives_the_total() -> None:
+    found = snapshot_progress(running("snapshot public.khai_sinh: 1200 of ~5000 rows, 350 rows/s"))
+    assert found == ReportedSnapshot("public.khai_sinh", 1200, 5000, 350.0)
+
+
 def test_a_structured_snapshot_with_a_total_is_read_first() -> None:
     status = running(
         "snapshot public.khai_sinh: 1200 rows, 350 rows/s",
