@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from hub.api.console.pages import ConsoleRoute, render
 from hub.api.console.viewer import Viewer, checked_form, signed_in
+from hub.api.dependencies import get_settings, get_store
 from hub.api.routers import access as access_api
 from hub.api.routers import connectors as connectors_api
 from hub.api.routers import quarantine as quarantine_api
@@ -25,8 +26,6 @@ from hub.api.routers import trace as trace_api
 from hub.api.routers.connectors import ConnectorName
 from hub.observability.trace_model import EventTrace
 from hub.services.audit import Auditor
-from hub.settings import Settings
-from hub.store.base import Store
 from schemas.errors import InvalidInput
 
 router = APIRouter(prefix="/console/ops", route_class=ConsoleRoute, include_in_schema=False)
@@ -35,25 +34,16 @@ Text = Annotated[str, Query(max_length=300)]
 ReadsConnectors = Annotated[Viewer, Depends(signed_in("connector", "read"))]
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 @router.get("")
 async def overview(request: Request, viewer: ReadsConnectors) -> Response:
-    found = await status_api.status(_store(request), _settings(request), viewer.principal)
+    found = await status_api.status(get_store(request), get_settings(request), viewer.principal)
     return render(request, "ops.html", viewer, overview=found)
 
 
 @router.get("/connectors/{name}")
 async def connector(request: Request, name: ConnectorName, viewer: ReadsConnectors) -> Response:
-    found = await asyncio.to_thread(connectors_api.connector_status, name, _store(request), viewer.principal)
+    store = get_store(request)
+    found = await asyncio.to_thread(connectors_api.connector_status, name, store, viewer.principal)
     return render(request, "connector.html", viewer, c=found)
 
 
@@ -62,7 +52,7 @@ async def quarantine(
     request: Request, viewer: ReadsConnectors, connector: Text = "", held: bool = False
 ) -> Response:
     items = await quarantine_api.list_quarantine(
-        _store(request), _settings(request), viewer.principal, connector or None, None, held
+        get_store(request), get_settings(request), viewer.principal, connector or None, None, held
     )
     return render(
         request, "quarantine.html", viewer, items=items, connector=connector, held=held, report=None
@@ -78,7 +68,7 @@ async def republish(
     chosen = [str(value) for value in form.getlist("ids")]
     if not chosen:
         raise InvalidInput("choose the quarantined changes to republish")
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     body = quarantine_api.RepublishBody(ids=chosen)
     report = await quarantine_api.republish_quarantine(
         body, store, settings, viewer.principal, Auditor(store, viewer.principal)
@@ -95,7 +85,7 @@ async def trace(
     feed: Text = "",
     key: Text = "",
 ) -> Response:
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     events: list[EventTrace] = []
     if event_id:
         events = [await trace_api.event_trace(event_id.strip(), store, settings, viewer.principal)]
@@ -117,8 +107,8 @@ async def audit_trail(
     before_id: Annotated[int | None, Query(ge=1, le=access_api.MAX_ID)] = None,
 ) -> Response:
     page = await asyncio.to_thread(
-        access_api.list_audit, _store(request), viewer.principal, actor or None, None, None, action or None,
-        before_id, 100,
+        access_api.list_audit, get_store(request), viewer.principal, actor or None, None, None,
+        action or None, before_id, 100,
     )  # fmt: skip
     return render(
         request, "audit.html", viewer, items=page.items, next_before_id=page.next_before_id, actor=actor,

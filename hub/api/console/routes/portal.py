@@ -19,6 +19,7 @@ from starlette.responses import Response
 from hub.api.console.catalogue import messages
 from hub.api.console.pages import ConsoleRoute, redirect, render
 from hub.api.console.viewer import Viewer, checked_form, signed_in
+from hub.api.dependencies import get_settings, get_store
 from hub.api.routers import access as access_api
 from hub.api.routers import deliveries as deliveries_api
 from hub.api.routers import status as status_api
@@ -26,8 +27,6 @@ from hub.api.routers import subscriptions as subscriptions_api
 from hub.api.routers.deliveries import AttemptRecord
 from hub.delivery.push.sender import ERROR_BODY_BYTES, USER_AGENT
 from hub.services.audit import Auditor
-from hub.settings import Settings
-from hub.store.base import Store
 from hub.subscriptions.model import SLUG, Subscription
 from schemas.errors import InvalidInput, NotFound
 from schemas.events import http_codec
@@ -44,25 +43,15 @@ REPLAY_WINDOWS_S = frozenset({3600, 6 * 3600, 24 * 3600})
 PAGE_SIZE = 50
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _subscription(request: Request, viewer: Viewer, subscription_id: str) -> Subscription:
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     service = subscriptions_api.get_service(store, subscriptions_api.get_checks(settings, store))
     return subscriptions_api.get_subscription(subscription_id, service, viewer.principal)
 
 
 @router.get("/subscriptions")
 async def subscriptions(request: Request, viewer: ReadsDeliveries) -> Response:
-    overview = await status_api.status(_store(request), _settings(request), viewer.principal)
+    overview = await status_api.status(get_store(request), get_settings(request), viewer.principal)
     return render(request, "subscriptions.html", viewer, overview=overview)
 
 
@@ -85,7 +74,7 @@ async def attempts(
     before_id: Annotated[int | None, Query(ge=1, le=deliveries_api.MAX_ID)] = None,
 ) -> Response:
     page = await asyncio.to_thread(
-        deliveries_api.list_deliveries, _store(request), subscription_id, None, status or None, before_id,
+        deliveries_api.list_deliveries, get_store(request), subscription_id, None, status or None, before_id,
         PAGE_SIZE, principal=viewer.principal,
     )  # fmt: skip
     t = messages(viewer.session.lang)
@@ -102,7 +91,7 @@ async def attempt(
     request: Request, subscription_id: SubscriptionId, attempt_id: PositiveId, viewer: ReadsDeliveries
 ) -> Response:
     page = await asyncio.to_thread(
-        deliveries_api.list_deliveries, _store(request), subscription_id, None, None, attempt_id + 1, 1,
+        deliveries_api.list_deliveries, get_store(request), subscription_id, None, None, attempt_id + 1, 1,
         principal=viewer.principal,
     )  # fmt: skip
     found = next((item for item in page.items if item.id == attempt_id), None)
@@ -139,7 +128,7 @@ async def dead_letters(
     request: Request, subscription_id: SubscriptionId, viewer: ReadsDeliveries
 ) -> Response:
     page = await deliveries_api.list_dead_letters(
-        subscription_id, _store(request), _settings(request), viewer.principal
+        subscription_id, get_store(request), get_settings(request), viewer.principal
     )
     return render(
         request, "dead_letters.html", viewer, sub_id=subscription_id, items=page.items, redelivered=None
@@ -154,7 +143,7 @@ async def redeliver(
     if not chosen and form.get("all") != "1":
         raise InvalidInput("choose the dead letters to redeliver, or redeliver all")
     body = deliveries_api.RedeliverBody(ids=None if form.get("all") == "1" else chosen)
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     auditor = Auditor(store, viewer.principal)
     done = await deliveries_api.redeliver(subscription_id, store, settings, viewer.principal, auditor, body)
     page = await deliveries_api.list_dead_letters(subscription_id, store, settings, viewer.principal)
@@ -174,7 +163,7 @@ async def replay(request: Request, subscription_id: SubscriptionId, viewer: Repl
         raise InvalidInput(f"the replay window must be one of {sorted(REPLAY_WINDOWS_S)} seconds")
     body = deliveries_api.ReplayBody.model_validate({"from": datetime.now(UTC) - timedelta(seconds=window_s)})
     made = await asyncio.to_thread(
-        deliveries_api.request_replay, subscription_id, body, _store(request), viewer.principal
+        deliveries_api.request_replay, subscription_id, body, get_store(request), viewer.principal
     )
     return redirect(request, f"/console/subscriptions/{subscription_id}/replays/{made.id}")
 
@@ -184,7 +173,7 @@ async def replay_page(
     request: Request, subscription_id: SubscriptionId, request_id: PositiveId, viewer: ReadsDeliveries
 ) -> Response:
     found = await asyncio.to_thread(
-        deliveries_api.get_replay, subscription_id, request_id, _store(request), viewer.principal
+        deliveries_api.get_replay, subscription_id, request_id, get_store(request), viewer.principal
     )
     return render(request, "replay.html", viewer, sub_id=subscription_id, replay=found)
 
@@ -195,7 +184,7 @@ async def replay_progress(
 ) -> Response:
     """The progress fragment the replay page polls (``static/console.js``)."""
     found = await asyncio.to_thread(
-        deliveries_api.get_replay, subscription_id, request_id, _store(request), viewer.principal
+        deliveries_api.get_replay, subscription_id, request_id, get_store(request), viewer.principal
     )
     return render(request, "replay_progress.html", viewer, replay=found)
 
@@ -217,7 +206,7 @@ async def resume(
 
 
 def _set_paused(request: Request, viewer: Viewer, subscription_id: str, paused: bool) -> Subscription:
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     service = subscriptions_api.get_service(store, subscriptions_api.get_checks(settings, store))
     handler = subscriptions_api.pause_subscription if paused else subscriptions_api.resume_subscription
     return handler(subscription_id, service, viewer.principal, Auditor(store, viewer.principal))
@@ -227,10 +216,10 @@ def _set_paused(request: Request, viewer: Viewer, subscription_id: str, paused: 
 async def test_event(
     request: Request, subscription_id: SubscriptionId, viewer: WritesSubscriptions, form: Form
 ) -> Response:
-    store = _store(request)
+    store = get_store(request)
     auditor = Auditor(store, viewer.principal)
     probe = await subscriptions_api.test_event(
-        subscription_id, store, _settings(request), viewer.principal, auditor
+        subscription_id, store, get_settings(request), viewer.principal, auditor
     )
     sub = await asyncio.to_thread(_subscription, request, viewer, subscription_id)
     return render(request, "subscription.html", viewer, sub=sub, probe=probe)
@@ -243,7 +232,7 @@ async def rotate_secret(
     viewer: WritesSubscriptions,
     form: Form,
 ) -> Response:
-    store, settings = _store(request), _settings(request)
+    store, settings = get_store(request), get_settings(request)
     service = subscriptions_api.get_service(store, subscriptions_api.get_checks(settings, store))
     auditor = Auditor(store, viewer.principal)
     body = subscriptions_api.RotateSecretBody()
@@ -257,5 +246,5 @@ async def rotate_secret(
 async def grants(
     request: Request, viewer: Annotated[Viewer, Depends(signed_in("grant", "read"))]
 ) -> Response:
-    held = await asyncio.to_thread(access_api.list_grants, _store(request), viewer.principal)
+    held = await asyncio.to_thread(access_api.list_grants, get_store(request), viewer.principal)
     return render(request, "grants.html", viewer, grants=held)
