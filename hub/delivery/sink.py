@@ -55,6 +55,7 @@ from schemas.errors import BusError
 from schemas.naming import backfill_topic, dlq_topic, retry_topic
 
 log = logging.getLogger(__name__)
+STARTING_AT_ONCE = 4
 COMMIT_ON_STOP_S = 1.0
 LaneKind = Literal["feed", "backfill"]
 
@@ -74,6 +75,9 @@ class SinkContext:
     store: Store | None = None  # the batch ledger's (None: requests are not kept across restarts)
     backfill_rate_per_s: float | None = None  # the backfill lane's own limit (``hub.delivery.backfill``)
     topics: TopicDirectory | None = None  # the process's topic list (None: subscribe by pattern)
+    # sinks preparing their topics at once: a hundred starting together (a restart of `hub run`)
+    # each asking the broker to create topics made its requests time out, and the sinks restart
+    starting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(STARTING_AT_ONCE))
 
 
 class Sink:
@@ -159,8 +163,9 @@ class Sink:
         intake = self._intake(lane)
         listener = LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger)
         try:
-            await self._prepare_topics()
-            topics = await self._subscribe(consumer, pattern, listener)
+            async with ctx.starting:
+                await self._prepare_topics()
+                topics = await self._subscribe(consumer, pattern, listener)
             await self._start(lane)
             following = None if topics is None else self._follow_topics(consumer, pattern, listener, topics)
             await self._run_until_stopped(intake, following)
