@@ -124,7 +124,9 @@ def write_config(home: Path, node: Node, voters: str, brokers: int) -> Path:
 def format_storage(home: Path, libs: Path, config: Path, cluster_id: str) -> None:
     if (home / "data" / "meta.properties").exists():
         return
-    cmd = [java(), "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id,
+    # `--cluster-id=ID`, not `-t ID`: a base64 id may begin with "-", which the tool's argument
+    # parser reads as an option (1 format in 64 failed: "--cluster-id/-t: expected one argument")
+    cmd = [java(), "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",
            "-c", str(config), "--ignore-formatted"]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
     if proc.returncode != 0:
