@@ -9,6 +9,7 @@ dropped and counted, because pushing events matters more than logging them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter, deque
 from datetime import UTC, datetime
@@ -92,8 +93,16 @@ class DeliveryLog:
             self._attempts.clear()
             if not rows and not counts and not events:
                 return
+            write = asyncio.ensure_future(asyncio.to_thread(self._write, rows, counts, events))
             try:
-                await asyncio.to_thread(self._write, rows, counts, events)
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # the flusher is stopped mid-write: the thread writes on regardless, and a stop
+                # must not return before it has (the last flush, which waits for this lock, would
+                # find nothing to do, and a reader of the log could miss the last rows)
+                with contextlib.suppress(Exception):
+                    await write
+                raise
             except SQLAlchemyError:
                 log.exception("delivery log write failed; %d entries kept for the next flush", len(rows))
                 self._attempts.extendleft(reversed(rows))
