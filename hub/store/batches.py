@@ -80,13 +80,16 @@ class OpenBatch:
 
 def claimed(session: Session, subscription_id: str, event_ids: Iterable[str]) -> dict[str, Claim]:
     """The claims of these events (sent, or recorded to be sent, in a batch), by event id."""
+    rows = _claim_rows(session, subscription_id, event_ids)
+    return {row.event_id: (row.event_id, row.topic, row.partition, row.offset) for row in rows}
+
+
+def _claim_rows(session: Session, subscription_id: str, event_ids: Iterable[str]) -> list[BatchEvent]:
     ids = list(set(event_ids))
     if not ids:
-        return {}
-    rows = session.scalars(
-        select(BatchEvent).where(BatchEvent.subscription_id == subscription_id, BatchEvent.event_id.in_(ids))
-    )
-    return {row.event_id: (row.event_id, row.topic, row.partition, row.offset) for row in rows}
+        return []
+    mine = BatchEvent.subscription_id == subscription_id
+    return list(session.scalars(select(BatchEvent).where(mine, BatchEvent.event_id.in_(ids))))
 
 
 def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
@@ -97,8 +100,7 @@ def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
     if not batch.events:
         return
     fresh = dict(zip(batch.events, batch.offsets, strict=True))
-    mine = BatchEvent.subscription_id == subscription_id
-    for row in session.scalars(select(BatchEvent).where(mine, BatchEvent.event_id.in_(fresh))):
+    for row in _claim_rows(session, subscription_id, fresh):
         offset = fresh.pop(row.event_id)
         same_record = (row.topic, row.partition, row.offset) == (batch.topic, batch.partition, offset)
         if not same_record or row.batch_id == batch.batch_id:
