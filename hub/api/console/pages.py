@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
@@ -42,12 +43,27 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+
+def shown(value: Any) -> Any:
+    """Every time on a page in one readable form, to the millisecond, in UTC and saying so.
+
+    The API's times are ISO 8601 with microseconds and an offset, right for machines and noisy
+    for people comparing hops of a trace; the templates print values as they come, so the one
+    place to shape them is the environment's ``finalize``, which sees every printed value.
+    """
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo is not None else value
+        return f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond // 1000:03d} UTC"
+    return value
+
+
 templates = Jinja2Templates(
     env=Environment(
         loader=PackageLoader("hub.api.console", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,  # a misspelt name fails the page (and its test), not silently
         auto_reload=False,
+        finalize=shown,
     )
 )
 
