@@ -63,7 +63,10 @@ class QuarantineEntry(BaseModel):
     table: str | None
     code: str | None = Field(description="why it was quarantined (an error code)")
     reason: str | None
-    details: dict[str, Any] | None = None
+    details: Any = Field(
+        default=None,
+        description="the error's details as recorded: an object, or a list (e.g. a contract's violations)",
+    )
     quarantined_at: datetime | None = Field(description="the quarantine record's Kafka timestamp")
     traceparent: str | None = None
     republishable: bool = Field(description="the record keeps the source change republish maps again")

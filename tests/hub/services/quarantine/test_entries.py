@@ -12,7 +12,7 @@ from connectors.quarantine_record import RowNotKept, quarantine_message
 from connectors.source import Change
 from hub.services.quarantine.entries import entry_of
 from hub.services.quarantine.service import _held_change
-from schemas.errors import InvalidInput
+from schemas.errors import ContractViolation, InvalidInput
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo
 
 
@@ -20,7 +20,7 @@ class Broken(InvalidInput):
     code = "test_broken_entry"
 
 
-def record(owner: str) -> Record:
+def record(owner: str, error: InvalidInput | None = None) -> Record:
     held = Change("public.parcel", Op.CREATE, {"id": 7}, None, {"id": 7, "owner": owner}, position="0/A:1")
     source = SourceInfo(connector="c", database="d", schema="public", table="parcel", position="0/A:1")
     payload = ChangePayload(op=Op.CREATE, after=held.after, source=source)
@@ -28,7 +28,7 @@ def record(owner: str) -> Record:
         id="e-1", source="/connectors/c/public.parcel", type="vn.gov.land.parcel.v1", subject="7",
         time=datetime(2026, 12, 6, tzinfo=UTC), data=payload,
     )  # fmt: skip
-    message = quarantine_message(event, Broken("too long"), held, structured=None)
+    message = quarantine_message(event, error or Broken("too long"), held, structured=None)
     headers = tuple(message.headers)
     return Record("gov.land.parcel.v1.quarantine", 0, 3, message.key, message.value, headers)
 
@@ -55,3 +55,11 @@ def test_a_bounded_record_that_kept_its_row_can_be_republished() -> None:
     assert entry.republishable and entry.not_republishable is None
     assert entry.bounded is not None and entry.bounded.row_kept
     assert _held_change(entry, found).change.after == {"id": 7, "owner": "small"}
+
+
+def test_a_contract_violation_lists_its_violations_as_the_connector_recorded_them() -> None:
+    violations = [
+        {"row": "after", "field": "land_use_purpose", "message": "not one of the codes", "value": '"ZZZ"'}
+    ]
+    entry = entry_of(record("small", ContractViolation("breaks its contract", details=violations)))
+    assert (entry.code, entry.details) == ("contract_violation", violations)
