@@ -38,6 +38,7 @@ class Messages:
     health: str
     healthy: str
     heartbeat: str
+    holds: str
     held_only: str
     hop: str
     lag: str
@@ -60,6 +61,7 @@ class Messages:
     outcome: str
     owner: str
     partition: str
+    partitions_held: str
     phase: str
     previous_secret_until: str
     problems: str

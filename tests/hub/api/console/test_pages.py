@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hub.api.console.catalogue import messages
 from hub.api.console.pages import templates
+from hub.observability.status_view import LaneHolding, Overview, WorkerLine
 
 
 def test_a_time_prints_to_the_millisecond_in_utc_whatever_its_offset() -> None:
@@ -39,3 +40,28 @@ def test_a_dead_letter_names_its_status_once_whether_or_not_its_error_already_do
     assert told.count("HTTP 422") == 1
     bare = _dead_letters_page(503, "timed out")
     assert "push_rejected (HTTP 503): timed out" in bare
+
+
+def test_a_hub_run_worker_is_summed_up_and_its_lanes_listed_under_it() -> None:
+    lanes = [
+        LaneHolding(
+            subscription="ha-noi", lane="feed", partitions=["gov.land.parcel.v1:0", "gov.land.parcel.v1:1"]
+        ),
+        LaneHolding(subscription="ha-noi", lane="backfill", partitions=["hub.sub.ha-noi.backfill:0"]),
+        LaneHolding(subscription="hue", lane="feed", partitions=["gov.land.parcel.v1:2"]),
+    ]
+    workers = [
+        WorkerLine(id="vm:1:ab", process="run", heartbeat_age_s=2, holds=[], healthy=True, lanes=lanes),
+        WorkerLine(
+            id="vm-2", process="connect", heartbeat_age_s=1, holds=["land", "civil-status"], healthy=True
+        ),
+    ]
+    overview = Overview(
+        generated_at=datetime(2026, 12, 6, tzinfo=UTC), window_s=900, broker="ok", connectors=[],
+        subscriptions=[], workers=workers, problems=[],
+    )  # fmt: skip
+    page = templates.env.get_template("ops.html")
+    html = "".join(page.blocks["main"](page.new_context({"t": messages("en"), "overview": overview})))
+    assert "<summary>Subscriptions: 2 · 4 partition(s) held</summary>" in html
+    assert "<code>ha-noi</code> (backfill): hub.sub.ha-noi.backfill:0" in html
+    assert "land, civil-status" in html
