@@ -108,6 +108,12 @@ def list_connectors(ctx: typer.Context, output: Output = OutputFormat.table) -> 
     render_list(api_client(ctx).get(PATH), output, _table)
 
 
+@app.command("show")
+def show(ctx: typer.Context, name: Name, output: Output = OutputFormat.yaml) -> None:
+    """The connector's stored config, secrets masked: save it, edit it, `apply -f` it back."""
+    print_document(api_client(ctx).get(f"{PATH}/{name}")["config"], output)
+
+
 def _table(connectors: list[dict[str, Any]]) -> Table:
     table = Table("name", "kind", "state", "worker", "feeds")
     for item in connectors:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hub.cli.connectors import read_configs
 from hub.cli.errors import ExitCode
@@ -96,3 +98,25 @@ def test_a_malformed_later_config_refuses_the_file_before_the_api(
     where = f"document 2 \\(connector 'second'\\): \\[{code}\\]"
     with pytest.raises(InvalidResourceFile, match=where):
         read_configs(file)
+
+
+def test_show_prints_the_config_masked_and_applying_it_back_keeps_the_password(
+    hub: Hub, tmp_path: Path, source_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAND_DB_PASSWORD", PASSWORD)
+    assert hub("connectors", "apply", "-f", str(connector_file(tmp_path, source_dsn))).exit_code == 0
+    shown = hub("connectors", "show", "land-db")
+    assert shown.exit_code == 0, shown.output
+    config = yaml.safe_load(shown.output)
+    assert (config["name"], config["feeds"][0]["table"]) == ("land-db", land_parcels.TABLE)
+    assert PASSWORD not in shown.output and config["password"] == "**********"
+
+    monkeypatch.delenv("LAND_DB_PASSWORD")
+    config["batch_size"] = 123
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(config), encoding="utf-8")
+    again = hub("connectors", "apply", "-f", str(edited))
+    assert (again.exit_code, again.output.strip()) == (0, "updated land-db"), again.output
+    as_json = json.loads(hub("connectors", "show", "land-db", "--output", "json").output)
+    assert as_json["batch_size"] == 123 and as_json["password"] == "**********"
+    assert hub("connectors", "show", "no-such-connector").exit_code == ExitCode.NOT_FOUND
