@@ -105,6 +105,40 @@ class WorkerLine(BaseModel):
     lanes: list[LaneHolding] = Field(default_factory=list, description="run: what each lane holds")
 
 
+class Problem(BaseModel):
+    """One problem, as a code and values besides its English sentence.
+
+    Screens in other languages (the console's Vietnamese) say it from ``code`` and ``values``;
+    scripts can match on ``code`` instead of parsing a sentence that may be reworded.
+    """
+
+    code: str = Field(description="stable, e.g. subscription_failing")
+    text: str = Field(description="the English sentence (as in problems)")
+    values: dict[str, str] = Field(description="what the sentence says, by name, already formatted")
+
+
+PROBLEM_TEXTS = {
+    "kafka_unavailable": "Kafka: {detail}",
+    "connector_quarantine": "connector {name}: {count} change(s) held in quarantine, latest: {reasons} "
+    "(hub quarantine list --connector {name})",
+    "connector_state": "connector {name} is {state}{error}",
+    "connector_silent": "connector {name}: no report from its worker for {age_s} s",
+    "connector_lag": "connector {name} lags {lag_s} s behind its source",
+    "subscription_state": "subscription {id} is {state}: {reason}",
+    "subscription_failing": "subscription {id}: {rate} of {attempts} recent attempts failed",
+    "subscription_dead_letters": "subscription {id}: {count} dead letter(s) waiting",
+    "subscription_lag": "subscription {id}: {lag} records behind",
+    "worker_silent": "worker {id}: no heartbeat for {age_s} s",
+    "run_silent": "hub run {id}: no heartbeat for {age_s} s (its partitions move to the other processes once "
+    "Kafka drops it)",
+}
+
+
+def problem(code: str, **values: object) -> Problem:
+    shown = {name: str(value) for name, value in values.items()}
+    return Problem(code=code, text=PROBLEM_TEXTS[code].format(**shown), values=shown)
+
+
 class Overview(BaseModel):
     generated_at: datetime
     window_s: float = Field(description="how far back the recent attempts go")
@@ -116,21 +150,27 @@ class Overview(BaseModel):
         description="`hub connect` workers and `hub run` processes (shown to those who see connectors)",
     )
     problems: list[str] = Field(description="what needs attention, worst first")
+    findings: list[Problem] = Field(
+        default_factory=list,
+        description="the same problems in the same order, each with a stable code and its values",
+    )
 
 
-def connector_line(c: ConnectorHealth, held: HeldSummary | None = None) -> tuple[ConnectorLine, list[str]]:
+def connector_line(
+    c: ConnectorHealth, held: HeldSummary | None = None
+) -> tuple[ConnectorLine, list[Problem]]:
     problems = []
     if held is not None and held.count:
         problems.append(
-            f"connector {c.name}: {held.count} change(s) held in quarantine, latest: "
-            f"{'; '.join(held.reasons)} (hub quarantine list --connector {c.name})"
+            problem("connector_quarantine", name=c.name, count=held.count, reasons="; ".join(held.reasons))
         )
     if c.state in BAD_CONNECTOR_STATES:
-        problems.append(f"connector {c.name} is {c.state}" + (f": {c.last_error}" if c.last_error else ""))
+        error = f": {c.last_error}" if c.last_error else ""
+        problems.append(problem("connector_state", name=c.name, state=c.state, error=error))
     if c.state != "unassigned" and c.status_age_s is not None and c.status_age_s > STATUS_STALE_S:
-        problems.append(f"connector {c.name}: no report from its worker for {c.status_age_s:.0f} s")
+        problems.append(problem("connector_silent", name=c.name, age_s=f"{c.status_age_s:.0f}"))
     if c.lag_seconds is not None and c.lag_seconds > CONNECTOR_LAG_WARN_S:
-        problems.append(f"connector {c.name} lags {c.lag_seconds:.0f} s behind its source")
+        problems.append(problem("connector_lag", name=c.name, lag_s=f"{c.lag_seconds:.0f}"))
     line = ConnectorLine(
         name=c.name, kind=c.kind, state=c.state, phase=c.phase, worker=c.worker,
         events_published=c.events_published, events_quarantined=c.events_quarantined, errors=c.errors,
@@ -143,17 +183,20 @@ def connector_line(c: ConnectorHealth, held: HeldSummary | None = None) -> tuple
 
 def subscription_line(
     sub: Subscription, recent: RecentAttempts, lag: int | None, dead: int | None
-) -> tuple[SubscriptionLine, list[str]]:
+) -> tuple[SubscriptionLine, list[Problem]]:
     problems = []
     if sub.state in ("unhealthy", "disabled"):
-        problems.append(f"subscription {sub.id} is {sub.state}: {sub.status_reason or 'no reason given'}")
+        reason = sub.status_reason or "no reason given"
+        problems.append(problem("subscription_state", id=sub.id, state=sub.state, reason=reason))
     rate = recent.failure_rate
     if rate is not None and recent.attempts >= FAILURE_RATE_MIN_ATTEMPTS and rate > FAILURE_RATE_WARN:
-        problems.append(f"subscription {sub.id}: {rate:.0%} of {recent.attempts} recent attempts failed")
+        problems.append(
+            problem("subscription_failing", id=sub.id, rate=f"{rate:.0%}", attempts=recent.attempts)
+        )
     if dead:
-        problems.append(f"subscription {sub.id}: {dead} dead letter(s) waiting")
+        problems.append(problem("subscription_dead_letters", id=sub.id, count=dead))
     if lag is not None and lag > CONSUMER_LAG_WARN:
-        problems.append(f"subscription {sub.id}: {lag} records behind")
+        problems.append(problem("subscription_lag", id=sub.id, lag=lag))
     line = SubscriptionLine(
         id=sub.id, owner=sub.owner, state=sub.state, status_reason=sub.status_reason,
         endpoint_host=urlsplit(sub.endpoint_url).hostname or "?", consumer_lag=lag,
@@ -181,25 +224,23 @@ class Facts:
     delivery_workers: Sequence[DeliveryWorker] = ()  # `hub run` processes heard from lately
 
 
-def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[str]]:
+def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[Problem]]:
     """What each worker holds comes from the connectors' live leases, so the two views agree."""
-    lines, problems = [], []
+    lines: list[WorkerLine] = []
+    problems: list[Problem] = []
     for worker_id, heartbeat_at in facts.workers:
         age = max(0.0, (facts.now - heartbeat_at).total_seconds())
         holds = sorted(c.name for c in facts.connectors if c.worker == worker_id)
         silent = age > STATUS_STALE_S
         if silent:
-            problems.append(f"worker {worker_id}: no heartbeat for {age:.0f} s")
+            problems.append(problem("worker_silent", id=worker_id, age_s=f"{age:.0f}"))
         lines.append(
             WorkerLine(id=worker_id, process="connect", heartbeat_age_s=age, holds=holds, healthy=not silent)
         )
     for worker in facts.delivery_workers:
         line = delivery_worker_line(worker, facts.now)
         if not line.healthy:
-            problems.append(
-                f"hub run {worker.worker_id}: no heartbeat for {line.heartbeat_age_s:.0f} s "
-                "(its partitions move to the other processes once Kafka drops it)"
-            )
+            problems.append(problem("run_silent", id=worker.worker_id, age_s=f"{line.heartbeat_age_s:.0f}"))
         lines.append(line)
     return lines, problems
 
@@ -227,9 +268,11 @@ def held_text(held: Holding) -> str:
 
 
 def overview(facts: Facts) -> Overview:
-    connectors, subscriptions, problems = [], [], []
+    connectors: list[ConnectorLine] = []
+    subscriptions: list[SubscriptionLine] = []
+    problems: list[Problem] = []
     if facts.broker != "ok":
-        problems.append(f"Kafka: {facts.broker}")
+        problems.append(problem("kafka_unavailable", detail=facts.broker))
     for c in facts.connectors:
         held = facts.quarantine.get(c.name, HeldSummary(0, [])) if facts.quarantine is not None else None
         line, found = connector_line(c, held)
@@ -250,11 +293,12 @@ def overview(facts: Facts) -> Overview:
         connectors=connectors,
         subscriptions=subscriptions,
         workers=workers,
-        problems=problems,
+        problems=[found.text for found in problems],
+        findings=problems,
     )
 
 
 __all__ = [
-    "ConnectorLine", "Facts", "LaneHolding", "Overview", "RecentAttempts", "SubscriptionLine", "WorkerLine",
-    "delivery_worker_line", "held_text", "overview",
+    "PROBLEM_TEXTS", "ConnectorLine", "Facts", "LaneHolding", "Overview", "Problem", "RecentAttempts",
+    "SubscriptionLine", "WorkerLine", "delivery_worker_line", "held_text", "overview", "problem",
 ]  # fmt: skip

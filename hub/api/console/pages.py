@@ -26,7 +26,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.access.principals import Principal
 from hub.api.console import session as sessions
-from hub.api.console.catalogue import LANGUAGES, messages
+from hub.api.console.catalogue import LANGUAGES, messages, problems
 from hub.api.console.viewer import LoginRequired, Viewer
 from hub.api.refusals import ACTION as REFUSED
 from hub.services.audit import Auditor
@@ -66,6 +66,7 @@ templates = Jinja2Templates(
         finalize=shown,
     )
 )
+templates.env.globals["say_problem"] = problems.say
 
 
 def render(

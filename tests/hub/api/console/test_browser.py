@@ -186,7 +186,7 @@ async def test_ops_finds_a_quarantined_change_and_republishes_it(page: Page, con
 
     await sign_in(page, console.world.tokens["admin"])
     await page.click("header nav a[href='/console/ops']")
-    await expect(page.locator("#problems")).to_contain_text(f"connector {name}: 3 change(s) held")
+    await expect(page.locator("#problems")).to_contain_text(f"bộ kết nối {name}: 3 thay đổi đang bị cách ly")
     await screenshot(page, "ops")
     await page.click(f"a[href='/console/ops/quarantine?connector={name}']")
     await expect(page.locator("#quarantine tbody tr")).to_have_count(3)
