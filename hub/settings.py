@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Request headers the attempt log records as [redacted], comma-separated, beyond "
         "those always hidden (Authorization, Proxy-Authorization, Cookie, X-Api-Key and any name "
-        "with secret, token, password, key, credential, session or auth in it).",
+        "with secret, token, passw, api-key, credential, session or auth in it).",
     )
     state_keeper_group: str = Field(
         default="hub.state-keeper",
