@@ -83,8 +83,8 @@ def _attempts_table(items: list[dict[str, Any]]) -> Table:
     for item in items:
         table.add_row(
             str(item["id"]), item["started_at"], item["subscription_id"], item["event_id"],
-            str(item["attempt"]), str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}", item["outcome"],
-            item["error"] or "",
+            str(item["attempt"]), str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}",
+            item["outcome"], item["error"] or "",
         )  # fmt: skip
     return table
 
