@@ -117,6 +117,12 @@ class Settings(BaseSettings):
         'for development, comma-separated (localhost,127.0.0.0/8) or as JSON: ["localhost", '
         '"127.0.0.0/8"]. Metadata addresses never are.',
     )
+    attempt_redacted_headers: StringList = Field(
+        default_factory=list,
+        description="Request headers the attempt log records as [redacted], comma-separated, beyond "
+        "those always hidden (Authorization, Proxy-Authorization, Cookie, X-Api-Key and any name "
+        "with secret, token, passw, api-key, credential, session or auth in it).",
+    )
     state_keeper_group: str = Field(
         default="hub.state-keeper",
         min_length=1,

@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from hub.cli.client import ApiClient
 from hub.cli.context import api_client
-from hub.cli.output import Output, OutputFormat, render_list
+from hub.cli.output import Output, OutputFormat, ShowOutput, fields_table, render_list, render_one
 from hub.cli.progress import job_bar
 from hub.settings import get_settings
 
@@ -54,13 +56,35 @@ def list_deliveries(
     render_list(api_client(ctx).get(f"/v1/deliveries?{query}")["items"], output, _attempts_table)
 
 
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    attempt_id: Annotated[int, typer.Argument(help="The attempt's id (`list -o json` shows it).")],
+    output: ShowOutput = OutputFormat.json,
+) -> None:
+    """One attempt: status, latency, the request headers sent (secrets redacted) and the answer's body."""
+    render_one(api_client(ctx).get(f"/v1/deliveries/{attempt_id}"), output, _attempt_view)
+
+
+def _attempt_view(item: dict[str, Any]) -> Group:
+    """The attempt's fields, then its request headers, then the answer's body."""
+    headers = Table("request header", "value")
+    for name, value in sorted((item.get("request_headers") or {}).items()):
+        headers.add_row(escape(name), escape(value))
+    body = item.get("response_body") or "(no body)"
+    marker = " (truncated at 2 KiB)" if item.get("response_truncated") else ""
+    kind = item.get("response_content_type") or "-"
+    facts = {k: v for k, v in item.items() if k not in ("request_headers", "response_body")}
+    return Group(fields_table(facts), headers, Text(f"response body ({kind}){marker}:"), Text(body))
+
+
 def _attempts_table(items: list[dict[str, Any]]) -> Table:
-    table = Table("time", "subscription", "event", "try", "status", "ms", "outcome", "error")
+    table = Table("id", "time", "subscription", "event", "try", "status", "ms", "outcome", "error")
     for item in items:
         table.add_row(
-            item["started_at"], item["subscription_id"], item["event_id"], str(item["attempt"]),
-            str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}", item["outcome"],
-            item["error"] or "",
+            str(item["id"]), item["started_at"], item["subscription_id"], item["event_id"],
+            str(item["attempt"]), str(item["status_code"] or "-"), f"{item['latency_ms'] or 0:.1f}",
+            item["outcome"], item["error"] or "",
         )  # fmt: skip
     return table
 

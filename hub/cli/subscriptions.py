@@ -1,5 +1,5 @@
-"""``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets, backfill (through
-the API).
+"""``hub subscriptions``: apply YAML declarations, list, show, delete, rotate secrets, backfill, pause,
+resume and send a test event (through the API).
 
 ``apply -f sub.yaml`` is declarative: each YAML document is one subscription, created or replaced
 under its ``id``. Write a signing secret as ``${ENV_VAR}``: it is read from the environment when the
@@ -19,6 +19,7 @@ from rich.table import Table
 from hub.cli import backfills
 from hub.cli.confirmation import Yes, confirm
 from hub.cli.context import api_client
+from hub.cli.errors import ExitCode
 from hub.cli.output import Output, OutputFormat, ShowOutput, render_list, render_one
 from hub.cli.yaml_files import put_each, read_documents
 from hub.subscriptions.model import SubscriptionSpec
@@ -33,6 +34,7 @@ SpecFile = Annotated[
     ),
 ]
 PATH = "/v1/subscriptions"
+BODY_EXCERPT_CHARS = 500  # of the 2 KiB the hub keeps: -o json prints it whole
 
 
 def read_specs(file: Path) -> list[dict[str, Any]]:
@@ -96,6 +98,55 @@ def rotate_secret(
         f"rotated {escape(subscription_id)}; previous secret valid until {rotated['previous_expires_at']}"
     )
     _print_secret(rotated["secret"])
+
+
+@app.command("pause")
+def pause(ctx: typer.Context, subscription_id: str) -> None:
+    """Stop delivering to a subscription; what arrives meanwhile waits in the feeds (its position is kept)."""
+    _set_state(ctx, subscription_id, "pause")
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, subscription_id: str) -> None:
+    """Deliver again from where it stopped; also re-enables a subscription the hub disabled
+    (after a 410 Gone or failing past disable_after_s), once its endpoint is fixed."""
+    _set_state(ctx, subscription_id, "resume")
+
+
+def _set_state(ctx: typer.Context, subscription_id: str, action: str) -> None:
+    sub = api_client(ctx).request("POST", f"{PATH}/{subscription_id}/{action}").json()
+    reason = f" ({sub['status_reason']})" if sub.get("status_reason") else ""
+    out.print(f"{escape(subscription_id)}: {escape(sub['state'] + reason)}")
+
+
+@app.command("test-event")
+def test_event(ctx: typer.Context, subscription_id: str, output: ShowOutput = OutputFormat.table) -> None:
+    """Push one signed test event (type vn.gov.hub.test.v1) to the endpoint now and print how it
+    answered: status, latency and the start of its body. Exit 1 when it did not answer 2xx."""
+    probe = api_client(ctx).request("POST", f"{PATH}/{subscription_id}/test-event").json()
+    if output is OutputFormat.table:
+        print_probe(probe)
+    else:
+        render_one(probe, output)
+    if not probe["delivered"]:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def print_probe(probe: dict[str, Any]) -> None:
+    """The endpoint's answer to a test event, for people: verdict, status, latency, body excerpt."""
+    verdict = "delivered" if probe["delivered"] else f"not delivered [{probe['error_code']}]"
+    status = probe["status_code"] if probe["status_code"] is not None else "no answer"
+    out.print(f"test event {escape(probe['event_id'])}: {escape(verdict)}")
+    out.print(f"  status   {status}")
+    out.print(f"  latency  {probe['latency_ms']:.1f} ms")
+    body = probe.get("response_body")
+    if body:
+        excerpt = body[:BODY_EXCERPT_CHARS] + ("…" if len(body) > BODY_EXCERPT_CHARS else "")
+        out.print(
+            f"  body     {escape(excerpt)}" + (" (truncated)" if probe.get("response_truncated") else "")
+        )
+    elif probe["error"] and probe["status_code"] is None:
+        out.print(f"  error    {escape(probe['error'])}")
 
 
 @app.command("backfill")

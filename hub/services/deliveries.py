@@ -49,6 +49,14 @@ class DeliveryService:
         with self.store.session() as session:
             return deliveries.attempts(session, query)
 
+    def attempt(self, attempt_id: int) -> DeliveryAttempt:
+        """One push attempt by its id (``not_found`` when there is none)."""
+        with self.store.session() as session:
+            found = deliveries.attempt(session, attempt_id)
+            if found is None:
+                raise NotFound(f"no delivery attempt {attempt_id}")
+            return found
+
     def request_replay(
         self, principal: Principal, subscription_id: str, from_time: datetime, to_time: datetime | None = None
     ) -> Replay:

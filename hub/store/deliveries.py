@@ -2,7 +2,8 @@
 
 The log answers "where is event X": for each subscription and attempt, which feed record it
 came from (topic, partition, offset, key), when it was scheduled and started, the HTTP status,
-latency, outcome and error. Writes come in batches from the delivery engine's buffered writer
+latency, outcome and error, the request's headers (secrets redacted) and the endpoint's answer
+(bounded). Writes come in batches from the delivery engine's buffered writer
 (``hub.delivery.pipeline.delivery_log``); reads page backwards by id (newest first).
 
 Replay requests are how the API asks running hub processes to reset a subscription's consumer
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import BigInteger, Integer, String, insert, select, update
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub.store.base import Base, utcnow
@@ -49,6 +50,12 @@ class DeliveryAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(1000))
+    # what was sent and answered (``hub.delivery.push.exchange``): secret header values redacted,
+    # the body at most 2 KiB; None when nothing was sent (parked, duplicate) or logged before 0026
+    request_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    response_content_type: Mapped[str | None] = mapped_column(String(200))
+    response_body: Mapped[str | None] = mapped_column(Text)
+    response_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FilterCount(Base):
@@ -108,6 +115,10 @@ def attempts(session: Session, query: AttemptQuery) -> list[DeliveryAttempt]:
     if query.before_id is not None:
         statement = statement.where(DeliveryAttempt.id < query.before_id)
     return list(session.scalars(statement))
+
+
+def attempt(session: Session, attempt_id: int) -> DeliveryAttempt | None:
+    return session.get(DeliveryAttempt, attempt_id)
 
 
 def add_filter_counts(session: Session, counts: Mapping[tuple[str, str], tuple[int, int]]) -> None:
@@ -184,6 +195,7 @@ __all__ = [
     "ReplayRequest",
     "add_attempts",
     "add_filter_counts",
+    "attempt",
     "attempts",
     "claim_replay",
     "filter_counts",

@@ -2,7 +2,8 @@
 
 - ``GET /v1/deliveries?subscription=&event_id=&status=`` every push attempt, newest first;
   ``status`` is an outcome (delivered, retrying, dead_lettered, parked, disabled, duplicate) or an
-  HTTP code.
+  HTTP code; each with the request's headers (secrets redacted) and the answer's body (2 KiB);
+  ``GET /v1/deliveries/{id}`` one of them.
 - ``POST /v1/subscriptions/{id}/replay`` a time window ``from``..``to`` (``to`` excluded, default
   the time the hub takes the request): one running hub process copies what the window's feeds
   held and the subscription wants to its retry topic, and the sink delivers it again while live
@@ -59,6 +60,15 @@ class AttemptRecord(BaseModel):
     outcome: str
     error_code: str | None
     error: str | None
+    request_headers: dict[str, str] | None = Field(
+        default=None,
+        description="the headers the hub sent, secret values as [redacted]; none if nothing was sent",
+    )
+    response_content_type: str | None = Field(default=None, description="the answer's content-type")
+    response_body: str | None = Field(default=None, description="the answer's body, its first 2 KiB")
+    response_truncated: bool = Field(
+        default=False, description="the answer's body was longer than what is kept"
+    )
 
 
 class AttemptPage(BaseModel):
@@ -124,6 +134,16 @@ def list_deliveries(
     items = [AttemptRecord.model_validate(row) for row in DeliveryService(store).attempts(query)]
     following = items[-1].id if len(items) == limit else None
     return AttemptPage(items=items, next_before_id=following)
+
+
+@router.get("/deliveries/{attempt_id}")
+def show_delivery(
+    attempt_id: Annotated[int, Path(ge=1, le=MAX_ID)], store: StoreDep, principal: PrincipalDep
+) -> AttemptRecord:
+    """One attempt with what was sent (headers) and answered (body), for its subscription's readers."""
+    found = AttemptRecord.model_validate(DeliveryService(store).attempt(attempt_id))
+    check_delivery_query(store, principal, found.subscription_id)
+    return found
 
 
 @router.post("/subscriptions/{subscription_id}/replay", status_code=status.HTTP_202_ACCEPTED)

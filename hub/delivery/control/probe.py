@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
 
+from hub.delivery.push.exchange import Exchange
 from hub.delivery.push.failures import PushError
 from hub.delivery.push.sender import Push, Sender
 from hub.endpoint_safety import EndpointPolicy, safe_client
@@ -40,6 +42,8 @@ class ProbeResult(BaseModel):
     latency_ms: float
     error_code: str | None = Field(description="why it was not delivered (a delivery error code)")
     error: str | None = Field(description="the error, with the first bytes of the endpoint's answer")
+    response_body: str | None = Field(default=None, description="the endpoint's answer, its first 2 KiB")
+    response_truncated: bool = Field(default=False, description="the answer was longer than what is shown")
 
 
 def probe_event(subscription_id: str, now: datetime | None = None) -> ChangeEvent:
@@ -78,10 +82,18 @@ async def send_test_event(
         return ProbeResult(
             event_id=event.id, delivered=False, status_code=facts.status_code if facts else None,
             latency_ms=facts.latency_ms if facts else 0.0, error_code=exc.code, error=exc.message,
+            **_answer(facts.exchange if facts else None),
         )  # fmt: skip
     finally:
         await sender.aclose()
     return ProbeResult(
         event_id=event.id, delivered=True, status_code=accepted.status_code, latency_ms=accepted.latency_ms,
-        error_code=None, error=None,
+        error_code=None, error=None, **_answer(accepted.exchange),
     )  # fmt: skip
+
+
+def _answer(exchange: Exchange | None) -> dict[str, Any]:
+    """The answer's body as the attempt log keeps it (``hub.delivery.push.exchange``)."""
+    if exchange is None:
+        return {}
+    return {"response_body": exchange.response_body, "response_truncated": exchange.response_truncated}

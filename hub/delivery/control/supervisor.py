@@ -48,6 +48,7 @@ from hub.delivery.control.health import Health, Transition
 from hub.delivery.control.presence import Presence, holding
 from hub.delivery.control.topic_directory import TopicDirectory
 from hub.delivery.pipeline.delivery_log import DeliveryLog
+from hub.delivery.push.exchange import Redaction
 from hub.delivery.push.sender import Sender
 from hub.delivery.sink import LaneKind, Sink, SinkContext
 from hub.endpoint_safety import EndpointPolicy, safe_client
@@ -328,7 +329,8 @@ class Supervisor:
         health.state = "unhealthy" if sub.state == "unhealthy" else health.state
         client = self._client(sub)
         client.headers.update(dict(wanted.headers))
-        sender = Sender(sub.endpoint_url, client, wanted.secrets)
+        redaction = Redaction.of(self.settings.attempt_redacted_headers)
+        sender = Sender(sub.endpoint_url, client, wanted.secrets, redaction)
         sink = Sink(sub, sender, health, self.sink_context, lane, wanted.not_before)
         task = asyncio.create_task(self._run_sink(sink), name=f"sink {sub.id} ({lane})")
         return _Running(wanted, sink, task)

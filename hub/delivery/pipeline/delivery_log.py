@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.delivery.pipeline.job import Job
+from hub.delivery.push.exchange import Exchange
 from hub.delivery.route_log import RoutedEvents
 from hub.store import deliveries, routed_events
 from hub.store.base import Store
@@ -25,6 +26,7 @@ from hub.telemetry import metrics
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 1000
+_NO_EXCHANGE = Exchange({}).log_fields() | {"request_headers": None}  # parked, duplicate: nothing sent
 
 
 def _when(epoch_s: float | None) -> datetime | None:
@@ -52,6 +54,7 @@ class DeliveryLog:
         error_code: str | None = None,
         error: str | None = None,
         number: int | None = None,
+        exchange: Exchange | None = None,
     ) -> None:
         """One try (``number``: the job's attempt count then, when it has moved on since)."""
         if len(self._attempts) == self._attempts.maxlen:
@@ -78,6 +81,7 @@ class DeliveryLog:
                 "outcome": outcome,
                 "error_code": error_code,
                 "error": error[:MAX_TEXT] if error else None,
+                **(exchange.log_fields() if exchange else _NO_EXCHANGE),
             }
         )
 

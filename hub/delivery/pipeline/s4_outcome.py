@@ -38,6 +38,7 @@ from hub.delivery.pipeline.s3_attempt import (
     Verdict,
 )
 from hub.delivery.pipeline.tracker import OffsetTracker
+from hub.delivery.push.exchange import Exchange
 from hub.delivery.push.failures import PushError
 from hub.store.deliveries import Outcome
 from hub.subscriptions.model import Subscription
@@ -68,6 +69,7 @@ class AttemptLog(Protocol):
         error_code: str | None = None,
         error: str | None = None,
         number: int | None = None,
+        exchange: Exchange | None = None,
     ) -> None: ...
 
 
@@ -225,6 +227,7 @@ class Outcomes:
             error_code=error.code if error else None,
             error=error.message if error else None,
             number=number,
+            exchange=answer.exchange if answer else (facts.exchange if facts else None),
         )
 
 

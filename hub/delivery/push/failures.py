@@ -11,7 +11,8 @@
         └── EndpointGone      410: the subscriber says the endpoint is gone for good
 
 Each carries what the delivery log and the retry logic need: the HTTP status (if any), the
-``Retry-After`` the endpoint asked for (if any) and how long the try took. Only
+``Retry-After`` the endpoint asked for (if any), how long the try took and the exchange
+(request headers, the answer's body) for the attempt log. Only
 ``hub.delivery.push.sender`` creates them from httpx outcomes.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.delivery.push.exchange import Exchange
 from schemas.errors import DeliveryError, PermanentDeliveryError
 
 
@@ -33,11 +35,13 @@ class _PushFacts(DeliveryError):
         retry_after_s: float | None = None,
         latency_ms: float = 0.0,
         details: Any = None,
+        exchange: Exchange | None = None,
     ) -> None:
         super().__init__(message, details=details)
         self.status_code = status_code
         self.retry_after_s = retry_after_s
         self.latency_ms = latency_ms
+        self.exchange = exchange  # what was sent and answered, for the attempt log
 
 
 class PushFailed(_PushFacts):

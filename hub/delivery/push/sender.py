@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from hub.delivery.push import signing
+from hub.delivery.push.exchange import BODY_LIMIT_BYTES, DEFAULT_REDACTION, Exchange, Redaction
 from hub.delivery.push.failures import (
     EndpointGone,
     EndpointRefused,
@@ -56,12 +57,20 @@ class Accepted:
 
     status_code: int
     latency_ms: float
+    exchange: Exchange | None = None  # what was sent and answered, for the attempt log
 
 
 class Sender:
-    def __init__(self, url: str, client: httpx.AsyncClient, secrets: SigningSecrets) -> None:
+    def __init__(
+        self,
+        url: str,
+        client: httpx.AsyncClient,
+        secrets: SigningSecrets,
+        redaction: Redaction = DEFAULT_REDACTION,
+    ) -> None:
         self.url = url
         self.secrets = secrets
+        self.redaction = redaction
         self._client = client
 
     async def aclose(self) -> None:
@@ -70,22 +79,27 @@ class Sender:
     async def send(self, push: Push) -> Accepted:
         """Deliver ``push`` once; raise a ``DeliveryError`` subclass saying why it was not."""
         request = self._request(push)
+        sent = Exchange(self.redaction.headers(request.headers))
         started = time.perf_counter()
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException as exc:
-            raise PushTimeout(f"no answer in time ({type(exc).__name__})", latency_ms=_ms(started)) from exc
+            raise PushTimeout(
+                f"no answer in time ({type(exc).__name__})", latency_ms=_ms(started), exchange=sent
+            ) from exc
         except httpx.TransportError as exc:
-            raise EndpointUnreachable(f"{type(exc).__name__}: {exc}", latency_ms=_ms(started)) from exc
+            raise EndpointUnreachable(
+                f"{type(exc).__name__}: {exc}", latency_ms=_ms(started), exchange=sent
+            ) from exc
         except UnsafeEndpoint as exc:
-            raise EndpointRefused(exc.message, latency_ms=_ms(started)) from exc
+            raise EndpointRefused(exc.message, latency_ms=_ms(started), exchange=sent) from exc
         try:  # read (a little of) every answer: a fully read response keeps its pooled connection
-            excerpt = await read_capped(response, ERROR_BODY_BYTES)
+            excerpt = await read_capped(response, BODY_LIMIT_BYTES + 1)
         except (httpx.HTTPError, httpx.StreamError):
             excerpt = b""  # the status decides; the excerpt only helps a human
         finally:
             await response.aclose()
-        return classify(response, excerpt, _ms(started))
+        return classify(response, excerpt, _ms(started), sent.answered(response, excerpt))
 
     def _request(self, push: Push) -> httpx.Request:
         now = datetime.now(UTC)
@@ -99,12 +113,14 @@ class Sender:
         return self._client.build_request("POST", self.url, content=push.body, headers=headers)
 
 
-def classify(response: httpx.Response, excerpt: bytes, latency_ms: float) -> Accepted:
+def classify(
+    response: httpx.Response, excerpt: bytes, latency_ms: float, exchange: Exchange | None = None
+) -> Accepted:
     """Accepted for a 2xx; otherwise raise the error that says what to do next."""
     status = response.status_code
     if 200 <= status < 300:
-        return Accepted(status, latency_ms)
-    text = excerpt.decode(errors="replace").strip()
+        return Accepted(status, latency_ms, exchange)
+    text = excerpt[:ERROR_BODY_BYTES].decode(errors="replace").strip()
     message = f"HTTP {status}" + (f": {text}" if text else "")
     error_type: type[PushError]
     if status == 410:
@@ -116,7 +132,9 @@ def classify(response: httpx.Response, excerpt: bytes, latency_ms: float) -> Acc
     else:
         error_type = PushRejected
     retry_after = retry_after_s(response.headers.get("retry-after"))
-    raise error_type(message, status_code=status, retry_after_s=retry_after, latency_ms=latency_ms)
+    raise error_type(
+        message, status_code=status, retry_after_s=retry_after, latency_ms=latency_ms, exchange=exchange
+    )
 
 
 def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:

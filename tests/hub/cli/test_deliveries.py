@@ -3,9 +3,13 @@ progress until the request ends (a stand-in for ``hub run`` moves it along in th
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+import yaml
 
 from hub.cli.errors import ExitCode
 from hub.settings import Settings
@@ -66,3 +70,34 @@ def test_an_empty_window_is_refused(hub: Hub, tmp_path: Path) -> None:
     at = "2025-07-01T00:00:00+07:00"
     result = hub("deliveries", "replay", "hanoi-births", "--from", at, "--to", at)
     assert result.exit_code == ExitCode.REFUSED and "empty_replay_window" in result.output
+
+
+def test_show_an_attempt_with_its_request_headers_and_answer(
+    hub: Hub, settings: Settings, tmp_path: Path
+) -> None:
+    spec = tmp_path / "sub.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    assert hub("subscriptions", "apply", "-f", str(spec)).exit_code == 0
+    sent = {"webhook-id": "ev-1", "webhook-signature": "v1,c2ln", "authorization": "[redacted]"}
+    row = {
+        "subscription_id": "hanoi-births", "event_id": "ev-1", "record_key": "KS-1",
+        "topic": "gov.civil-status.birth.v1", "partition": 0, "offset": 1, "attempt": 1, "stage": 0,
+        "scheduled_at": None, "started_at": datetime.now(UTC), "status_code": 503, "latency_ms": 9.5,
+        "outcome": "retrying", "error_code": "push_failed", "error": "HTTP 503: busy",
+        "request_headers": sent, "response_content_type": "text/plain", "response_body": "busy",
+        "response_truncated": False,
+    }  # fmt: skip
+    store = Store(settings.store_url())
+    with store.session() as session:
+        deliveries.add_attempts(session, [row])
+    store.engine.dispose()
+    listed = hub("deliveries", "list", "-s", "hanoi-births", "-o", "json")
+    (item,) = json.loads(listed.output)
+    assert item["request_headers"] == sent and item["response_body"] == "busy"
+    shown = hub("deliveries", "show", str(item["id"]), "-o", "yaml")
+    assert shown.exit_code == 0, shown.output
+    assert yaml.safe_load(shown.output)["request_headers"]["webhook-signature"] == "v1,c2ln"
+    table = hub("deliveries", "show", str(item["id"]), "-o", "table")
+    assert "webhook-signature" in table.output and "[redacted]" in table.output and "busy" in table.output
+    missing = hub("deliveries", "show", "999999")
+    assert missing.exit_code == ExitCode.NOT_FOUND and "not_found" in missing.output

@@ -20,7 +20,7 @@ from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS, Producer
 from bus.producer import KafkaProducer
 from devtools.portal.receiver import create_receiver_app
-from hub.delivery.control.supervisor import Supervisor, SupervisorOptions
+from hub.delivery.control.supervisor import ClientFactory, Supervisor, SupervisorOptions
 from hub.settings import Settings
 from hub.store import deliveries, migrate
 from hub.store import subscriptions as stored
@@ -131,10 +131,16 @@ class Deployment:
         await self.producer.acknowledged(acks)
 
     @asynccontextmanager
-    async def hub(self, **options: Any) -> AsyncIterator[Supervisor]:
+    async def hub(
+        self, client_factory: ClientFactory | None = None, **options: Any
+    ) -> AsyncIterator[Supervisor]:
         """The supervisor running in this loop until the block ends (a clean stop)."""
         supervisor = Supervisor(
-            self.settings, self.store, default_normaliser(), SupervisorOptions(poll_s=0.2, **options)
+            self.settings,
+            self.store,
+            default_normaliser(),
+            SupervisorOptions(poll_s=0.2, **options),
+            client_factory,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(supervisor.run(stop))

@@ -54,6 +54,7 @@ class Messages:
     nav_quarantine: str
     nav_subscriptions: str
     nav_trace: str
+    no_request_headers: str
     no_response_body: str
     nothing_to_show: str
     older: str
@@ -84,6 +85,7 @@ class Messages:
     resource: str
     response_body: str
     response_body_note: str
+    response_truncated: str
     rotate_confirm: str
     rotate_secret: str
     scanned: str

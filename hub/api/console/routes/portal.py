@@ -25,11 +25,9 @@ from hub.api.routers import deliveries as deliveries_api
 from hub.api.routers import status as status_api
 from hub.api.routers import subscriptions as subscriptions_api
 from hub.api.routers.deliveries import AttemptRecord
-from hub.delivery.push.sender import ERROR_BODY_BYTES, USER_AGENT
 from hub.services.audit import Auditor
 from hub.subscriptions.model import SLUG, Subscription
 from schemas.errors import InvalidInput, NotFound
-from schemas.events import http_codec
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -97,30 +95,13 @@ async def attempt(
     found = next((item for item in page.items if item.id == attempt_id), None)
     if found is None:
         raise NotFound(f"no attempt {attempt_id} of {subscription_id}")
-    sub = await asyncio.to_thread(_subscription, request, viewer, subscription_id)
-    return render(
-        request, "attempt.html", viewer, a=found, request_headers=request_headers(found, sub),
-        response_body=response_body(found),
-    )  # fmt: skip
+    return render(request, "attempt.html", viewer, a=found, request_headers=request_headers(found))
 
 
-def request_headers(found: AttemptRecord, sub: Subscription) -> list[tuple[str, str]]:
-    """The headers the attempt was sent with that the hub can state again (not the signature)."""
-    single = sub.delivery.mode == "single"
-    return [
-        ("content-type", http_codec.STRUCTURED if single else http_codec.BATCH),
-        ("user-agent", USER_AGENT),
-        ("webhook-id", found.event_id if single else "(batch id)"),
-    ]
-
-
-def response_body(found: AttemptRecord) -> str | None:
-    """What the endpoint answered: the sender keeps its first bytes in the error after the status."""
-    if found.error is None or found.status_code is None:
-        return None
-    prefix = f"HTTP {found.status_code}"
-    text = found.error.removeprefix(prefix).removeprefix(":").strip()
-    return text[: ERROR_BODY_BYTES * 4] or None
+def request_headers(found: AttemptRecord) -> list[tuple[str, str]]:
+    """The headers the attempt was sent with, as the sender recorded them (secrets redacted),
+    in name order; none for an attempt that sent nothing (parked, a duplicate)."""
+    return sorted((found.request_headers or {}).items())
 
 
 @router.get("/subscriptions/{subscription_id}/dead-letters")

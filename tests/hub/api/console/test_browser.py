@@ -109,15 +109,17 @@ async def test_the_language_switch_shows_the_console_in_english_and_back(
     await expect(page.locator("h1")).to_have_text("Đăng ký nhận")
 
 
-async def test_a_failed_attempt_shows_its_status_latency_headers_and_response_body(
+async def test_a_failed_attempt_shows_its_status_latency_recorded_headers_and_response_body(
     page: Page, console: Console
 ) -> None:
     sid = subscribe(console, "quang_ninh")
     body = '{"error": "database locked", "request": "ks-2"}'
+    sent = {"webhook-id": f"ev-{sid}-2", "webhook-signature": "v1,c2lnbmVk", "authorization": "[redacted]"}
     rows = [
         attempt(sid, 1),
         attempt(sid, 2, status_code=503, latency_ms=41.0, outcome="retrying", error_code="push_failed",
-                error=f"HTTP 503: {body}"),
+                error=f"HTTP 503: {body}", request_headers=sent, response_body=body,
+                response_content_type="application/json", response_truncated=True),
     ]  # fmt: skip
     with console.store().session() as session:
         deliveries.add_attempts(session, rows)
@@ -128,7 +130,13 @@ async def test_a_failed_attempt_shows_its_status_latency_headers_and_response_bo
     await page.locator("#attempts tbody tr a").click()
     await expect(page.locator("#status-code")).to_have_text("503")
     await expect(page.locator("#response-body")).to_have_text(body)
-    await expect(page.locator("#request-headers")).to_contain_text(f"ev-{sid}-2")
+    headers = page.locator("#request-headers")
+    await expect(headers.locator("tr")).to_have_count(3)
+    await expect(headers).to_contain_text(f"ev-{sid}-2")
+    await expect(headers).to_contain_text("v1,c2lnbmVk")  # the signature as it was sent
+    await expect(headers.locator("tr", has_text="authorization")).to_contain_text("[redacted]")
+    await expect(page.locator("#response-content-type")).to_have_text("application/json")
+    await expect(page.locator("#response-truncated")).to_be_visible()
     await screenshot(page, "attempt")
 
 

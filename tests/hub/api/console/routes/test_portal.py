@@ -1,13 +1,12 @@
-"""What the attempt page states about a push: its response body and its headers."""
+"""What the attempt page states about a push: the headers the sender recorded."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.api.console.routes.portal import request_headers, response_body
+from hub.api.console.routes.portal import request_headers
 from hub.api.routers.deliveries import AttemptRecord
-from hub.subscriptions.model import Subscription
 
 
 def record(**overrides: Any) -> AttemptRecord:
@@ -21,22 +20,14 @@ def record(**overrides: Any) -> AttemptRecord:
     return AttemptRecord.model_validate(fields | overrides)
 
 
-def subscription(mode: str) -> Subscription:
-    now = datetime.now(UTC)
-    return Subscription.model_validate({
-        "id": "hanoi", "endpoint_url": "https://portal.example/hook", "feeds": ["vn.gov.land.*"],
-        "delivery": {"mode": mode}, "created_at": now, "updated_at": now,
-    })  # fmt: skip
+def test_the_request_headers_are_the_recorded_ones_in_name_order() -> None:
+    sent = {
+        "webhook-id": "ev-1",
+        "content-type": "application/cloudevents+json",
+        "authorization": "[redacted]",
+    }
+    assert request_headers(record(request_headers=sent)) == sorted(sent.items())
 
 
-def test_the_response_body_is_what_the_endpoint_answered_after_its_status() -> None:
-    assert response_body(record()) == '{"busy": true}'
-    assert response_body(record(error="HTTP 503")) is None  # an empty answer
-    assert response_body(record(status_code=None, error="ConnectError: refused")) is None  # no answer at all
-
-
-def test_the_request_headers_name_the_event_in_single_mode_and_the_batch_otherwise() -> None:
-    single = dict(request_headers(record(), subscription("single")))
-    assert single["webhook-id"] == "ev-1" and single["content-type"] == "application/cloudevents+json"
-    batch = dict(request_headers(record(), subscription("batch")))
-    assert batch["content-type"] == "application/cloudevents-batch+json"
+def test_an_attempt_that_sent_nothing_has_no_headers() -> None:
+    assert request_headers(record(outcome="parked", request_headers=None)) == []
