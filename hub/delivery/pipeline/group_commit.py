@@ -62,7 +62,7 @@ class GroupCommit(Generic[T]):
             for _, done in group:
                 done.cancel()
             raise
-        except Exception as exc:  # noqa: BLE001  # handed to every waiter, which raises it
+        except Exception as exc:  # handed to every waiter, which raises it
             errors = [exc] * len(group)
         for (_, done), error in zip(group, errors, strict=True):
             if done.done():
