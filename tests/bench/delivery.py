@@ -24,7 +24,7 @@ import asyncio
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ async def _compare(
                 return ours, pipe, posts
 
 
-async def _timed(portal: Portal, count: int, work: Callable[[], Awaitable[None]]) -> float:
+async def _timed(portal: Portal, count: int, work: Callable[[], Coroutine[Any, Any, None]]) -> float:
     """Events/s of ``work`` as the receiver counts them: from its first event to its ``count``-th
     (the way ``measure`` times the hub)."""
     before = await _received(portal)
