@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, String, delete, select
+from sqlalchemy import BigInteger, Integer, String, delete, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
@@ -108,17 +108,16 @@ def _claim(session: Session, subscription_id: str, batch: OpenBatch) -> None:
         if row.batch_id not in batch.releases and _is_open(session, subscription_id, row.batch_id):
             raise ClaimConflict(f"{row.topic}:{row.partition}:{offset} is in request {row.batch_id} already")
         row.batch_id = batch.batch_id
-    session.add_all(
-        BatchEvent(
-            subscription_id=subscription_id,
-            event_id=event_id,
-            batch_id=batch.batch_id,
-            topic=batch.topic,
-            partition=batch.partition,
-            offset=offset,
-        )
-        for event_id, offset in fresh.items()
-    )
+    if fresh:  # one bulk INSERT, not a unit-of-work object per event (a request has ~100)
+        now = utcnow()
+        session.execute(
+            insert(BatchEvent),
+            [
+                {"subscription_id": subscription_id, "event_id": event_id, "batch_id": batch.batch_id,
+                 "topic": batch.topic, "partition": batch.partition, "offset": offset, "created_at": now}
+                for event_id, offset in fresh.items()
+            ],
+        )  # fmt: skip
 
 
 def _is_open(session: Session, subscription_id: str, batch_id: str) -> bool:

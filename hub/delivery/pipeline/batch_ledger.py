@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bus.records import TopicPartition
+from hub.delivery.pipeline.group_commit import GroupCommit
 from hub.delivery.pipeline.job import Job, RecordedBatch
 from hub.delivery.pipeline.s2_schedule import Next, Settled
 from hub.delivery.pipeline.s3_attempt import batch_id, distinct_members
@@ -84,6 +85,7 @@ class BatchLedger:
         self._writes = 0  # ledger writes in flight
         self._quiet = asyncio.Event()
         self._quiet.set()
+        self._records = GroupCommit(self._write_all)  # requests cut at once share one commit
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class BatchLedger:
     async def quiesce(self) -> None:
         """Wait for the ledger writes in flight (each is followed by its send, or fails)."""
         await self._quiet.wait()
+        await self._records.idle()  # a write whose caller was cancelled is still committed first
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         gone = set(partitions)
@@ -186,7 +189,7 @@ class BatchLedger:
             self._writes += 1
             self._quiet.clear()
             try:
-                await asyncio.to_thread(self._write, opened)
+                await self._records.write(opened)
             finally:
                 self._writes -= 1
                 if self._writes == 0:
@@ -250,13 +253,31 @@ class BatchLedger:
         with self._store.session() as session:
             batches.prune_claims(session, utcnow() - batches.COPY_WINDOW)
 
-    def _write(self, opened: batches.OpenBatch) -> None:
+    def _write_all(self, group: Sequence[batches.OpenBatch]) -> list[BaseException | None]:
+        """The requests recorded at once, in one transaction; when a member was claimed by another
+        process meanwhile, each on its own, so only the request that lost its claim fails."""
+        assert self._store is not None
+        if len(group) > 1:
+            try:
+                with self._store.session() as session:
+                    for opened in group:
+                        batches.record(session, self._subscription_id, opened)
+            except IntegrityError:
+                pass
+            else:
+                return [None] * len(group)
+        return [self._write(opened) for opened in group]
+
+    def _write(self, opened: batches.OpenBatch) -> batches.ClaimConflict | None:
         assert self._store is not None
         try:
             with self._store.session() as session:
                 batches.record(session, self._subscription_id, opened)
         except IntegrityError as exc:  # another process claimed a member at the same moment
-            raise batches.ClaimConflict(f"request {opened.batch_id}: a member was claimed meanwhile") from exc
+            conflict = batches.ClaimConflict(f"request {opened.batch_id}: a member was claimed meanwhile")
+            conflict.__cause__ = exc
+            return conflict
+        return None
 
     def _delete(self, batch_ids: list[str]) -> None:
         assert self._store is not None
