@@ -58,16 +58,22 @@ class Run:
     behind_s: float = 0.0
 
 
+TRIALS = ("snapshot", "backlog", "live", "latency")
+
+
 async def run(
-    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str
-) -> list[Measurement]:
+    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str,
+    trials: Sequence[str] = TRIALS,
+) -> list[Measurement]:  # fmt: skip
+    """The ``trials`` named (all by default), each side's runs interleaved."""
     try:
         kafka_connect.ensure_jars(settings)
     except LocalServiceError as exc:
         log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
         return []
     async with kafka_connect.running(settings, bootstrap) as worker:
-        return await _trials(_Bench(admin_dsn, bootstrap, worker, sizes, run_id))
+        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id)
+        return [found for name in TRIALS if name in trials for found in await _TRIALS[name](bench)]
 
 
 @dataclass
@@ -111,24 +117,37 @@ class _Bench:
         return runs
 
 
-async def _trials(bench: _Bench) -> list[Measurement]:
-    s = bench.sizes
-    snap = await bench.interleaved(
-        "snapshot", bench.sides(snapshot=True), _snapshot(s.debezium_rows), s.debezium_rows
-    )
-    backlog = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(s.debezium_rows))
-    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(s.debezium_live))
-    lat = await bench.interleaved(
-        "latency", bench.sides(snapshot=False, tuned=True), _latency(s.debezium_commits)
-    )
+async def _snapshots(bench: _Bench) -> list[Measurement]:
+    rows = bench.sizes.debezium_rows
+    runs = await bench.interleaved("snapshot", bench.sides(snapshot=True), _snapshot(rows), rows)
+    return [_rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL)]
+
+
+async def _backlogs(bench: _Bench) -> list[Measurement]:
+    rows = bench.sizes.debezium_rows
+    runs = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(rows))
+    return [_rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL)]
+
+
+async def _lives(bench: _Bench) -> list[Measurement]:
+    count = bench.sizes.debezium_live
+    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(count))
     return [
-        _rate(f"snapshot {s.debezium_rows:,} rows", "rows/s", snap, goal=THROUGHPUT_GOAL),
-        _rate(f"backlog {s.debezium_rows:,} changes", "changes/s", backlog, goal=THROUGHPUT_GOAL),
-        _rate(f"live {s.debezium_live:,} tx", "changes/s", live, goal=None),
-        latency("debezium", f"live {s.debezium_live:,} tx: last read after last commit",
+        _rate(f"live {count:,} tx", "changes/s", live, goal=None),
+        latency("debezium", f"live {count:,} tx: last read after last commit",
                 min(r.behind_s for r in live[0]) * 1000, min(r.behind_s for r in live[1]) * 1000, "Debezium"),
-        *_latencies(f"({s.debezium_commits:,} tx at {RATE_PER_S:,.0f}/s, every row)", lat),
     ]  # fmt: skip
+
+
+async def _latency_runs(bench: _Bench) -> list[Measurement]:
+    count = bench.sizes.debezium_commits
+    lat = await bench.interleaved("latency", bench.sides(snapshot=False, tuned=True), _latency(count))
+    return _latencies(f"({count:,} tx at {RATE_PER_S:,.0f}/s, every row)", lat)
+
+
+_TRIALS: dict[str, Callable[[_Bench], Awaitable[list[Measurement]]]] = {
+    "snapshot": _snapshots, "backlog": _backlogs, "live": _lives, "latency": _latency_runs,
+}  # fmt: skip
 
 
 # -- trials -------------------------------------------------------------------------------------
@@ -263,4 +282,4 @@ def _cut(ordered: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-__all__ = ["run"]
+__all__ = ["TRIALS", "run"]
