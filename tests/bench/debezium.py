@@ -22,9 +22,7 @@ The trial is skipped, with one line saying why, only when Java or the jars canno
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -194,7 +192,7 @@ def _live(count: int) -> Trial:
         async with watching_side(side) as read:
             await side.start()
             await until_streaming(dsn, side.slot)
-            started, ended = await _commit_elsewhere(dsn, count)
+            started, ended = await parcel_changes.commit_elsewhere(dsn, count)
             seen = await read(len(changes))
         _checked(seen, changes, f"{side.name} live")
         return Run(len(changes) / (seen[-1].at - started), seen, behind_s=max(0.0, seen[-1].at - ended))
@@ -209,7 +207,7 @@ def _latency(count: int) -> Trial:
         async with watching_side(side) as read:
             await side.start()
             await until_streaming(dsn, side.slot)
-            await _commit_elsewhere(dsn, count, "--inserts", f"--rate={RATE_PER_S}")
+            await parcel_changes.commit_elsewhere(dsn, count, "--inserts", f"--rate={RATE_PER_S}")
             seen = await read(len(changes))
         _checked(seen, changes, f"{side.name} latency")
         return Run(0.0, seen)
@@ -221,19 +219,6 @@ def _checked(seen: Sequence[Seen], changes: Sequence[Change], who: str) -> None:
     verdict = parcel_changes.check(seen, changes, who)
     if verdict.duplicates:
         log.warning("debezium: %s read %d change(s) twice", who, verdict.duplicates)
-
-
-async def _commit_elsewhere(dsn: str, count: int, *options: str) -> tuple[float, float]:
-    """Commit a workload from another process: (started, ended), epoch seconds."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bench.parcel_changes", dsn, str(count), *options,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"the change writer failed ({process.returncode})")
-    times = json.loads(out)
-    return float(times["started"]), float(times["ended"])
 
 
 @asynccontextmanager
