@@ -67,11 +67,14 @@ async def run(
     with parcels.fresh_database(admin_dsn) as dsn, tempfile.TemporaryDirectory() as tmp:
         configured = settings.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'hub.sqlite'}"})
         async with deployment(configured, bootstrap, f"{run_id}l") as d:
-            with receiver_process() as portal:
-                return await _measure(d, portal, dsn, sizes)
+            with receiver_process() as portal, receiver_process() as rate_portal:
+                return await _measure(d, (portal, rate_portal), dsn, sizes)
 
 
-async def _measure(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> list[Measurement]:
+async def _measure(
+    d: Deployment, portals: tuple[Portal, Portal], dsn: str, sizes: Sizes
+) -> list[Measurement]:
+    portal, rate_portal = portals
     config = parcels.cdc_config(dsn, d.domain, event_type=d.event_type, snapshot_mode="never")
     task = ConnectorTask(
         config, bootstrap=d.bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract
@@ -86,7 +89,7 @@ async def _measure(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> lis
         captured, records = await _capture(d, dsn, sizes)
         round_trips, relayed = await _bare(d.bootstrap, portal, records, sizes, twin)
         delivered = await _deliver(d, portal, dsn, sizes)
-        at_rate = await _deliver_at_rate(d, portal, dsn, sizes)
+        at_rate = await _deliver_at_rate(d, rate_portal, dsn, sizes)
     finally:
         await task.stop()
     return [
@@ -182,29 +185,21 @@ async def _deliver(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> Lat
 async def _deliver_at_rate(d: Deployment, portal: Portal, dsn: str, sizes: Sizes) -> Latencies:
     """Parcels 2K+1.. committed at 1,000/s by another process, pushed in batches with a short wait.
 
-    The one-per-request subscription is gone by then; this one starts at the feed's start, so it
-    delivers the first 2K (warming up) before the paced commits begin.
+    To a portal of its own, from a subscription of its own (the one-per-request one is gone by
+    then); it starts at the feed's start, so it delivers the first 2K (warming up) before the
+    paced commits begin.
     """
     k, count = sizes.latency_commits, sizes.portal_rate_events
     with d.store.session() as session:
         stored.delete(session, f"latency-{d.domain[1:]}")
-    d.subscribe("rate", portal, delivery=BATCH_DELIVERY)
     first = 2 * k + 1
+    d.subscribe("rate", portal, delivery=BATCH_DELIVERY)
     async with d.hub():
-        await _pushes(portal, lambda found: _batched(found, first=1) >= 2 * k)
-        await parcel_changes.commit_elsewhere(
-            dsn, count, "--inserts", f"--first={first}", f"--rate={RATE_PER_S}"
-        )
+        await _pushes(portal, lambda found: len(_delivered(found, first=1)) >= 2 * k)
+        paced = ("--inserts", f"--first={first}", f"--rate={RATE_PER_S}")
+        await parcel_changes.commit_elsewhere(dsn, count, *paced)
         pushes = await _pushes(portal, lambda found: len(_delivered(found, first=first)) >= count)
     return [(at - committed) * 1000 for at, committed in _delivered(pushes, first=first).values()]
-
-
-def _batched(pushes: list[dict[str, Any]], first: int) -> int:
-    """Events from parcel ``first`` on that came in batches (several events to a push)."""
-    return len(
-        {event["subject"] for push in pushes if len(push["events"]) > 1 for event in push["events"]
-         if int(event["subject"].rsplit(":", 1)[1]) >= first}
-    )  # fmt: skip
 
 
 def _relayed(pushes: list[dict[str, Any]]) -> dict[str, float]:
