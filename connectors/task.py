@@ -1,12 +1,12 @@
 """One running connector: read a batch -> publish it -> Kafka acknowledged -> commit the position.
 
-The loop commits in exactly this order (``_step``): the position is saved in the position store
-only after every change before it was acknowledged by Kafka, and the source is told
+The loop keeps this order (``_stream``, ``connectors.in_flight``): a position is saved in the
+position store only after Kafka acknowledged every change up to it, and the source is told
 (``Source.commit``) only after the store has it. A crash anywhere therefore replays changes
-(same event ids) and never loses one. The next batch is read while Kafka acknowledges the
-current one (a pipeline of two batches: the source's I/O and the broker's overlap), but it is
-built and queued only after the current batch's position was saved, so records keep their
-order and a position never covers a change that was not acknowledged.
+(same event ids) and never loses one. Each batch is queued to Kafka as soon as it is read,
+behind the batches still waiting for their acknowledgements, without waiting for their position
+saves (which run behind, in order, coalesced): records keep their read order, per key and
+partition, and a position never covers a change that was not acknowledged.
 
 Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
 
