@@ -200,8 +200,11 @@ async def _deliver_at_rate(d: Deployment, portal: Portal, dsn: str, sizes: Sizes
 
 
 def _batched(pushes: list[dict[str, Any]]) -> int:
-    """Events that came several to a push (the one-per-request pushes had one each)."""
-    return len({event["subject"] for push in pushes if len(push["events"]) > 1 for event in push["events"]})
+    """Events the hub pushed in batches: a batch's webhook id is its own, a single event's is the
+    event's (and the relay's are marked)."""
+    hub = [push for push in pushes if not push["webhook_id"].startswith(RELAY)]
+    batches = [push for push in hub if [e["id"] for e in push["events"]] != [push["webhook_id"]]]
+    return len({event["subject"] for push in batches for event in push["events"]})
 
 
 def _relayed(pushes: list[dict[str, Any]]) -> dict[str, float]:
