@@ -39,8 +39,15 @@ class KafkaProducer:
     """Queues records and waits for their acknowledgements; every failure is a ``BusError``."""
 
     def __init__(
-        self, bootstrap: str, client_id: str | None = None, *, ack_timeout_s: float = ACK_TIMEOUT_S
+        self,
+        bootstrap: str,
+        client_id: str | None = None,
+        *,
+        ack_timeout_s: float = ACK_TIMEOUT_S,
+        linger_ms: int = LINGER_MS,
     ) -> None:
+        """``linger_ms``: how long a record sent alone (``send``) waits for others to share its
+        batch; ``send_many`` builds whole batches itself, so linger only delays them."""
         self.bootstrap = bootstrap
         self.ack_timeout_s = ack_timeout_s
         self._producer = AIOKafkaProducer(
@@ -48,7 +55,7 @@ class KafkaProducer:
             client_id=client_id,
             enable_idempotence=True,
             acks="all",
-            linger_ms=LINGER_MS,
+            linger_ms=linger_ms,
             max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=REQUEST_TIMEOUT_MS,
             **profile.current().security.client_options(),

@@ -11,7 +11,8 @@ also checks this worker still holds the connector's lease, so a worker that was 
 (a long GC pause, a network partition) and whose connector another worker took over can never
 move the position backwards or forwards behind the new owner's back; it gets ``LeaseLost`` and
 stops. The status API reads the same row, and one database is one thing less to operate. The
-cost, one small write per batch, is amortised by batching (``batch_size``).
+cost, one small write, is amortised: a save covers every batch acknowledged since the last one,
+at most one every 50 ms under load (``connectors.in_flight``).
 """
 
 from __future__ import annotations

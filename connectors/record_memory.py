@@ -122,14 +122,15 @@ class RecordBook:
         self.memory = memory
         self.tracked = frozenset(tracked)  # tables whose events carry an administrative unit
         self._known: dict[SourceKey, RecordState] = {}
-        self._unsaved: dict[SourceKey, RecordState] = {}
+        self._unsaved: dict[SourceKey, RecordState] = {}  # remembered since the last ``take``
+        self._taken: dict[SourceKey, RecordState] = {}  # taken, not saved yet: still the latest
 
     def tracks(self, change: Change) -> bool:
         return change.table in self.tracked and change.event_type is None and change.op is not Op.TRUNCATE
 
     async def recall(self, changes: Sequence[Change]) -> None:
         """Load the batch's records the book does not hold yet: one lookup, none when all are held."""
-        self._known = dict(self._unsaved)
+        self._known = {**self._taken, **self._unsaved}
         wanted = {source_key(c) for c in changes if self.tracks(c)} - self._known.keys()
         if wanted:
             self._known.update(await self.memory.recall(self.connector, wanted))
@@ -142,10 +143,21 @@ class RecordBook:
         self._known[state.ident] = self._unsaved[state.ident] = state
 
     def take(self) -> list[RecordState]:
-        """The states to save with the next position (and forget as unsaved)."""
+        """The states remembered since the last take, to save with their batch's position.
+
+        They stay known to the next batches until ``saved`` says the store has them, so a batch
+        queued before the previous one's position was saved still sees that batch's states.
+        """
         states = list(self._unsaved.values())
+        self._taken.update(self._unsaved)
         self._unsaved.clear()
         return states
+
+    def saved(self, states: Iterable[RecordState]) -> None:
+        """``states`` are in the store: recalled from it from now on (unless remembered anew since)."""
+        for state in states:
+            if self._taken.get(state.ident) is state:
+                del self._taken[state.ident]
 
 
 def completed_delete(change: Change, prior: RecordState) -> Change:

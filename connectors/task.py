@@ -1,12 +1,12 @@
 """One running connector: read a batch -> publish it -> Kafka acknowledged -> commit the position.
 
-The loop commits in exactly this order (``_step``): the position is saved in the position store
-only after every change before it was acknowledged by Kafka, and the source is told
+The loop keeps this order (``_stream``, ``connectors.in_flight``): a position is saved in the
+position store only after Kafka acknowledged every change up to it, and the source is told
 (``Source.commit``) only after the store has it. A crash anywhere therefore replays changes
-(same event ids) and never loses one. The next batch is read while Kafka acknowledges the
-current one (a pipeline of two batches: the source's I/O and the broker's overlap), but it is
-built and queued only after the current batch's position was saved, so records keep their
-order and a position never covers a change that was not acknowledged.
+(same event ids) and never loses one. Each batch is queued to Kafka as soon as it is read,
+behind the batches still waiting for their acknowledgements, without waiting for their position
+saves (which run behind, in order, coalesced): records keep their read order, per key and
+partition, and a position never covers a change that was not acknowledged.
 
 Around the loop, a supervisor (``_supervise``) owns the life cycle of ``connectors.status``:
 
@@ -42,9 +42,10 @@ from connectors.backoff import Backoff
 from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
 from connectors.contracts import ContractCheck
+from connectors.in_flight import InFlight, Saved, Unsaved
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import Outcome, Publisher, Queued
-from connectors.record_memory import RecordMemory
+from connectors.record_memory import RecordMemory, RecordState
 from connectors.source import Batch, Change, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
@@ -57,6 +58,13 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def capture_producer(bootstrap: str, client_id: str) -> Producer:
+    """The connectors' producer: no linger. The publisher hands over whole record batches
+    (``send_many``), and while one produce request is in flight the next batches queue up behind
+    it anyway, so lingering would only add its own wait to every change's latency."""
+    return KafkaProducer(bootstrap, client_id, linger_ms=0)
 
 
 def is_retriable(error: BaseException) -> bool:
@@ -86,7 +94,7 @@ class ConnectorTask:
         admin_units: AdminUnitResolver | None = None,
         records: RecordMemory | None = None,
         build_source: SourceFactory = registry.build_source,
-        producer_factory: ProducerFactory = KafkaProducer,
+        producer_factory: ProducerFactory = capture_producer,
     ) -> None:
         self.config = config
         self.bootstrap = bootstrap
@@ -109,6 +117,7 @@ class ConnectorTask:
         self._woken = asyncio.Event()
         self._context: SourceContext | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._untold: str | None = None  # saved, not yet told to the source (``Source.commit``)
 
     @property
     def name(self) -> str:
@@ -229,9 +238,7 @@ class ConnectorTask:
             )
             try:
                 self._set_state(TaskState.RUNNING)
-                batch = await source.read()
-                while self._commands == since and not self._stopping:
-                    batch = await self._step(source, publisher, context.status, batch)
+                await self._stream(source, publisher, context.status, since)
             finally:
                 self._context = None
                 await self._stop_source(source)
@@ -249,35 +256,45 @@ class ConnectorTask:
             snapshot_tables=self._snapshot_tables,
         )
 
-    async def _step(
-        self, source: Source, publisher: Publisher, reported: SourceStatus, batch: Batch
-    ) -> Batch:
-        """Publish ``batch`` and commit its position; the next batch, read while Kafka acknowledges.
+    async def _stream(self, source: Source, publisher: Publisher, reported: SourceStatus, since: int) -> None:
+        """Read, queue, read, queue...: Kafka and the position store work behind (``InFlight``).
 
-        The read overlaps only the wait for acknowledgements and the position save, never
-        ``source.commit``, so a source is never asked to read and commit at once. A batch read
-        but not yet published when the loop ends is simply read again by the next run.
+        A batch is queued as soon as it is read, behind the batches still waiting for their
+        acknowledgements; the saver saves positions in order behind the acks, and the source is
+        told (``Source.commit``) between two reads, never during one. On a command the batches
+        queued are acknowledged and saved before the source stops; a batch read but not queued
+        when the loop fails is simply read again by the next run.
         """
-        queued = await self._queued(publisher, batch.changes) if batch.changes else None
-        reading = asyncio.ensure_future(source.read())
+        self._untold = None
+        in_flight = InFlight(lambda position, states: self._save(position, states, publisher), self._on_saved)
+        in_flight.start()
         try:
-            outcome = await queued.acknowledged() if queued is not None else None
-            if batch.position is not None:
-                await self._save(batch.position, publisher)
-                self.status.position = batch.position
+            while self._commands == since and not self._stopping:
+                await self._commit_saved(source)
+                batch = await in_flight.during(source.read())
+                self._observe(batch, reported)
+                if batch.changes or batch.position is not None:
+                    queued = await self._queued(publisher, batch.changes) if batch.changes else None
+                    states = publisher.book.take() if publisher.book is not None else []
+                    await in_flight.add(Unsaved(batch, queued, states))
+            await in_flight.drain()
+            await self._commit_saved(source)
+        finally:
+            await in_flight.close()
+
+    async def _commit_saved(self, source: Source) -> None:
+        """Tell the source the newest saved position (the store has it: the source may forget)."""
+        position, self._untold = self._untold, None
+        if position is not None:
+            await source.commit(position)
+
+    def _on_saved(self, done: Saved) -> None:
+        """Status moves with the saved position: counts, position, and a run that works again."""
+        for batch, outcome in done.batches:
             self._count(batch, outcome)
-            following = await reading
-        except BaseException:
-            reading.cancel()
-            with contextlib.suppress(BaseException):
-                await reading
-            raise
-        if batch.position is not None:
-            await source.commit(batch.position)
+        self.status.position = self._untold = done.position
         self._backoff.reset()
         self.status.last_error = None  # it runs again: an old failure is no longer the news
-        self._observe(batch, reported)
-        return following
 
     def _count(self, batch: Batch, outcome: Outcome | None) -> None:
         """Counted with the position that covers them (saved just before), so a report never lags."""
@@ -318,10 +335,11 @@ class ConnectorTask:
         self._skip_after = None
         return total
 
-    async def _save(self, position: str, publisher: Publisher) -> None:
+    async def _save(self, position: str, states: list[RecordState], publisher: Publisher) -> None:
         """The position, with the record states of the batches it covers (one transaction)."""
         if self.records is not None and publisher.book is not None:
-            await self.records.save_with_position(self.name, position, publisher.book.take())
+            await self.records.save_with_position(self.name, position, states)
+            publisher.book.saved(states)
         else:
             await self.positions.save(self.name, position)
 
@@ -351,4 +369,4 @@ class ConnectorTask:
             self.log.warning("connector %s: error while stopping the source", self.name, exc_info=True)
 
 
-__all__ = ["ConnectorTask", "is_retriable"]
+__all__ = ["ConnectorTask", "capture_producer", "is_retriable"]

@@ -48,6 +48,7 @@ class Run:
     postgres_dsn: str
     sizes: Sizes
     run_id: str
+    debezium_trials: tuple[str, ...] = debezium.TRIALS
 
 
 Benchmark = Callable[[Run], Awaitable[list[Measurement]]]
@@ -60,7 +61,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "routing": lambda r: routing.run(r.sizes, r.run_id),
     "isolation": lambda r: isolation.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
     "backfill": lambda r: backfill.run(r.bootstrap, r.settings, r.sizes, r.run_id),
-    "debezium": lambda r: debezium.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
+    "debezium": lambda r: debezium.run(
+        r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id, r.debezium_trials
+    ),
 }
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets whole rows
 
@@ -103,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         "--debezium-rows", type=int, help="rows snapshotted and changes streamed side by side with Debezium"
     )
     parser.add_argument("--debezium-rounds", type=int, help="runs of each side, interleaved (default 2)")
+    parser.add_argument(
+        "--debezium-trials", nargs="+", choices=debezium.TRIALS, default=list(debezium.TRIALS),
+        help="which side-by-side trials to run (default all)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
@@ -110,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         run = Run(
-            settings, endpoints.kafka_bootstrap, endpoints.postgres_dsn, _sizes(args), uuid.uuid4().hex[:8]
+            settings,
+            endpoints.kafka_bootstrap,
+            endpoints.postgres_dsn,
+            _sizes(args),
+            uuid.uuid4().hex[:8],
+            tuple(args.debezium_trials),
         )
         measurements, failed = asyncio.run(run_all(run, args.only))
     finally:

@@ -22,9 +22,7 @@ The trial is skipped, with one line saying why, only when Java or the jars canno
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -58,16 +56,22 @@ class Run:
     behind_s: float = 0.0
 
 
+TRIALS = ("snapshot", "backlog", "live", "latency")
+
+
 async def run(
-    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str
-) -> list[Measurement]:
+    admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str,
+    trials: Sequence[str] = TRIALS,
+) -> list[Measurement]:  # fmt: skip
+    """The ``trials`` named (all by default), each side's runs interleaved."""
     try:
         kafka_connect.ensure_jars(settings)
     except LocalServiceError as exc:
         log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
         return []
     async with kafka_connect.running(settings, bootstrap) as worker:
-        return await _trials(_Bench(admin_dsn, bootstrap, worker, sizes, run_id))
+        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id)
+        return [found for name in TRIALS if name in trials for found in await _TRIALS[name](bench)]
 
 
 @dataclass
@@ -111,24 +115,37 @@ class _Bench:
         return runs
 
 
-async def _trials(bench: _Bench) -> list[Measurement]:
-    s = bench.sizes
-    snap = await bench.interleaved(
-        "snapshot", bench.sides(snapshot=True), _snapshot(s.debezium_rows), s.debezium_rows
-    )
-    backlog = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(s.debezium_rows))
-    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(s.debezium_live))
-    lat = await bench.interleaved(
-        "latency", bench.sides(snapshot=False, tuned=True), _latency(s.debezium_commits)
-    )
+async def _snapshots(bench: _Bench) -> list[Measurement]:
+    rows = bench.sizes.debezium_rows
+    runs = await bench.interleaved("snapshot", bench.sides(snapshot=True), _snapshot(rows), rows)
+    return [_rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL)]
+
+
+async def _backlogs(bench: _Bench) -> list[Measurement]:
+    rows = bench.sizes.debezium_rows
+    runs = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(rows))
+    return [_rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL)]
+
+
+async def _lives(bench: _Bench) -> list[Measurement]:
+    count = bench.sizes.debezium_live
+    live = await bench.interleaved("live", bench.sides(snapshot=False), _live(count))
     return [
-        _rate(f"snapshot {s.debezium_rows:,} rows", "rows/s", snap, goal=THROUGHPUT_GOAL),
-        _rate(f"backlog {s.debezium_rows:,} changes", "changes/s", backlog, goal=THROUGHPUT_GOAL),
-        _rate(f"live {s.debezium_live:,} tx", "changes/s", live, goal=None),
-        latency("debezium", f"live {s.debezium_live:,} tx: last read after last commit",
+        _rate(f"live {count:,} tx", "changes/s", live, goal=None),
+        latency("debezium", f"live {count:,} tx: last read after last commit",
                 min(r.behind_s for r in live[0]) * 1000, min(r.behind_s for r in live[1]) * 1000, "Debezium"),
-        *_latencies(f"({s.debezium_commits:,} tx at {RATE_PER_S:,.0f}/s, every row)", lat),
     ]  # fmt: skip
+
+
+async def _latency_runs(bench: _Bench) -> list[Measurement]:
+    count = bench.sizes.debezium_commits
+    lat = await bench.interleaved("latency", bench.sides(snapshot=False, tuned=True), _latency(count))
+    return _latencies(f"({count:,} tx at {RATE_PER_S:,.0f}/s, every row)", lat)
+
+
+_TRIALS: dict[str, Callable[[_Bench], Awaitable[list[Measurement]]]] = {
+    "snapshot": _snapshots, "backlog": _backlogs, "live": _lives, "latency": _latency_runs,
+}  # fmt: skip
 
 
 # -- trials -------------------------------------------------------------------------------------
@@ -175,7 +192,7 @@ def _live(count: int) -> Trial:
         async with watching_side(side) as read:
             await side.start()
             await until_streaming(dsn, side.slot)
-            started, ended = await _commit_elsewhere(dsn, count)
+            started, ended = await parcel_changes.commit_elsewhere(dsn, count)
             seen = await read(len(changes))
         _checked(seen, changes, f"{side.name} live")
         return Run(len(changes) / (seen[-1].at - started), seen, behind_s=max(0.0, seen[-1].at - ended))
@@ -190,7 +207,7 @@ def _latency(count: int) -> Trial:
         async with watching_side(side) as read:
             await side.start()
             await until_streaming(dsn, side.slot)
-            await _commit_elsewhere(dsn, count, "--inserts", f"--rate={RATE_PER_S}")
+            await parcel_changes.commit_elsewhere(dsn, count, "--inserts", f"--rate={RATE_PER_S}")
             seen = await read(len(changes))
         _checked(seen, changes, f"{side.name} latency")
         return Run(0.0, seen)
@@ -202,19 +219,6 @@ def _checked(seen: Sequence[Seen], changes: Sequence[Change], who: str) -> None:
     verdict = parcel_changes.check(seen, changes, who)
     if verdict.duplicates:
         log.warning("debezium: %s read %d change(s) twice", who, verdict.duplicates)
-
-
-async def _commit_elsewhere(dsn: str, count: int, *options: str) -> tuple[float, float]:
-    """Commit a workload from another process: (started, ended), epoch seconds."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bench.parcel_changes", dsn, str(count), *options,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"the change writer failed ({process.returncode})")
-    times = json.loads(out)
-    return float(times["started"]), float(times["ended"])
 
 
 @asynccontextmanager
@@ -263,4 +267,4 @@ def _cut(ordered: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-__all__ = ["run"]
+__all__ = ["TRIALS", "run"]

@@ -3,13 +3,14 @@
 A workload of N changes touches N/2 parcels twice: each is inserted, then updated ``LAG``
 changes later (``area_m2`` + 1,000), so every key has two changes whose order a reader can see.
 Run as a module it commits a workload from its own process (``python -m tests.bench.parcel_changes
-DSN COUNT [--rate R] [--inserts]``), one change per transaction, so the writer never shares a CPU
+DSN COUNT [--rate R] [--inserts [--first N]]``), one change per transaction, so the writer never shares a CPU
 interpreter with the connector under test; it prints when it started and ended (epoch seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -32,10 +33,11 @@ Kind = Literal["insert", "update"]
 Change = tuple[Kind, int]
 
 
-def workload(count: int, *, inserts_only: bool = False) -> list[Change]:
-    """``count`` changes: parcels 1..count/2 each inserted, then updated LAG changes later."""
+def workload(count: int, *, inserts_only: bool = False, first: int = 1) -> list[Change]:
+    """``count`` changes: parcels 1..count/2 each inserted, then updated LAG changes later (with
+    ``inserts_only``, parcels ``first``..``first + count - 1`` inserted)."""
     if inserts_only:
-        return [("insert", number) for number in range(1, count + 1)]
+        return [("insert", number) for number in range(first, first + count)]
     parcels_n = count // 2
     found: list[Change] = []
     for number in range(1, parcels_n + 1):
@@ -123,15 +125,29 @@ def check(seen: Sequence[Seen], changes: Sequence[Change], who: str) -> Verdict:
     return Verdict(duplicates)
 
 
+async def commit_elsewhere(dsn: str, count: int, *options: str) -> tuple[float, float]:
+    """Commit a workload from another process (``main``'s options): (started, ended), epoch seconds."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.parcel_changes", dsn, str(count), *options,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the change writer failed ({process.returncode})")
+    times = json.loads(out)
+    return float(times["started"]), float(times["ended"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.parcel_changes")
     parser.add_argument("dsn")
     parser.add_argument("count", type=int)
     parser.add_argument("--rate", type=float, help="transactions per second (default: as fast as it can)")
     parser.add_argument("--inserts", action="store_true", help="only inserts, one new parcel per change")
+    parser.add_argument("--first", type=int, default=1, help="with --inserts: the first parcel's number")
     args = parser.parse_args(argv)
     started = time.time()
-    commit(args.dsn, workload(args.count, inserts_only=args.inserts), rate=args.rate)
+    commit(args.dsn, workload(args.count, inserts_only=args.inserts, first=args.first), rate=args.rate)
     print(json.dumps({"started": started, "ended": time.time()}))
     return 0
 
@@ -140,4 +156,15 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["LAG", "Change", "LostOrDisordered", "Seen", "Verdict", "area", "check", "commit", "workload"]
+__all__ = [
+    "LAG",
+    "Change",
+    "LostOrDisordered",
+    "Seen",
+    "Verdict",
+    "area",
+    "check",
+    "commit",
+    "commit_elsewhere",
+    "workload",
+]

@@ -13,6 +13,7 @@ class Sizes:
     publish_batch: int  # changes per Publisher.publish call (the task's default batch size)
     latency_commits: int  # single-row transactions, one every latency_interval_s
     latency_interval_s: float
+    portal_rate_events: int  # single-row transactions at 1,000/s, pushed to the portal in batches
     single_events: int  # delivered one per request
     batch_events: int  # delivered in batches of batch_max_events
     batch_max_events: int
@@ -27,15 +28,15 @@ class Sizes:
 
 FULL = Sizes(
     capture_rows=50_000, publish_changes=20_000, publish_batch=500, latency_commits=300,
-    latency_interval_s=0.02, single_events=2_000, batch_events=10_000, batch_max_events=100,
-    max_in_flight=8, routed_events=20_000, isolation_backlog=5_000, debezium_rows=20_000,
-    debezium_live=10_000, debezium_commits=3_000, debezium_rounds=2,
+    latency_interval_s=0.02, portal_rate_events=3_000, single_events=2_000, batch_events=10_000,
+    batch_max_events=100, max_in_flight=8, routed_events=20_000, isolation_backlog=5_000,
+    debezium_rows=20_000, debezium_live=10_000, debezium_commits=3_000, debezium_rounds=2,
 )  # fmt: skip
 QUICK = Sizes(
     capture_rows=5_000, publish_changes=2_000, publish_batch=500, latency_commits=60,
-    latency_interval_s=0.02, single_events=400, batch_events=2_000, batch_max_events=100,
-    max_in_flight=8, routed_events=4_000, isolation_backlog=2_000, debezium_rows=3_000,
-    debezium_live=2_000, debezium_commits=1_000, debezium_rounds=2,
+    latency_interval_s=0.02, portal_rate_events=1_000, single_events=400, batch_events=2_000,
+    batch_max_events=100, max_in_flight=8, routed_events=4_000, isolation_backlog=2_000,
+    debezium_rows=3_000, debezium_live=2_000, debezium_commits=1_000, debezium_rounds=2,
 )  # fmt: skip
 
 __all__ = ["FULL", "QUICK", "Sizes"]

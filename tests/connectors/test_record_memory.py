@@ -152,6 +152,27 @@ async def test_the_book_recalls_only_what_it_does_not_hold_and_hands_states_over
     assert source_key(seven) == (TABLE, "7")
 
 
+async def test_taken_states_answer_the_next_batches_until_the_store_has_them() -> None:
+    """The task queues batch N+1 before N's position (and states) are saved: N+1 must see N."""
+    memory = MemoryRecords()
+    book = RecordBook("c", memory, [TABLE])
+    seven = change(Op.UPDATE, "0/2", after=certificate(), identity={"id": 7})
+    await book.recall([seven])
+    book.remember(first := RecordState(TABLE, "7", "t", "k", {"k": 1}, HANOI, HANOI, False, "0/2"))
+    taken = book.take()  # batch N queued, not saved yet
+    await book.recall([seven])  # batch N+1
+    assert book.prior(seven) is first and memory.lookups == 1  # not asked of the store
+    book.remember(second := RecordState(TABLE, "7", "t", "k", {"k": 1}, CAN_THO, CAN_THO, False, "0/3"))
+    later = book.take()
+    book.saved(taken)  # N saved: its state for 7 is stale already, N+1's still answers
+    await book.recall([seven])
+    assert book.prior(seven) is second and memory.lookups == 1
+    await memory.save_with_position("c", "0/3", later)
+    book.saved(later)
+    await book.recall([seven])
+    assert book.prior(seven) == second and memory.lookups == 2  # now from the store
+
+
 async def test_a_new_record_key_deletes_the_old_one_first(hub: Harness) -> None:
     """An update of a record-key column that is not the primary key (default replica identity)."""
     await hub.publish(change(Op.CREATE, "0/1", after=certificate(), identity={"id": 7}))
