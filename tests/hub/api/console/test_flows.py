@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from bus.admin import KafkaAdmin
 from bus.ports import FEED_PARTITIONS
@@ -64,6 +64,15 @@ def birth(domain: str, key: str) -> ChangeEvent:
     )  # fmt: skip
 
 
+async def refreshed_until(page: Page, wanted: Locator, timeout_s: float = 30.0) -> None:
+    """Reload the page, as a person would press refresh, until ``wanted`` is on it: the pages
+    that list what the running hub did are not live (the replay page is)."""
+    async with asyncio.timeout(timeout_s):
+        while not await wanted.count():
+            await asyncio.sleep(0.3)
+            await page.reload()
+
+
 async def publish(bootstrap: str, topic: str, event: ChangeEvent) -> None:
     producer = KafkaProducer(bootstrap)
     await producer.start()
@@ -103,7 +112,7 @@ async def test_a_province_finds_why_an_event_failed_redelivers_it_and_replays_th
             await page.click(f"a[href='/console/subscriptions/{sid}']")
             await page.click(f"a[href='/console/subscriptions/{sid}/attempts']")
             failed = page.locator("#attempts tbody tr", has_text="dead_lettered")
-            await expect(failed).to_have_count(1, timeout=30_000)
+            await refreshed_until(page, failed)
             await failed.locator("a").first.click()
             await expect(page.locator("#status-code")).to_have_text("400")
             await expect(page.locator("#response-body")).to_contain_text("told to answer 400")
@@ -116,6 +125,7 @@ async def test_a_province_finds_why_an_event_failed_redelivers_it_and_replays_th
             await page.click("header nav a[href='/console/subscriptions']")
             await page.click(f"a[href='/console/subscriptions/{sid}']")
             await page.click(f"a[href='/console/subscriptions/{sid}/dead-letters']")
+            await refreshed_until(page, page.locator(f"input[aria-label='{event.id}']"))
             await page.check(f"input[aria-label='{event.id}']")
             await page.click("#redeliver-selected")
             await expect(page.locator("#redelivered")).to_contain_text("1")
