@@ -34,6 +34,7 @@ from tests.bench import (
     records,
     report,
     routing,
+    subscriptions,
 )
 from tests.bench.report import Measurement
 from tests.bench.sizes import FULL, QUICK, Sizes
@@ -48,6 +49,7 @@ class Run:
     postgres_dsn: str
     sizes: Sizes
     run_id: str
+    subscriptions: int = 100  # the subscriptions benchmark's count
 
 
 Benchmark = Callable[[Run], Awaitable[list[Measurement]]]
@@ -61,6 +63,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "isolation": lambda r: isolation.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
     "backfill": lambda r: backfill.run(r.bootstrap, r.settings, r.sizes, r.run_id),
     "debezium": lambda r: debezium.run(r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id),
+    "subscriptions": lambda r: subscriptions.run(
+        r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id, r.subscriptions
+    ),
 }
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets whole rows
 
@@ -103,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         "--debezium-rows", type=int, help="rows snapshotted and changes streamed side by side with Debezium"
     )
     parser.add_argument("--debezium-rounds", type=int, help="runs of each side, interleaved (default 2)")
+    parser.add_argument(
+        "--subscriptions", type=int, default=100, help="subscriptions of the one `hub run` (default 100)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
@@ -110,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         run = Run(
-            settings, endpoints.kafka_bootstrap, endpoints.postgres_dsn, _sizes(args), uuid.uuid4().hex[:8]
+            settings,
+            endpoints.kafka_bootstrap,
+            endpoints.postgres_dsn,
+            _sizes(args),
+            uuid.uuid4().hex[:8],
+            args.subscriptions,
         )
         measurements, failed = asyncio.run(run_all(run, args.only))
     finally:
