@@ -36,23 +36,38 @@ def _ours(tps: Iterable[Any]) -> list[TopicPartition]:
 
 
 class _Forwarding(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
-    def __init__(self, listener: RebalanceListener) -> None:
+    def __init__(self, listener: RebalanceListener, consumer: KafkaConsumer) -> None:
         self.listener = listener
+        self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self.listener.on_partitions_revoked(_ours(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.consumer.fit_buffer(len(assigned))
         await self.listener.on_partitions_assigned(_ours(assigned))
 
 
 class KafkaConsumer:
     """A typed face of ``AIOKafkaConsumer``; every broker failure is a ``BusError``."""
 
-    def __init__(self, bootstrap: str, group: str | None = None, *, range_assignment: bool = False) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        group: str | None = None,
+        *,
+        range_assignment: bool = False,
+        buffer_bytes: int | None = None,
+    ) -> None:
+        """``buffer_bytes``: the most this consumer holds fetched and not yet read, over all the
+        partitions it is assigned (``bus.fetch_limits``; None: the profile's limits alone)."""
         self.bootstrap = bootstrap
         self.group = group
-        options: dict[str, Any] = profile.current().security.client_options()
+        self.buffer_bytes = buffer_bytes
+        current = profile.current()
+        options: dict[str, Any] = current.security.client_options() | current.fetch.options(
+            buffer_bytes, idle_wait=group is not None
+        )
         if group is not None:
             options["metadata_max_age_ms"] = METADATA_MAX_AGE_MS
         if range_assignment:
@@ -93,8 +108,24 @@ class KafkaConsumer:
             # (seen while a broker node was away): the consumer is closed, nothing is cancelled
             await self._consumer._client.close()
 
+    def limit_buffer(self, buffer_bytes: int) -> None:
+        """A new cap for what this consumer holds fetched and not read (its share of a budget that
+        more consumers now share); applies from its next fetch."""
+        self.buffer_bytes = buffer_bytes
+        self.fit_buffer(len(self._consumer.assignment()))
+
+    def fit_buffer(self, partitions: int) -> None:
+        """Size each partition's fetch so that ``partitions`` stay within ``buffer_bytes``."""
+        fetcher = getattr(self._consumer, "_fetcher", None)  # made by start()
+        if self.buffer_bytes is None or fetcher is None:
+            return
+        # aiokafka reads this per fetch request; it has no public setter (bus owns aiokafka's internals)
+        fetcher._max_partition_fetch_bytes = profile.current().fetch.buffer_share(
+            self.buffer_bytes, partitions
+        )
+
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
-        self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener))
+        self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener, self))
 
     def subscribe_topics(self, topics: Iterable[str], listener: RebalanceListener) -> None:
         """Subscribe to exactly these topics (again: the group rebalances to the new set).
@@ -104,7 +135,7 @@ class KafkaConsumer:
         every ``METADATA_MAX_AGE_MS``, which with a hundred sinks and a few thousand topics was
         most of an idle ``hub run``'s CPU and memory.
         """
-        self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener))
+        self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener, self))
 
     def assign(self, partitions: Iterable[TopicPartition]) -> None:
         self._consumer.assign(to_kafka(partitions))

@@ -158,3 +158,21 @@ async def test_more_copies_than_the_cluster_has_brokers_is_refused_before_creati
     with pytest.raises(TopicLayoutInvalid, match="needs 9 brokers"):
         await admin.create_topics([topic])
     assert await admin.partitions(names=[topic]) == []
+
+
+async def test_within_shared_every_call_uses_one_client_closed_on_the_way_out(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    from bus import admin as admin_module
+
+    topic = f"shared-{unique}"
+    async with admin_module.shared(kafka_bootstrap):
+        await KafkaAdmin(kafka_bootstrap).create_topics([topic], 1)
+        holder = admin_module._SHARED.get()
+        assert holder is not None and holder.client is not None
+        first = holder.client
+        await asyncio.create_task(KafkaAdmin(kafka_bootstrap).partitions(names=[topic]))  # a task within
+        assert holder.client is first
+    assert admin_module._SHARED.get() is None
+    assert first._closed  # closed with the block
+    await KafkaAdmin(kafka_bootstrap).delete_topic(topic)  # outside: a short-lived client again
