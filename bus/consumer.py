@@ -35,6 +35,13 @@ def _ours(tps: Iterable[Any]) -> list[TopicPartition]:
     return [TopicPartition(tp.topic, tp.partition) for tp in tps]
 
 
+def _raise_if_cancelling() -> None:
+    """Re-raise the current cancellation only if this task is really being cancelled."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class _Forwarding(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
     def __init__(self, listener: RebalanceListener, consumer: KafkaConsumer) -> None:
         self.listener = listener
@@ -99,14 +106,20 @@ class KafkaConsumer:
         try:
             await asyncio.wait_for(self._consumer.stop(), STOP_TIMEOUT_S)
         except TimeoutError:
-            await self._consumer._client.close()
+            await self._close_client()
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise  # this task is being cancelled: let it end
+            _raise_if_cancelling()
             # aiokafka's fetcher let the cancellation of its own fetch task out of its close
             # (seen while a broker node was away): the consumer is closed, nothing is cancelled
+            await self._close_client()
+
+    async def _close_client(self) -> None:
+        try:
             await self._consumer._client.close()
+        except asyncio.CancelledError:
+            _raise_if_cancelling()
+            # a connection's close, cut short by the stop's own timeout, let its cancellation
+            # out of the client's close (seen with a hundred sinks starting on a loaded machine)
 
     def limit_buffer(self, buffer_bytes: int) -> None:
         """A new cap for what this consumer holds fetched and not read (its share of a budget that

@@ -404,6 +404,10 @@ class Supervisor:
 
     def _reap(self, sid: str) -> None:
         item = self._running.pop(sid)
+        if item.task.cancelled():  # a cancellation nobody sent came out of a client: restart it
+            log.error("sink %s ended cancelled; restarting", sid)
+            self._crashed_at[sid] = time.monotonic()
+            return
         error = item.task.exception()
         if error is not None:
             log.error("sink %s failed: %s; restarting", sid, error, exc_info=error)
