@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_REPLICATION = MAX_DEFAULT_REPLICATION
 TOPIC_ALREADY_EXISTS = 36
 METADATA_POLL_S = 0.1
+NAMES_TTL_S = 5.0  # within ``shared``: how long one listing of the cluster's topics serves
 
 
 def replication(brokers: int) -> tuple[int, int]:
@@ -49,6 +50,7 @@ class _Shared:
     bootstrap: str
     client: AIOKafkaAdminClient | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    names: tuple[float, list[str]] | None = None  # the last topic listing and when it was read
 
 
 _SHARED: ContextVar[_Shared | None] = ContextVar("bus_admin_shared", default=None)
@@ -87,6 +89,23 @@ class KafkaAdmin:
             yield admin
         finally:
             await admin.close()
+
+    async def _list_topics(self, admin: AIOKafkaAdminClient) -> list[str]:
+        """Every topic of the cluster; within ``shared``, one listing serves every call for
+        ``NAMES_TTL_S`` (a hundred sinks starting each listed a cluster of hundreds of topics
+        twice), and creating or deleting a topic through it reads the list again."""
+        holder = _SHARED.get()
+        if holder is None or holder.bootstrap != self.bootstrap:
+            return list(await admin.list_topics())
+        async with holder.lock:  # sinks starting together wait for one listing
+            if holder.names is None or time.monotonic() - holder.names[0] >= NAMES_TTL_S:
+                holder.names = (time.monotonic(), list(await admin.list_topics()))
+            return holder.names[1]
+
+    def _forget_names(self) -> None:
+        holder = _SHARED.get()
+        if holder is not None:
+            holder.names = None
 
     async def _started(self, what: str) -> AIOKafkaAdminClient:
         admin = self._client()
@@ -128,6 +147,8 @@ class KafkaAdmin:
                 existing = [name for name, code, *_ in response.topic_errors if code == TOPIC_ALREADY_EXISTS]
                 if partitions is None and existing:
                     await _hold_to_layout(admin, layout, existing)
+        if len(existing) < len(names):
+            self._forget_names()
         failed = [
             (name, code) for name, code, *_ in response.topic_errors if code not in (0, TOPIC_ALREADY_EXISTS)
         ]
@@ -138,12 +159,13 @@ class KafkaAdmin:
         async with self._session(f"cannot delete topic {name}") as admin:
             with translated(f"cannot delete topic {name}"):
                 await admin.delete_topics([name])
+        self._forget_names()
 
     async def topic_names(self) -> list[str]:
         """Every topic of the cluster (one metadata request)."""
         async with self._session("cannot read topic metadata") as admin:
             with translated("cannot read topic metadata"):
-                return sorted(await admin.list_topics())
+                return sorted(await self._list_topics(admin))
 
     async def partitions(
         self, *, names: Iterable[str] = (), pattern: str | None = None
@@ -155,7 +177,7 @@ class KafkaAdmin:
                 wanted = set(names)
                 if pattern is not None:
                     regex = re.compile(pattern)
-                    wanted |= {t for t in await admin.list_topics() if regex.match(t)}
+                    wanted |= {t for t in await self._list_topics(admin) if regex.match(t)}
                 described = await admin.describe_topics(sorted(wanted)) if wanted else []
         return sorted(
             TopicPartition(topic["topic"], part["partition"])

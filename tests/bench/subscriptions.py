@@ -44,7 +44,7 @@ from tests.bench.sizes import Sizes
 from tests.bench.subscriptions_usage import Usage, measure, memory_mb
 from tests.hub.store.pg_url import sqlalchemy_url
 
-START_WAIT_S = 240.0
+START_WAIT_S = 420.0
 SETTLE_S = 5.0  # after the last sink holds its partitions: the start's own work is done
 CPU_GOAL = 0.05
 RSS_GOAL_MB = 250.0
