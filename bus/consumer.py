@@ -187,6 +187,22 @@ class KafkaConsumer:
         found: int | None = self._consumer.highwater(KafkaPartition(*partition))
         return found
 
+    def fetched_lag(self) -> int:
+        """Records between the position and the end of every assigned partition it has fetched
+        from (the end as of the last fetch): asks the broker nothing and awaits nothing, since the
+        lag gauge reads it for every sink twice a second (an awaited ``position`` per partition
+        was a sixth of an idle ``hub run`` with 100 sinks of 121 partitions each)."""
+        subscription = self._consumer._subscription.subscription
+        assignment = subscription.assignment if subscription is not None else None
+        if assignment is None:
+            return 0
+        behind = 0
+        for tp in assignment.tps:
+            state = assignment.state_value(tp)
+            if state.highwater is not None and state.has_valid_position:
+                behind += max(state.highwater - state.position, 0)
+        return behind
+
     async def beginning_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
         with translated("cannot read the first offsets"):
             found = await self._consumer.beginning_offsets(to_kafka(partitions))
