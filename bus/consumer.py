@@ -73,7 +73,7 @@ class KafkaConsumer:
         self.buffer_bytes = buffer_bytes
         current = profile.current()
         options: dict[str, Any] = current.security.client_options() | current.fetch.options(
-            buffer_bytes, idle_wait=group is not None
+            buffer_bytes, idle_wait=False
         )
         if group is not None:
             options["metadata_max_age_ms"] = METADATA_MAX_AGE_MS
@@ -137,7 +137,19 @@ class KafkaConsumer:
             self.buffer_bytes, partitions
         )
 
+    def _wait_when_idle(self) -> None:
+        """A subscribed member lives long and mostly idles: its fetches wait the profile's
+        ``max_wait_ms`` at the broker. Consumers that assign partitions for a few calls keep
+        aiokafka's short wait: their stop waits for the fetch in flight (a group consumer pinning
+        a start took over the 1 s stop bound with a 2 s wait)."""
+        wait_ms = profile.current().fetch.max_wait_ms
+        self._consumer._fetch_max_wait_ms = wait_ms  # read by start(), which makes the fetcher
+        fetcher = getattr(self._consumer, "_fetcher", None)
+        if fetcher is not None:
+            fetcher._fetch_max_wait_ms = wait_ms
+
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
+        self._wait_when_idle()
         self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener, self))
 
     def subscribe_topics(self, topics: Iterable[str], listener: RebalanceListener) -> None:
@@ -148,6 +160,7 @@ class KafkaConsumer:
         every ``METADATA_MAX_AGE_MS``, which with a hundred sinks and a few thousand topics was
         most of an idle ``hub run``'s CPU and memory.
         """
+        self._wait_when_idle()
         self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener, self))
 
     def assign(self, partitions: Iterable[TopicPartition]) -> None:

@@ -40,8 +40,10 @@ class FetchLimits:
 
     def options(self, buffer_bytes: int | None = None, *, idle_wait: bool = True) -> dict[str, Any]:
         """aiokafka's keyword arguments; ``buffer_bytes``: the consumer's own cap (see
-        ``buffer_share``). ``idle_wait=False`` for readers that seek from record to record: each
-        seek waits for the fetch in flight, so theirs keep aiokafka's short default wait."""
+        ``buffer_share``). ``idle_wait=False`` for consumers that seek or stop soon (readers, a
+        group consumer pinning offsets): a seek and a stop wait for the fetch in flight, so
+        theirs keep aiokafka's short default wait (``bus.consumer`` sets the long one when a
+        consumer subscribes)."""
         total = max(
             PARTITION_MIN_BYTES, self.max_bytes if buffer_bytes is None else min(self.max_bytes, buffer_bytes)
         )

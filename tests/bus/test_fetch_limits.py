@@ -7,6 +7,7 @@ import pytest
 from bus import profile
 from bus.consumer import KafkaConsumer
 from bus.fetch_limits import MIB, PARTITION_MIN_BYTES, FetchLimits
+from bus.records import TopicPartition
 
 
 def test_the_options_are_the_limits_and_a_consumer_cap_narrows_them() -> None:
@@ -41,5 +42,20 @@ async def test_a_consumer_is_built_with_the_profile_s_limits_and_its_own_cap() -
         client = KafkaConsumer("127.0.0.1:1", "g", buffer_bytes=1 * MIB)._consumer  # never started
     finally:
         profile.install(installed)
-    assert (client._fetch_max_wait_ms, client._fetch_max_bytes) == (1234, 1 * MIB)
-    assert client._max_partition_fetch_bytes == 256 * 1024
+    assert client._fetch_max_bytes == 1 * MIB and client._max_partition_fetch_bytes == 256 * 1024
+    assert client._fetch_max_wait_ms == 500  # aiokafka's: it may only pin offsets and stop
+    profile.install(profile.KafkaProfile(fetch=FetchLimits(max_wait_ms=1234)))
+    try:
+        consumer = KafkaConsumer("127.0.0.1:1", "g")
+        consumer.subscribe_topics(["t"], _NoListener())  # a member that will mostly idle
+    finally:
+        profile.install(installed)
+    assert consumer._consumer._fetch_max_wait_ms == 1234
+
+
+class _NoListener:
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        pass
