@@ -6,7 +6,8 @@
 - ``topic_layout``: partitions, replication factor, ``min.insync.replicas``, and what to do with
   a topic that exists with another partition count;
 - ``security``: TLS, SASL/SCRAM and mTLS as aiokafka options;
-- ``profile``: the process's security and layout, installed once, read by every client;
+- ``fetch_limits``: how much a consumer prefetches, and how long an idle fetch waits;
+- ``profile``: the process's security, layout and fetch limits, installed once, read by every client;
 - ``reads``: records at addresses, or whole topics, read without joining a group;
 - ``headers``: every ``hub-*`` record header and its encoding;
 - ``errors``: where Kafka's errors become ``BusError``;

@@ -5,16 +5,22 @@ replication factor and ``min.insync.replicas`` of the process's topic layout (``
 installed with ``bus.profile``). A topic created at the layout's count that exists already is
 checked against it (fewer configured: refused; more: grown when allowed, else left and logged);
 one created at an explicit count (retry, dead-letter, audit topics) is left as it is. Each call
-opens its own short-lived client, so looking never joins or disturbs a running group.
+opens its own short-lived client, so looking never joins or disturbs a running group; within
+``shared(bootstrap)`` (``hub run``: its sinks prepare their topics through here) every call
+uses one long-lived client instead, since starting a client reads the whole cluster's metadata
+(thousands of topics on a shared broker), which a hundred sinks starting did several times each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_REPLICATION = MAX_DEFAULT_REPLICATION
 TOPIC_ALREADY_EXISTS = 36
 METADATA_POLL_S = 0.1
+NAMES_TTL_S = 5.0  # within ``shared``: how long one listing of the cluster's topics serves
 
 
 def replication(brokers: int) -> tuple[int, int]:
@@ -38,9 +45,77 @@ def replication(brokers: int) -> tuple[int, int]:
     return profile.current().layout.replication(brokers)
 
 
+@dataclass
+class _Shared:
+    bootstrap: str
+    client: AIOKafkaAdminClient | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    names: tuple[float, list[str]] | None = None  # the last topic listing and when it was read
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("bus_admin_shared", default=None)
+
+
+@contextlib.asynccontextmanager
+async def shared(bootstrap: str) -> AsyncIterator[None]:
+    """Every ``KafkaAdmin`` call on ``bootstrap`` made within, and in tasks started within, uses
+    one client, started at the first call and closed on the way out."""
+    holder = _Shared(bootstrap)
+    token = _SHARED.set(holder)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+        if holder.client is not None:
+            await holder.client.close()
+
+
 class KafkaAdmin:
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
+
+    @contextlib.asynccontextmanager
+    async def _session(self, what: str) -> AsyncIterator[AIOKafkaAdminClient]:
+        """A started client: the shared one (``shared``) or a short-lived one, closed after."""
+        holder = _SHARED.get()
+        if holder is not None and holder.bootstrap == self.bootstrap:
+            async with holder.lock:
+                if holder.client is None:
+                    holder.client = await self._started(what)
+            yield holder.client
+            return
+        admin = await self._started(what)
+        try:
+            yield admin
+        finally:
+            await admin.close()
+
+    async def _list_topics(self, admin: AIOKafkaAdminClient) -> list[str]:
+        """Every topic of the cluster; within ``shared``, one listing serves every call for
+        ``NAMES_TTL_S`` (a hundred sinks starting each listed a cluster of hundreds of topics
+        twice), and creating or deleting a topic through it reads the list again."""
+        holder = _SHARED.get()
+        if holder is None or holder.bootstrap != self.bootstrap:
+            return list(await admin.list_topics())
+        async with holder.lock:  # sinks starting together wait for one listing
+            if holder.names is None or time.monotonic() - holder.names[0] >= NAMES_TTL_S:
+                holder.names = (time.monotonic(), list(await admin.list_topics()))
+            return holder.names[1]
+
+    def _forget_names(self) -> None:
+        holder = _SHARED.get()
+        if holder is not None:
+            holder.names = None
+
+    async def _started(self, what: str) -> AIOKafkaAdminClient:
+        admin = self._client()
+        try:
+            with translated(what):
+                await admin.start()
+        except BusError:
+            await admin.close()
+            raise
+        return admin
 
     def _client(self, request_timeout_ms: int | None = None) -> AIOKafkaAdminClient:
         options = profile.current().security.client_options()
@@ -59,11 +134,10 @@ class KafkaAdmin:
 
     async def _create(self, names: Sequence[str], partitions: int | None, configs: dict[str, str]) -> None:
         layout = profile.current().layout
-        admin = self._client()
-        try:
-            with translated(f"cannot create topics {', '.join(names)}"):
-                await admin.start()
-                brokers = len((await admin.describe_cluster())["brokers"])
+        what = f"cannot create topics {', '.join(names)}"
+        async with self._session(what) as admin:
+            with translated(what):
+                brokers = await _broker_count(admin)
                 replicas, min_isr = layout.replication(brokers)
                 topic_configs = {**configs, "min.insync.replicas": str(min_isr)}
                 counts = {name: partitions or layout.partitions_of(name) for name in names}
@@ -73,8 +147,8 @@ class KafkaAdmin:
                 existing = [name for name, code, *_ in response.topic_errors if code == TOPIC_ALREADY_EXISTS]
                 if partitions is None and existing:
                     await _hold_to_layout(admin, layout, existing)
-        finally:
-            await admin.close()
+        if len(existing) < len(names):
+            self._forget_names()
         failed = [
             (name, code) for name, code, *_ in response.topic_errors if code not in (0, TOPIC_ALREADY_EXISTS)
         ]
@@ -82,40 +156,29 @@ class KafkaAdmin:
             raise BusError(f"cannot create topics: {failed}")
 
     async def delete_topic(self, name: str) -> None:
-        admin = self._client()
-        try:
+        async with self._session(f"cannot delete topic {name}") as admin:
             with translated(f"cannot delete topic {name}"):
-                await admin.start()
                 await admin.delete_topics([name])
-        finally:
-            await admin.close()
+        self._forget_names()
 
     async def topic_names(self) -> list[str]:
         """Every topic of the cluster (one metadata request)."""
-        admin = self._client()
-        try:
+        async with self._session("cannot read topic metadata") as admin:
             with translated("cannot read topic metadata"):
-                await admin.start()
-                return sorted(await admin.list_topics())
-        finally:
-            await admin.close()
+                return sorted(await self._list_topics(admin))
 
     async def partitions(
         self, *, names: Iterable[str] = (), pattern: str | None = None
     ) -> list[TopicPartition]:
         """Partitions of the named topics and of those matching ``pattern``; unknown topics have
         none (never auto-created by asking)."""
-        admin = self._client()
-        try:
+        async with self._session("cannot read topic metadata") as admin:
             with translated("cannot read topic metadata"):
-                await admin.start()
                 wanted = set(names)
                 if pattern is not None:
                     regex = re.compile(pattern)
-                    wanted |= {t for t in await admin.list_topics() if regex.match(t)}
+                    wanted |= {t for t in await self._list_topics(admin) if regex.match(t)}
                 described = await admin.describe_topics(sorted(wanted)) if wanted else []
-        finally:
-            await admin.close()
         return sorted(
             TopicPartition(topic["topic"], part["partition"])
             for topic in described
@@ -144,15 +207,12 @@ class KafkaAdmin:
             return {}
         names = list(groups)
         wanted = to_kafka(partitions) if partitions is not None else None
-        admin = self._client()
-        try:
-            with translated(f"cannot read the offsets of groups {', '.join(names)}"):
-                await admin.start()
+        what = f"cannot read the offsets of groups {', '.join(names)}"
+        async with self._session(what) as admin:
+            with translated(what):
                 answers = await asyncio.gather(
                     *(admin.list_consumer_group_offsets(group, partitions=wanted) for group in names)
                 )
-        finally:
-            await admin.close()
         return {
             group: {TopicPartition(*tp): meta.offset for tp, meta in answer.items() if meta.offset >= 0}
             for group, answer in zip(names, answers, strict=True)
@@ -207,6 +267,14 @@ class KafkaAdmin:
             await admin.close()
 
 
+async def _broker_count(admin: AIOKafkaAdminClient) -> int:
+    """Brokers in the cluster, from a metadata request that names no topic: ``describe_cluster``
+    asks for the metadata of every topic and drops it, which on a broker of hundreds of topics was
+    most of what creating one topic cost (a hundred sinks create two each when they start)."""
+    metadata = await admin._get_cluster_metadata(topics=[])
+    return len(metadata.to_object()["brokers"])
+
+
 async def _hold_to_layout(admin: AIOKafkaAdminClient, layout: TopicLayout, names: Sequence[str]) -> None:
     """Check existing topics' partition counts against ``layout``; grow them when it allows."""
     described = await admin.describe_topics(list(names))
@@ -229,4 +297,4 @@ async def _hold_to_layout(admin: AIOKafkaAdminClient, layout: TopicLayout, names
         await admin.create_partitions(grow)
 
 
-__all__ = ["MAX_REPLICATION", "KafkaAdmin", "replication"]
+__all__ = ["MAX_REPLICATION", "KafkaAdmin", "replication", "shared"]

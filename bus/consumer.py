@@ -35,24 +35,46 @@ def _ours(tps: Iterable[Any]) -> list[TopicPartition]:
     return [TopicPartition(tp.topic, tp.partition) for tp in tps]
 
 
+def _raise_if_cancelling() -> None:
+    """Re-raise the current cancellation only if this task is really being cancelled."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class _Forwarding(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
-    def __init__(self, listener: RebalanceListener) -> None:
+    def __init__(self, listener: RebalanceListener, consumer: KafkaConsumer) -> None:
         self.listener = listener
+        self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await self.listener.on_partitions_revoked(_ours(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.consumer.fit_buffer(len(assigned))
         await self.listener.on_partitions_assigned(_ours(assigned))
 
 
 class KafkaConsumer:
     """A typed face of ``AIOKafkaConsumer``; every broker failure is a ``BusError``."""
 
-    def __init__(self, bootstrap: str, group: str | None = None, *, range_assignment: bool = False) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        group: str | None = None,
+        *,
+        range_assignment: bool = False,
+        buffer_bytes: int | None = None,
+    ) -> None:
+        """``buffer_bytes``: the most this consumer holds fetched and not yet read, over all the
+        partitions it is assigned (``bus.fetch_limits``; None: the profile's limits alone)."""
         self.bootstrap = bootstrap
         self.group = group
-        options: dict[str, Any] = profile.current().security.client_options()
+        self.buffer_bytes = buffer_bytes
+        current = profile.current()
+        options: dict[str, Any] = current.security.client_options() | current.fetch.options(
+            buffer_bytes, idle_wait=False
+        )
         if group is not None:
             options["metadata_max_age_ms"] = METADATA_MAX_AGE_MS
         if range_assignment:
@@ -84,17 +106,51 @@ class KafkaConsumer:
         try:
             await asyncio.wait_for(self._consumer.stop(), STOP_TIMEOUT_S)
         except TimeoutError:
-            await self._consumer._client.close()
+            await self._close_client()
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise  # this task is being cancelled: let it end
+            _raise_if_cancelling()
             # aiokafka's fetcher let the cancellation of its own fetch task out of its close
             # (seen while a broker node was away): the consumer is closed, nothing is cancelled
+            await self._close_client()
+
+    async def _close_client(self) -> None:
+        try:
             await self._consumer._client.close()
+        except asyncio.CancelledError:
+            _raise_if_cancelling()
+            # a connection's close, cut short by the stop's own timeout, let its cancellation
+            # out of the client's close (seen with a hundred sinks starting on a loaded machine)
+
+    def limit_buffer(self, buffer_bytes: int) -> None:
+        """A new cap for what this consumer holds fetched and not read (its share of a budget that
+        more consumers now share); applies from its next fetch."""
+        self.buffer_bytes = buffer_bytes
+        self.fit_buffer(len(self._consumer.assignment()))
+
+    def fit_buffer(self, partitions: int) -> None:
+        """Size each partition's fetch so that ``partitions`` stay within ``buffer_bytes``."""
+        fetcher = getattr(self._consumer, "_fetcher", None)  # made by start()
+        if self.buffer_bytes is None or fetcher is None:
+            return
+        # aiokafka reads this per fetch request; it has no public setter (bus owns aiokafka's internals)
+        fetcher._max_partition_fetch_bytes = profile.current().fetch.buffer_share(
+            self.buffer_bytes, partitions
+        )
+
+    def _wait_when_idle(self) -> None:
+        """A subscribed member lives long and mostly idles: its fetches wait the profile's
+        ``max_wait_ms`` at the broker. Consumers that assign partitions for a few calls keep
+        aiokafka's short wait: their stop waits for the fetch in flight (a group consumer pinning
+        a start took over the 1 s stop bound with a 2 s wait)."""
+        wait_ms = profile.current().fetch.max_wait_ms
+        self._consumer._fetch_max_wait_ms = wait_ms  # read by start(), which makes the fetcher
+        fetcher = getattr(self._consumer, "_fetcher", None)
+        if fetcher is not None:
+            fetcher._fetch_max_wait_ms = wait_ms
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
-        self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener))
+        self._wait_when_idle()
+        self._consumer.subscribe(pattern=pattern, listener=_Forwarding(listener, self))
 
     def subscribe_topics(self, topics: Iterable[str], listener: RebalanceListener) -> None:
         """Subscribe to exactly these topics (again: the group rebalances to the new set).
@@ -104,7 +160,8 @@ class KafkaConsumer:
         every ``METADATA_MAX_AGE_MS``, which with a hundred sinks and a few thousand topics was
         most of an idle ``hub run``'s CPU and memory.
         """
-        self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener))
+        self._wait_when_idle()
+        self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener, self))
 
     def assign(self, partitions: Iterable[TopicPartition]) -> None:
         self._consumer.assign(to_kafka(partitions))
@@ -142,6 +199,22 @@ class KafkaConsumer:
     def highwater(self, partition: TopicPartition) -> int | None:
         found: int | None = self._consumer.highwater(KafkaPartition(*partition))
         return found
+
+    def fetched_lag(self) -> int:
+        """Records between the position and the end of every assigned partition it has fetched
+        from (the end as of the last fetch): asks the broker nothing and awaits nothing, since the
+        lag gauge reads it for every sink twice a second (an awaited ``position`` per partition
+        was a sixth of an idle ``hub run`` with 100 sinks of 121 partitions each)."""
+        subscription = self._consumer._subscription.subscription
+        assignment = subscription.assignment if subscription is not None else None
+        if assignment is None:
+            return 0
+        behind = 0
+        for tp in assignment.tps:
+            state = assignment.state_value(tp)
+            if state.highwater is not None and state.has_valid_position:
+                behind += max(state.highwater - state.position, 0)
+        return behind
 
     async def beginning_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
         with translated("cannot read the first offsets"):

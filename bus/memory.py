@@ -198,6 +198,9 @@ class MemoryConsumer:
     def highwater(self, partition: TopicPartition) -> int | None:
         return self.broker.end(partition)
 
+    def fetched_lag(self) -> int:
+        return sum(max(self.broker.end(tp) - at, 0) for tp, at in self._positions.items())
+
     async def beginning_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
         return dict.fromkeys(partitions, 0)
 

@@ -1,4 +1,5 @@
-"""The process's Kafka profile: how its clients reach the cluster and how its topics are laid out.
+"""The process's Kafka profile: how its clients reach the cluster and how its topics are laid out, and
+how far its consumers fetch ahead.
 
 One process talks to one cluster with one identity, so the profile is installed once, when the
 process reads its settings (``hub.settings.Settings.kafka_address``), and every client the adapter
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bus.fetch_limits import FetchLimits
 from bus.security import PLAINTEXT, KafkaSecurity
 from bus.topic_layout import TopicLayout
 
@@ -19,6 +21,7 @@ from bus.topic_layout import TopicLayout
 class KafkaProfile:
     security: KafkaSecurity = PLAINTEXT
     layout: TopicLayout = field(default_factory=TopicLayout)
+    fetch: FetchLimits = field(default_factory=FetchLimits)  # every consumer's prefetch and idle wait
 
 
 DEV_PROFILE = KafkaProfile()

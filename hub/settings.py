@@ -14,13 +14,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from bus import profile
+from bus import fetch_limits, profile
 from bus.ports import FEED_PARTITIONS
 from bus.security import KafkaSecurity, SaslMechanism, SecurityProtocol
 from bus.topic_layout import TopicLayout
 from schemas.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DELIVERY_FETCH_BUDGET_BYTES = 64 * fetch_limits.MIB
+DELIVERY_PENDING_BUDGET = 20_000
 
 
 def split_list(value: Any) -> Any:
@@ -134,6 +136,20 @@ class Settings(BaseSettings):
         gt=0,
         description="Events per second a subscription's backfill lane pushes at most (live has its own).",
     )
+    delivery_fetch_budget_bytes: int = Field(
+        default=DELIVERY_FETCH_BUDGET_BYTES,
+        ge=fetch_limits.PARTITION_MIN_BYTES,
+        description="Bytes all the sinks of one `hub run` may hold fetched from Kafka and not yet read, "
+        "together: each sink's consumer gets an equal share, spread over the partitions it holds "
+        f"(never under {fetch_limits.PARTITION_MIN_BYTES // 1024} KiB a partition).",
+    )
+    delivery_pending_budget: int = Field(
+        default=DELIVERY_PENDING_BUDGET,
+        ge=1,
+        description="Events all the sinks of one `hub run` may hold read and not yet resolved, together: "
+        "each sink gets an equal share, at least enough to fill its requests in flight, at most "
+        "5000.",
+    )
 
     connector_host_allowlist: StringList = Field(
         default_factory=list,
@@ -190,6 +206,25 @@ class Settings(BaseSettings):
         description="min.insync.replicas of the topics the hub creates; unset = min(2, replication factor).",
     )
 
+    kafka_fetch_max_wait_ms: int = Field(
+        default=fetch_limits.MAX_WAIT_MS,
+        ge=1,
+        le=30_000,
+        description="Longest a consumer's fetch waits at the broker when there is nothing new (an idle "
+        "consumer sends one fetch per this long; new data is answered at once).",
+    )
+    kafka_fetch_partition_max_bytes: int = Field(
+        default=fetch_limits.PARTITION_MAX_BYTES,
+        ge=fetch_limits.PARTITION_MIN_BYTES,
+        description="Most bytes a consumer fetches ahead per partition it holds (a bigger record batch "
+        "still comes whole).",
+    )
+    kafka_fetch_max_bytes: int = Field(
+        default=fetch_limits.MAX_BYTES,
+        ge=fetch_limits.PARTITION_MIN_BYTES,
+        description="Most bytes one fetch of a consumer brings.",
+    )
+
     def kafka_profile(self) -> profile.KafkaProfile:
         """The Kafka security and topic layout these settings describe (checked when made)."""
         security = KafkaSecurity(
@@ -209,7 +244,10 @@ class Settings(BaseSettings):
             per_topic=dict(self.topic_partitions_per_topic),
             allow_grow=self.topic_allow_grow,
         )
-        return profile.KafkaProfile(security, layout)
+        fetch = fetch_limits.FetchLimits(
+            self.kafka_fetch_max_wait_ms, self.kafka_fetch_partition_max_bytes, self.kafka_fetch_max_bytes
+        )
+        return profile.KafkaProfile(security, layout, fetch)
 
     def kafka_address(self) -> str:
         """The broker's bootstrap address; processes never guess it (``make dev`` fills it in).

@@ -31,6 +31,7 @@ from bus.consumer import KafkaConsumer
 from bus.ports import Producer
 from bus.records import TopicPartition
 from hub.delivery.backfill.lane import BackfillIntake, backfill_group
+from hub.delivery.control.budget import MemoryBudget, Share
 from hub.delivery.control.dead_letter import DLQ_PARTITIONS
 from hub.delivery.control.health import Health
 from hub.delivery.control.start_position import pin_start
@@ -71,13 +72,16 @@ class SinkContext:
     change_state: StateChange
     short: retry.ShortRetry = field(default_factory=retry.ShortRetry)
     commit_interval_s: float = 0.5
-    max_pending: int = 5000
     store: Store | None = None  # the batch ledger's (None: requests are not kept across restarts)
     backfill_rate_per_s: float | None = None  # the backfill lane's own limit (``hub.delivery.backfill``)
     topics: TopicDirectory | None = None  # the process's topic list (None: subscribe by pattern)
     # sinks preparing their topics at once: a hundred starting together (a restart of `hub run`)
     # each asking the broker to create topics made its requests time out, and the sinks restart
     starting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(STARTING_AT_ONCE))
+    # what the process's lanes may hold in memory together (``control.budget``), and each one's part
+    # now: the supervisor updates it, and every running lane's, as lanes come and go
+    budget: MemoryBudget = field(default_factory=MemoryBudget)
+    share: Share = field(default_factory=lambda: MemoryBudget().share(1))
 
 
 class Sink:
@@ -118,6 +122,9 @@ class Sink:
         )
         self._tracker = tracker
         self._lane: Lane | None = None
+        self._consumer: KafkaConsumer | None = None
+        self._intake: Intake | None = None
+        self._share = ctx.share
 
     async def _attempt_then_apply(self, jobs: list[Job]) -> list[Settled]:
         copies = await self.ledger.copies(jobs)
@@ -158,9 +165,12 @@ class Sink:
         else:
             group, name = feed_group(sub.id), "feeds+retry"
             pattern = copartition.subscription_pattern(sub.feeds, self.retry_topic)
-        consumer = KafkaConsumer(ctx.bootstrap, group, range_assignment=copartition.RANGE)
+        consumer = KafkaConsumer(
+            ctx.bootstrap, group, range_assignment=copartition.RANGE, buffer_bytes=self._share.fetch_bytes
+        )
+        self._consumer = consumer
         lane = self._lane = Lane(name, consumer, self.retry_topic, self._tracker)
-        intake = self._intake(lane)
+        intake = self._intake = self._make_intake(lane)
         listener = LedgerRebalance(lane, ctx.log.flush, self.scheduler, self.ledger)
         try:
             async with ctx.starting:
@@ -207,13 +217,28 @@ class Sink:
                 consumer.subscribe_topics(now, listener)
                 topics = now
 
-    def _intake(self, lane: Lane) -> Intake:
-        sub, ctx = self.subscription, self.ctx
+    def _make_intake(self, lane: Lane) -> Intake:
+        sub, ctx, most = self.subscription, self.ctx, self.pending_cap(self._share)
         if self.lane == "feed":
-            return Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
-        intake = BackfillIntake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, ctx.max_pending)
+            return Intake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, most)
+        intake = BackfillIntake(sub, lane, ctx.units, self.scheduler, self.outcomes, ctx.log, most)
         intake.limiter = RateLimiter(ctx.backfill_rate_per_s)
         return intake
+
+    def pending_cap(self, share: Share) -> int:
+        """Events this sink may hold unresolved: its share, but never too few to fill its requests
+        in flight (a smaller queue would slow it down without saving much)."""
+        delivery = self.subscription.delivery
+        batch = delivery.batch_max_events if delivery.mode == "batch" else 1
+        return max(share.pending_events, delivery.max_in_flight * batch)
+
+    def apply(self, share: Share) -> None:
+        """Take a new part of the process's memory budget (more or fewer lanes run now)."""
+        self._share = share
+        if self._intake is not None:
+            self._intake.max_pending = self.pending_cap(share)
+        if self._consumer is not None:
+            self._consumer.limit_buffer(share.fetch_bytes)
 
     async def _prepare_topics(self) -> None:
         sid, bootstrap = self.subscription.id, self.ctx.bootstrap

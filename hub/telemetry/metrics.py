@@ -42,7 +42,6 @@ from prometheus_client import (
 from prometheus_client.gc_collector import GCCollector
 
 from bus.ports import Consumer
-from schemas.errors import BusError
 
 # The *_created series would double the output, and no dashboard reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -121,18 +120,9 @@ async def measure_consumer_lag(subscription_id: str, consumer: Consumer) -> None
     """Records between what ``consumer`` (a ``bus`` consumer) read and each partition's end.
 
     Only partitions it has fetched from count (their end is known from the last fetch, so this
-    asks the broker nothing); a partition revoked meanwhile is skipped.
+    asks the broker nothing: ``Consumer.fetched_lag``).
     """
-    behind = 0
-    for tp in consumer.assignment():
-        end = consumer.highwater(tp)
-        if end is None:
-            continue
-        try:
-            behind += max(end - await consumer.position(tp), 0)
-        except BusError:
-            continue
-    CONSUMER_LAG.labels(subscription_id).set(behind)
+    CONSUMER_LAG.labels(subscription_id).set(consumer.fetched_lag())
 
 
 def log_dropped(count: int = 1) -> None:

@@ -34,6 +34,7 @@ from tests.bench import (
     records,
     report,
     routing,
+    subscriptions,
 )
 from tests.bench.report import Measurement
 from tests.bench.sizes import FULL, QUICK, Sizes
@@ -49,6 +50,7 @@ class Run:
     sizes: Sizes
     run_id: str
     debezium_trials: tuple[str, ...] = debezium.TRIALS
+    subscriptions: int = 100  # the subscriptions benchmark's count
 
 
 Benchmark = Callable[[Run], Awaitable[list[Measurement]]]
@@ -63,6 +65,9 @@ BENCHMARKS: dict[str, Benchmark] = {
     "backfill": lambda r: backfill.run(r.bootstrap, r.settings, r.sizes, r.run_id),
     "debezium": lambda r: debezium.run(
         r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id, r.debezium_trials
+    ),
+    "subscriptions": lambda r: subscriptions.run(
+        r.postgres_dsn, r.bootstrap, r.settings, r.sizes, r.run_id, r.subscriptions
     ),
 }
 console = Console(width=None if sys.stdout.isatty() else 160)  # a log file gets whole rows
@@ -110,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         "--debezium-trials", nargs="+", choices=debezium.TRIALS, default=list(debezium.TRIALS),
         help="which side-by-side trials to run (default all)",
     )  # fmt: skip
+    parser.add_argument(
+        "--subscriptions", type=int, default=100, help="subscriptions of the one `hub run` (default 100)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings()
@@ -123,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             _sizes(args),
             uuid.uuid4().hex[:8],
             tuple(args.debezium_trials),
+            args.subscriptions,
         )
         measurements, failed = asyncio.run(run_all(run, args.only))
     finally:

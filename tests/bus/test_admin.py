@@ -158,3 +158,46 @@ async def test_more_copies_than_the_cluster_has_brokers_is_refused_before_creati
     with pytest.raises(TopicLayoutInvalid, match="needs 9 brokers"):
         await admin.create_topics([topic])
     assert await admin.partitions(names=[topic]) == []
+
+
+async def test_within_shared_every_call_uses_one_client_closed_on_the_way_out(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    from bus import admin as admin_module
+
+    topic = f"shared-{unique}"
+    async with admin_module.shared(kafka_bootstrap):
+        await KafkaAdmin(kafka_bootstrap).create_topics([topic], 1)
+        holder = admin_module._SHARED.get()
+        assert holder is not None and holder.client is not None
+        first = holder.client
+        await asyncio.create_task(KafkaAdmin(kafka_bootstrap).partitions(names=[topic]))  # a task within
+        assert holder.client is first
+    assert admin_module._SHARED.get() is None
+    assert first._closed  # closed with the block
+    await KafkaAdmin(kafka_bootstrap).delete_topic(topic)  # outside: a short-lived client again
+
+
+async def test_within_shared_one_listing_serves_until_a_topic_is_created(
+    kafka_bootstrap: str, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bus import admin as admin_module
+
+    listings: list[int] = []
+    real = AIOKafkaAdminClient.list_topics
+
+    async def counted(self: AIOKafkaAdminClient) -> list[str]:
+        listings.append(1)
+        return list(await real(self))
+
+    monkeypatch.setattr(AIOKafkaAdminClient, "list_topics", counted)
+    topic = f"listed-{unique}"
+    async with admin_module.shared(kafka_bootstrap):
+        kafka = KafkaAdmin(kafka_bootstrap)
+        await asyncio.gather(*(kafka.partitions(pattern=rf"^{topic}$") for _ in range(10)))
+        assert len(listings) == 1  # ten sinks starting: one listing
+        await kafka.create_topics([topic], 1)
+        await kafka.visible_partitions(topic, timeout_s=10)
+        assert await kafka.partitions(pattern=rf"^{topic}$") == [TopicPartition(topic, 0)]  # listed again
+        assert len(listings) == 2
+        await kafka.delete_topic(topic)

@@ -37,3 +37,17 @@ async def test_a_caller_being_cancelled_is_still_cancelled() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_cancellation_out_of_the_client_close_after_the_stop_timed_out_does_not_cancel_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consumer = KafkaConsumer("127.0.0.1:9", "g")
+
+    async def slow_stop() -> None:
+        await asyncio.sleep(10)
+
+    monkeypatch.setattr(consumer._consumer, "stop", slow_stop)
+    monkeypatch.setattr(consumer._consumer._client, "close", _cancelled_inside)
+    await consumer.stop()  # before: CancelledError, which crashed a sink's start and then `hub run`
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]

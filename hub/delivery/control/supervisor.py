@@ -1,7 +1,9 @@
 """Runs every runnable subscription's sink in one process (``hub run``), and keeps up with changes.
 
-Every ``poll_s`` the supervisor reads the subscriptions (active and unhealthy ones run), their
-signing secrets and pending replay requests from the control-plane store, then:
+Every ``poll_s`` the supervisor asks the control-plane store whether the subscriptions, their
+signing secrets or the grants changed (one cheap query, ``store_changes``; when they did, or
+``store_changes.FULL_READ_S`` after the last time, it reads them all again: active and unhealthy
+ones run), and reads the pending replay requests and open state jobs, then:
 
 - starts sinks of new subscriptions, restarts sinks whose declaration or secrets changed (a
   change of state alone, e.g. active -> unhealthy, does not restart: the health clock goes on),
@@ -18,7 +20,9 @@ signing secrets and pending replay requests from the control-plane store, then:
   the job has ended, the feed lane starts again from the hand-over;
 - runs the state keeper over the feeds some subscription names (``backfill.keeper``);
 - reports, beside its rounds, the partitions its sinks' consumers hold (``presence``), which
-  ``hub status`` lists per process.
+  ``hub status`` lists per process;
+- divides the process's memory budget (``budget``) among the lanes that run, again whenever
+  their number changes.
 
 A process started while the broker is away waits for it (retrying, stoppable) rather than
 exiting; sinks that lose the broker later crash and are restarted by the rule above until it is
@@ -39,11 +43,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy.orm import Session
 
+from bus import admin
 from bus.producer import KafkaProducer
 from hub.delivery.backfill.keeper import StateKeeper, run_keeper
 from hub.delivery.backfill.runner import JobContext, JobRunner
-from hub.delivery.control import replay
+from hub.delivery.control import replay, store_changes
+from hub.delivery.control.budget import MemoryBudget
 from hub.delivery.control.health import Health, Transition
 from hub.delivery.control.presence import Presence, holding
 from hub.delivery.control.topic_directory import TopicDirectory
@@ -81,6 +88,16 @@ class Wanted:
         return (self.subscription.spec().model_dump_json(), self.secrets, self.headers)
 
 
+@dataclass(frozen=True)
+class _Round:
+    """What one round reads from the store."""
+
+    wanted: dict[str, Wanted]
+    replays: list[deliveries.ReplayRequest]
+    jobs: list[state_jobs.StateJob]
+    feeds: frozenset[str]  # every feed some subscription names (the state keeper's scope)
+
+
 @dataclass
 class _Running:
     wanted: Wanted
@@ -116,10 +133,21 @@ class Supervisor:
     _job_context: JobContext | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     _replays: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    # the last full read of the subscriptions, its stamp and when it was made (``store_changes``)
+    _read: tuple[store_changes.Stamp, float, dict[str, Wanted], frozenset[str]] | None = None
+    _shared_by: int = 0  # lanes the memory budget was last divided among
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved)."""
+        """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved).
+
+        The process's admin calls (sinks preparing their topics, the topic directory) share one
+        admin client (``bus.admin.shared``).
+        """
         bootstrap = self.settings.kafka_address()
+        async with admin.shared(bootstrap):
+            await self._run(bootstrap, stop)
+
+    async def _run(self, bootstrap: str, stop: asyncio.Event) -> None:
         producer = await self._connected_producer(bootstrap, stop)
         if producer is None:
             return
@@ -133,6 +161,7 @@ class Supervisor:
             store=self.store,
             backfill_rate_per_s=self.settings.backfill_rate_per_s,
             topics=TopicDirectory(bootstrap),
+            budget=MemoryBudget.from_settings(self.settings),
         )
         self._job_context = JobContext(
             self.store, bootstrap, producer, self.units, self.settings.state_keeper_group, self.owner
@@ -196,8 +225,8 @@ class Supervisor:
         return item.sink if item is not None else None
 
     async def reconcile(self) -> None:
-        wanted, replays = await asyncio.to_thread(self._read_store)
-        jobs, all_feeds = await asyncio.to_thread(self._read_jobs)
+        read = await asyncio.to_thread(self._read_round)
+        wanted, replays, jobs, all_feeds = read.wanted, read.replays, read.jobs, read.feeds
         held = {job.subscription_id for job in jobs}  # feed lanes that must not run
         for sid in list(self._running):
             current = wanted.get(sid)
@@ -213,29 +242,55 @@ class Supervisor:
                 self._start_sink(target)
         await self._reconcile_jobs(jobs, wanted)
         await self._keep_state(all_feeds)
+        self._share_budget()
 
-    def _read_store(self) -> tuple[dict[str, Wanted], list[deliveries.ReplayRequest]]:
+    def _share_budget(self) -> None:
+        """Each running lane's part of the memory budget, again when their number changed."""
+        assert self.sink_context is not None
+        lanes = [item.sink for item in [*self._running.values(), *self._lanes.values()]]
+        if len(lanes) == self._shared_by:
+            return
+        self._shared_by = len(lanes)
+        share = self.sink_context.share = self.sink_context.budget.share(len(lanes))
+        for sink in lanes:
+            sink.apply(share)
+
+    def _read_round(self) -> _Round:
+        """One session: the stamp (and a full read when it moved), replay requests, open jobs."""
         with self.store.session() as session:
-            for sid in stored.disable_unreadable(session, RUNNABLE):
-                log.error("subscription %s disabled: its stored declaration is invalid", sid)
-            subs = stored.list_all(session, states=RUNNABLE)
-            admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
-            wanted = {
-                a.subscription.id: Wanted(
-                    a.subscription,
-                    stored.signing_secrets(session, a.subscription.id),
-                    a.headers,
-                    a.not_before,
+            now = time.monotonic()
+            current = store_changes.stamp(session, grants=self.settings.auth_enabled)
+            last = self._read
+            if last is None or last[0] != current or now - last[1] >= store_changes.FULL_READ_S:
+                wanted, feeds = self._read_subscriptions(session)
+                # the full read may have changed rows (pauses for grants): stamped after it
+                last = self._read = (
+                    store_changes.stamp(session, grants=self.settings.auth_enabled),
+                    now,
+                    wanted,
+                    feeds,
                 )
-                for a in admitted
-            }
-            return wanted, deliveries.pending_replays(session)
+            return _Round(
+                last[2], deliveries.pending_replays(session), state_jobs.open_jobs(session), last[3]
+            )
 
-    def _read_jobs(self) -> tuple[list[state_jobs.StateJob], frozenset[str]]:
-        """Open state jobs, and every feed pattern some subscription names (the keeper's scope)."""
-        with self.store.session() as session:
-            feeds = frozenset(feed for sub in stored.list_all(session) for feed in sub.feeds)
-            return state_jobs.open_jobs(session), feeds
+    def _read_subscriptions(self, session: Session) -> tuple[dict[str, Wanted], frozenset[str]]:
+        """What should run, with secrets and grants; and every feed some subscription names."""
+        for sid in stored.disable_unreadable(session, RUNNABLE):
+            log.error("subscription %s disabled: its stored declaration is invalid", sid)
+        every = stored.list_all(session)
+        subs = [sub for sub in every if sub.state in RUNNABLE]
+        admitted = admission.admit(session, subs, self.units, enforce=self.settings.auth_enabled)
+        wanted = {
+            a.subscription.id: Wanted(
+                a.subscription,
+                stored.signing_secrets(session, a.subscription.id),
+                a.headers,
+                a.not_before,
+            )
+            for a in admitted
+        }
+        return wanted, frozenset(feed for sub in every for feed in sub.feeds)
 
     # ---- state jobs ------------------------------------------------------------------------
 
@@ -351,6 +406,10 @@ class Supervisor:
 
     def _reap(self, sid: str) -> None:
         item = self._running.pop(sid)
+        if item.task.cancelled():  # a cancellation nobody sent came out of a client: restart it
+            log.error("sink %s ended cancelled; restarting", sid)
+            self._crashed_at[sid] = time.monotonic()
+            return
         error = item.task.exception()
         if error is not None:
             log.error("sink %s failed: %s; restarting", sid, error, exc_info=error)

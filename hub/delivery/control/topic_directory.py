@@ -28,18 +28,26 @@ class TopicDirectory:
         self._names: frozenset[str] | None = None
         self._read_at = 0.0
         self._lock = asyncio.Lock()
+        self._matched: dict[str, frozenset[str]] = {}  # per pattern, for the names read last
 
     async def names(self) -> frozenset[str]:
         """The cluster's topics, at most ``refresh_s`` old (one request for every caller)."""
         async with self._lock:
             if self._names is None or time.monotonic() - self._read_at >= self.refresh_s:
-                self._names = frozenset(await KafkaAdmin(self.bootstrap).topic_names())
-                self._read_at = time.monotonic()
+                names = frozenset(await KafkaAdmin(self.bootstrap).topic_names())
+                if names != self._names:
+                    self._matched.clear()
+                self._names, self._read_at = names, time.monotonic()
             return self._names
 
     async def matching(self, pattern: str) -> frozenset[str]:
-        regex = re.compile(pattern)
-        return frozenset(name for name in await self.names() if regex.match(name))
+        """The topics ``pattern`` matches; sinks on the same pattern share one scan of the list."""
+        names = await self.names()
+        found = self._matched.get(pattern)
+        if found is None:
+            regex = re.compile(pattern)
+            found = self._matched[pattern] = frozenset(name for name in names if regex.match(name))
+        return found
 
 
 __all__ = ["REFRESH_S", "TopicDirectory"]
