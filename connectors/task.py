@@ -45,6 +45,7 @@ from connectors.contracts import ContractCheck
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import Outcome, Publisher, Queued
 from connectors.record_memory import RecordMemory
+from connectors.shards import TaskShard
 from connectors.source import Batch, Change, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
@@ -87,8 +88,10 @@ class ConnectorTask:
         records: RecordMemory | None = None,
         build_source: SourceFactory = registry.build_source,
         producer_factory: ProducerFactory = KafkaProducer,
+        shard: TaskShard | None = None,
     ) -> None:
         self.config = config
+        self.shard = shard  # one task of a key-sharded connector: its name is <connector>#<i>
         self.bootstrap = bootstrap
         self.positions = positions
         self.contracts = contracts
@@ -97,7 +100,7 @@ class ConnectorTask:
         self.build_source = build_source
         self.producer_factory = producer_factory
         self.status = status or TaskStatus()
-        self.log = logging.LoggerAdapter(log, {"connector": config.name})
+        self.log = logging.LoggerAdapter(log, {"connector": self.name})
         self._backoff = Backoff(
             config.restart_initial_backoff_ms / 1000, config.restart_max_backoff_ms / 1000
         )
@@ -112,7 +115,8 @@ class ConnectorTask:
 
     @property
     def name(self) -> str:
-        return self.config.name
+        """What the task's position and status are kept under (``connectors.shards``)."""
+        return self.config.name if self.shard is None else self.shard.task_name(self.config.name)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -247,6 +251,7 @@ class ConnectorTask:
             log=self.log,
             status=SourceStatus(),
             snapshot_tables=self._snapshot_tables,
+            shard=self.shard,
         )
 
     async def _step(
