@@ -121,7 +121,12 @@ ERRORS = [
     ("retry_topic_partitions", "hub.delivery.pipeline.copartition.RetryTopicMismatch", 422, False),
     ("role_missing", "hub.access.errors.RoleMissing", 403, False),
     ("secret_key_mismatch", "hub.store.crypto.SecretKeyMismatch", 422, False),
-    ("shard_key_not_in_replica_identity", "connectors.postgres.errors.ShardKeyNotInReplicaIdentity", 422, False),
+    (
+        "shard_key_not_in_replica_identity",
+        "connectors.postgres.errors.ShardKeyNotInReplicaIdentity",
+        422,
+        False,
+    ),
     ("shard_key_unsupported", "connectors.postgres.errors.ShardKeyUnsupported", 422, False),
     ("skipped_by_operator", "connectors.publisher.SkippedByOperator", 422, False),
     ("slot_claimed", "hub.services.connectors.SlotClaimed", 409, False),
