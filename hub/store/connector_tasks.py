@@ -52,15 +52,43 @@ class StoredTask:
         return None
 
 
+_COUNTERS = ("events_published", "events_quarantined", "events_snapshot", "errors", "restarts")
+_WORST_FIRST = ("failed", "restarting", "starting", "paused", "stopped", "running")
+
+
+def combined(
+    tasks: tuple[StoredTask, ...], now: datetime
+) -> tuple[str | None, datetime | None, dict[str, Any]]:
+    """The connector as one: held only while every task is (by the workers holding them), in its
+    least healthy task's state, with the tasks' counters summed and lag the largest."""
+    holders = [task.holder(now) for task in tasks]
+    owner = ", ".join(sorted({h for h in holders if h})) if all(holders) else None
+    expires = min((t.lease_expires_at for t in tasks if t.lease_expires_at), default=None)
+    statuses = [task.status or {} for task in tasks]
+    states = [str(status.get("state")) for status in statuses if status.get("state")]
+    status: dict[str, Any] = {name: sum(int(s.get(name) or 0) for s in statuses) for name in _COUNTERS}
+    status["state"] = next((state for state in _WORST_FIRST if state in states), None)
+    status["phase"] = "; ".join(dict.fromkeys(str(s["phase"]) for s in statuses if s.get("phase"))) or None
+    status["last_error"] = next((s["last_error"] for s in statuses if s.get("last_error")), None)
+    status["lag_seconds"] = max(
+        (float(s["lag_seconds"]) for s in statuses if s.get("lag_seconds") is not None), default=None
+    )
+    return owner, expires, status
+
+
 def sync_tasks(session: Session, connector: str, count: int) -> None:
-    """The connector's task rows are exactly those of ``count`` tasks (none for one task)."""
+    """The connector's task rows are exactly those of ``count`` tasks (none for one task); a
+    new count replaces every row, even of names the two counts share."""
     wanted = set(task_names(connector, count)) if count > 1 else set()
     existing = set(
         session.scalars(select(ConnectorTaskRow.name).where(ConnectorTaskRow.connector == connector))
     )
-    if stale := existing - wanted:
-        session.execute(delete(ConnectorTaskRow).where(ConnectorTaskRow.name.in_(stale)))
-    for name in sorted(wanted - existing):
+    if existing == wanted:
+        return
+    # another count shares the keys out otherwise: no position or lease of the old tasks holds
+    session.execute(delete(ConnectorTaskRow).where(ConnectorTaskRow.connector == connector))
+    session.flush()
+    for name in sorted(wanted):
         session.add(ConnectorTaskRow(name=name, connector=connector, snapshot_seq=0))
 
 
@@ -73,4 +101,4 @@ def stored_tasks(session: Session, connector: str) -> tuple[StoredTask, ...]:
     return tuple(StoredTask(r.name, r.lease_owner, r.lease_expires_at, r.position, r.status) for r in rows)
 
 
-__all__ = ["ConnectorTaskRow", "StoredTask", "stored_tasks", "sync_tasks"]
+__all__ = ["ConnectorTaskRow", "StoredTask", "combined", "stored_tasks", "sync_tasks"]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connectors.config import ConnectorConfigBase, stored_document
 from hub.store.base import Base, utcnow
-from hub.store.connector_tasks import StoredTask, stored_tasks, sync_tasks
+from hub.store.connector_tasks import StoredTask, combined, stored_tasks, sync_tasks
 from hub.store.crypto import EncryptedJSON
 from schemas.errors import Conflict, NotFound
 
@@ -112,6 +112,12 @@ def read_document(row: ConnectorRow) -> dict[str, Any]:
 def _stored(
     row: ConnectorRow, runtime: ConnectorRuntimeRow | None, tasks: tuple[StoredTask, ...] = ()
 ) -> StoredConnector:
+    """A key-sharded connector shows its tasks combined (``connector_tasks.combined``), and each."""
+    owner, expires, status = (
+        (runtime.lease_owner, runtime.lease_expires_at, runtime.status) if runtime else (None, None, None)
+    )
+    if tasks:
+        owner, expires, status = combined(tasks, utcnow())
     return StoredConnector(
         name=row.name,
         kind=row.kind,
@@ -121,10 +127,10 @@ def _stored(
         snapshot_tables=tuple(row.snapshot_tables or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        lease_owner=runtime.lease_owner if runtime else None,
-        lease_expires_at=runtime.lease_expires_at if runtime else None,
-        position=runtime.position if runtime else None,
-        status=runtime.status if runtime else None,
+        lease_owner=owner,
+        lease_expires_at=expires,
+        position=runtime.position if runtime and not tasks else None,
+        status=status,
         skip_after=row.skip_after,
         tasks=tasks,
     )
