@@ -81,6 +81,22 @@ class Pair:
             stop.set()
             await runner
 
+    async def start_both(self) -> tuple[Worker, Worker]:
+        """Both workers alive before the connector exists: each claims its share at once, so no
+        task changes hands (a handover may publish a batch again, with the same event ids)."""
+        one, two = self.start("w1"), self.start("w2")
+
+        def alive() -> int:
+            with self.store.session() as session:
+                return len(stored.workers(session))
+
+        await eventually(lambda: alive() == 2, what="both workers' heartbeats")
+        self.register()
+        await eventually(
+            lambda: len(runs(one)) == 1 and len(runs(two)) == 1, timeout_s=20, what="a task each"
+        )
+        return one, two
+
     def tasks(self) -> dict[str, dict[str, Any]]:
         with self.store.session() as session:
             return {task.name: task.status or {} for task in stored.get(session, self.name).tasks}
@@ -95,7 +111,6 @@ async def pair(
         db.execute("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)")
         db.execute("INSERT INTO items SELECT g, 'row ' || g FROM generate_series(1, 200) g")
     pair = Pair(Store(settings.store_url()), kafka_bootstrap, pg_database, unique)
-    pair.register()
     yield pair
     await pair.stop_all()
     pair.store.engine.dispose()
@@ -118,10 +133,13 @@ def histories(records: list[Record]) -> dict[str, list[tuple[str, str | None]]]:
 
 
 async def test_two_workers_each_run_one_task_and_publish_every_change_once_in_key_order(pair: Pair) -> None:
-    one, two = pair.start("w1"), pair.start("w2")
-    await eventually(lambda: len(runs(one)) == 1 and len(runs(two)) == 1, timeout_s=20, what="a task each")
+    one, two = await pair.start_both()
     assert runs(one) | runs(two) == {f"{pair.name}#0", f"{pair.name}#1"}
-    with psycopg.connect(pair.dsn, autocommit=True) as db:
+    tasks = [running.task for worker in (one, two) for running in worker.running.values()]
+    await eventually(
+        lambda: all(t.status.phase == "streaming" for t in tasks), timeout_s=30, what="snapshots"
+    )
+    with psycopg.connect(pair.dsn, autocommit=True) as db:  # after the snapshots: no row read by both
         db.execute("INSERT INTO items SELECT g, 'new ' || g FROM generate_series(201, 260) g")
         db.execute("UPDATE items SET name = 'first' WHERE id % 10 = 3")
         db.execute("UPDATE items SET name = 'second' WHERE id % 10 = 3")
@@ -150,8 +168,7 @@ async def test_two_workers_each_run_one_task_and_publish_every_change_once_in_ke
 
 
 async def test_a_dead_workers_task_is_resumed_by_the_other_from_its_position(pair: Pair) -> None:
-    one, two = pair.start("w1"), pair.start("w2")
-    await eventually(lambda: len(runs(one)) == 1 and len(runs(two)) == 1, timeout_s=20, what="a task each")
+    one, two = await pair.start_both()
     topic = naming.parse_event_type(pair.event_type).topic
     await read_topic(pair.bootstrap, topic, 200, timeout_s=60)
     lost = next(iter(runs(one)))
