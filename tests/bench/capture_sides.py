@@ -111,9 +111,8 @@ class OursSharded:
         self.processes: list[asyncio.subprocess.Process] = []
 
     async def prepare(self) -> None:
+        """The topic, and the task processes up (as ``hub connect`` processes would already be)."""
         await created(self.bootstrap, self.topic)
-
-    async def start(self) -> None:
         document = json.dumps(stored_document(self.config))
         for index in range(self.config.tasks):
             self.processes.append(
@@ -128,6 +127,9 @@ class OursSharded:
                     stdout=asyncio.subprocess.PIPE,
                 )
             )
+        await self._tell("", "ready")
+
+    async def start(self) -> None:
         await self._tell("start", "running")
 
     async def pause(self) -> None:
@@ -147,10 +149,12 @@ class OursSharded:
         assert not failed, f"a task process failed: {failed}"
 
     async def _tell(self, command: str, answer: str) -> None:
-        """Every task process at once: the tasks start (or stop) side by side."""
+        """Every task process at once: the tasks start (or stop) side by side; no command: wait
+        for what they say by themselves."""
         for process in self.processes:
             assert process.stdin is not None
-            process.stdin.write(f"{command}\n".encode())
+            if command:
+                process.stdin.write(f"{command}\n".encode())
         async with asyncio.timeout(READY_TIMEOUT_S):
             for process in self.processes:
                 assert process.stdout is not None

@@ -4,7 +4,8 @@
 ``tasks`` as ``hub connect`` would (its own slot and row-filtered publication, the parcel
 contract checked through ``Contracts``), with positions kept in this process's memory so a
 stop and a start resume where it stopped. Commands, one a line on stdin: ``start``, ``stop``,
-``quit``; each is answered on stdout once done (``running``, ``stopped``, ``quit``).
+``quit``; each is answered on stdout once done (``running``, ``stopped``, ``quit``), after a
+first ``ready`` once the process is up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ async def serve(document: dict[str, object], index: int, bootstrap: str) -> None
     positions = MemoryPositions()
     task: ConnectorTask | None = None
     loop = asyncio.get_running_loop()
+    print("ready", flush=True)  # imported and parsed: what a start costs is the task's own
     while line := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
         if line == "start":
             task = ConnectorTask(
