@@ -33,7 +33,7 @@ def measure(dsn: str, rows: int) -> dict[str, float]:
         conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, v text)").format(sql.Identifier(table)))
         try:
             for label, name in names.items():
-                where = sql.SQL("")
+                where: sql.Composable = sql.SQL("")
                 if label != "all":
                     where = sql.SQL(" WHERE (mod(abs(hashint8(id)::int8), 2) = {})").format(
                         sql.Literal(int(label[0]))
