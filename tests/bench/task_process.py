@@ -24,7 +24,7 @@ from tests.bench import parcels
 
 async def serve(document: dict[str, object], index: int, bootstrap: str) -> None:
     config = registry.parse_config(document)
-    shard = TaskShard(index, config.task_count())
+    shard = TaskShard(index, config.task_count()) if config.task_count() > 1 else None
     positions = MemoryPositions()
     task: ConnectorTask | None = None
     loop = asyncio.get_running_loop()
