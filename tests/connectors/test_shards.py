@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from connectors import registry
+from connectors import registry, worker
+from connectors.postgres import validation
+from connectors.postgres.errors import TasksNeedPostgres15
 from connectors.shards import TaskShard, connector_of, shard_of, task_names
 
 
@@ -50,3 +53,17 @@ def test_tasks_out_of_range_or_with_a_dba_publication_or_an_outbox_are_refused(
         registry.parse_config(_document(**changes))
     assert caught.value.code == "invalid_connector_config"
     assert any(error["field"] == field for error in caught.value.details)
+
+
+async def test_a_server_before_postgresql_15_is_refused_more_than_one_task() -> None:
+    older = SimpleNamespace(info=SimpleNamespace(server_version=140011))
+    with pytest.raises(TasksNeedPostgres15) as caught:
+        await validation._check_sharding(older, [])  # type: ignore[arg-type]
+    assert caught.value.code == "tasks_need_postgres_15" and "runs 14" in caught.value.message
+
+
+def test_a_task_of_another_count_is_refused_by_the_worker() -> None:
+    config = registry.parse_config(_document(tasks=2))
+    assert worker._shard("parcels#1", config) == TaskShard(1, 2)
+    with pytest.raises(registry.InvalidConnectorConfig):
+        worker._shard("parcels#2", config)
