@@ -108,6 +108,10 @@ class ConnectorConfigBase(BaseModel):
             raise ValueError("a mapping hashes a column: set mapping_salt (a secret of the connector)")
         return self
 
+    def task_count(self) -> int:
+        """How many key-sharded tasks run this connector (``connectors.shards``); kinds override it."""
+        return 1
+
     def feed_for_table(self, table: str) -> TableFeed | None:
         return next((feed for feed in self.feeds if feed.table == table), None)
 

@@ -11,6 +11,8 @@ reach for globals or the control-plane store (``connectors`` never imports ``hub
 - ``log``: a logger already named for the connector (never log a config: it holds secrets).
 - ``status``: where a source reports its phase and its own estimate of how far behind it is.
 - ``stop``: set when the task is stopping; long waits inside ``read`` should end early on it.
+- ``shard``: the share of the keys this task owns when the connector runs several tasks
+  (``connectors.shards``); ``None`` means every key.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+
+from connectors.shards import TaskShard
 
 
 @dataclass
@@ -43,6 +47,7 @@ class SourceContext:
     status: SourceStatus = field(default_factory=SourceStatus)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     snapshot_tables: tuple[str, ...] = ()
+    shard: TaskShard | None = None
 
 
 __all__ = ["SourceContext", "SourceStatus"]

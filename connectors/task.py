@@ -46,6 +46,7 @@ from connectors.in_flight import InFlight, Saved, Unsaved
 from connectors.positions import LeaseLost, PositionStore
 from connectors.publisher import Outcome, Publisher, Queued
 from connectors.record_memory import RecordMemory, RecordState
+from connectors.shards import TaskShard
 from connectors.source import Batch, Change, Source
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from schemas.admin_units import AdminUnitResolver
@@ -95,8 +96,10 @@ class ConnectorTask:
         records: RecordMemory | None = None,
         build_source: SourceFactory = registry.build_source,
         producer_factory: ProducerFactory = capture_producer,
+        shard: TaskShard | None = None,
     ) -> None:
         self.config = config
+        self.shard = shard  # one task of a key-sharded connector: its name is <connector>#<i>
         self.bootstrap = bootstrap
         self.positions = positions
         self.contracts = contracts
@@ -105,7 +108,7 @@ class ConnectorTask:
         self.build_source = build_source
         self.producer_factory = producer_factory
         self.status = status or TaskStatus()
-        self.log = logging.LoggerAdapter(log, {"connector": config.name})
+        self.log = logging.LoggerAdapter(log, {"connector": self.name})
         self._backoff = Backoff(
             config.restart_initial_backoff_ms / 1000, config.restart_max_backoff_ms / 1000
         )
@@ -121,7 +124,8 @@ class ConnectorTask:
 
     @property
     def name(self) -> str:
-        return self.config.name
+        """What the task's position and status are kept under (``connectors.shards``)."""
+        return self.config.name if self.shard is None else self.shard.task_name(self.config.name)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -254,6 +258,7 @@ class ConnectorTask:
             log=self.log,
             status=SourceStatus(),
             snapshot_tables=self._snapshot_tables,
+            shard=self.shard,
         )
 
     async def _stream(self, source: Source, publisher: Publisher, reported: SourceStatus, since: int) -> None:

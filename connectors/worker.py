@@ -10,7 +10,9 @@ the control plane already has; a consumer group would rebalance every connector 
 worker joins or leaves, and would still need a separate fence for positions.
 
 Sharing: workers heartbeat into the store, and each holds at most its fair share
-``ceil(connectors / live workers)``; one over its share releases the surplus (stopped cleanly,
+``ceil(lease units / live workers)``, a lease unit being a connector, or one task of a
+key-sharded connector (``tasks: N``, named ``<connector>#<i>``, ADR 017), so two workers split
+a connector's tasks as they split connectors; one over its share releases the surplus (stopped cleanly,
 positions committed), one under it claims free connectors. A worker that dies (SIGKILL) stops
 renewing; its leases expire after ``lease_ttl_s`` and the others take its connectors over,
 resuming from the last committed positions.
@@ -34,6 +36,7 @@ from connectors.config import ConnectorConfigBase
 from connectors.contracts import ContractCheck
 from connectors.positions import PositionStore
 from connectors.record_memory import RecordMemory
+from connectors.shards import TaskShard, shard_of
 from connectors.status import ErrorInfo, TaskState, TaskStatus
 from connectors.task import ConnectorTask, utcnow
 from schemas.admin_units import AdminUnitResolver
@@ -195,6 +198,7 @@ class Worker:
         status.worker = self.worker_id
         try:
             config = registry.parse_config(wanted.document)
+            shard = _shard(wanted.name, config)
             if self.admit is not None:
                 self.admit(config)  # e.g. a host that left the hub's allow-list since it was registered
         except HubError as exc:
@@ -209,6 +213,7 @@ class Worker:
             status=status,
             admin_units=self.admin_units,
             records=self.control,
+            shard=shard,
         )
         if wanted.snapshot_tables:
             task.restart(wanted.snapshot_tables)
@@ -236,6 +241,16 @@ class Worker:
         for status in statuses.values():
             status.worker = self.worker_id
         return {name: status.document() for name, status in statuses.items()}
+
+
+def _shard(name: str, config: ConnectorConfigBase) -> TaskShard | None:
+    """The share of the keys a lease unit stands for: a task of a sharded connector, or all."""
+    try:
+        return shard_of(name, config.task_count())
+    except ValueError as exc:  # a task of an earlier config, not yet removed by the store
+        raise registry.InvalidConnectorConfig(
+            f"{name} is not one of the {config.task_count()} tasks of connector {config.name}"
+        ) from exc
 
 
 __all__ = ["HEARTBEAT_S", "Assignment", "ControlPlane", "Worker"]

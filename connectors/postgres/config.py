@@ -11,10 +11,11 @@ from enum import StrEnum
 from typing import Literal
 
 import psycopg
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from connectors.outbox import OutboxConfigBase
 from connectors.postgres.tables import MissingKeyPolicy
+from connectors.shards import MAX_TASKS, TaskShard
 
 IDENTIFIER = r"^[a-z_][a-z0-9_]{0,62}$"  # slot names allow only these; publications follow suit
 
@@ -54,6 +55,22 @@ class PostgresCdcConfig(OutboxConfigBase):
         default=MissingKeyPolicy.REFUSE,
         description="refuse a table without primary key, key it by all columns, or by the feed's key",
     )
+    tasks: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_TASKS,
+        description="key-sharded tasks (PostgreSQL 15+ for more than 1): task i streams the rows whose "
+        "key hashes to i through its own row-filtered publication and slot (<name>_<i>of<N>), so "
+        "several hub connect processes share the load; changing it is a re-shard (ADR 017)",
+    )
+
+    @model_validator(mode="after")
+    def _sharding_is_possible(self) -> PostgresCdcConfig:
+        if self.tasks > 1 and self.publication_name is not None:
+            raise ValueError("tasks > 1 creates its own row-filtered publications: omit publication_name")
+        if self.tasks > 1 and self.outbox is not None:
+            raise ValueError("an outbox is cleaned up by transaction, across keys: it needs tasks = 1")
+        return self
 
     @property
     def slot(self) -> str:
@@ -62,6 +79,22 @@ class PostgresCdcConfig(OutboxConfigBase):
     @property
     def publication(self) -> str:
         return self.publication_name or _default_identifier(self.name)
+
+    def task_count(self) -> int:
+        return self.tasks
+
+    def task_slot(self, shard: TaskShard | None) -> str:
+        """The slot one task streams from; a single task keeps the connector's own."""
+        return self.slot if shard is None else _derived(self.slot, shard)
+
+    def task_publication(self, shard: TaskShard | None) -> str:
+        return self.publication if shard is None else _derived(self.publication, shard)
+
+    def shards(self) -> list[TaskShard | None]:
+        """Each task's share of the keys (``[None]``: one task owning every key)."""
+        if self.tasks == 1:
+            return [None]
+        return [TaskShard(index, self.tasks) for index in range(self.tasks)]
 
     def source_identity(self) -> str:
         found = psycopg.conninfo.conninfo_to_dict(self.dsn)
@@ -90,7 +123,8 @@ class PostgresCdcConfig(OutboxConfigBase):
     def claims(self) -> dict[str, str]:
         """Besides the tables, the replication slot: slots belong to the whole server."""
         server = self.source_identity().rsplit("/", 1)[0]
-        return {**super().claims(), f"slot:{server}/{self.slot}": f"replication slot {self.slot}"}
+        slots = [self.task_slot(shard) for shard in self.shards()]
+        return {**super().claims(), **{f"slot:{server}/{slot}": f"replication slot {slot}" for slot in slots}}
 
     def conninfo(self) -> str:
         """The DSN with the password: for connecting, never for logging."""
@@ -101,3 +135,8 @@ class PostgresCdcConfig(OutboxConfigBase):
 
 def _default_identifier(name: str) -> str:
     return f"hub_{name.replace('-', '_')}"[:63]
+
+
+def _derived(base: str, shard: TaskShard) -> str:
+    suffix = f"_{shard.label}"
+    return base[: 63 - len(suffix)] + suffix

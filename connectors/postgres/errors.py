@@ -18,6 +18,9 @@
     ├── KeyColumnMissing          the feed's key names a column the table lacks
     ├── ReplicaIdentityInsufficient   deletes would not carry the key
     ├── OutboxMarkColumnType      the outbox's mark column is neither boolean nor timestamp
+    ├── TasksNeedPostgres15       tasks > 1 needs publication row filters (PostgreSQL 15+)
+    ├── ShardKeyUnsupported       a key column's type has no hash function a row filter may call
+    ├── ShardKeyNotInReplicaIdentity   a row filter on the key would break updates and deletes
     └── (connectors.errors: SourceUnreachable, TableMissing, ColumnMissing)
 """
 
@@ -81,3 +84,21 @@ class OutboxMarkColumnType(ConfigurationError):
     """The outbox's mark column is neither a boolean nor a timestamp, so cleanup cannot mark it."""
 
     code = "outbox_mark_column_type"
+
+
+class TasksNeedPostgres15(ConfigurationError):
+    """``tasks`` above 1 needs publication row filters, which PostgreSQL has from version 15."""
+
+    code = "tasks_need_postgres_15"
+
+
+class ShardKeyUnsupported(ConfigurationError):
+    """A key column's type has no immutable built-in hash function a row filter may call."""
+
+    code = "shard_key_unsupported"
+
+
+class ShardKeyNotInReplicaIdentity(ConfigurationError):
+    """A row filter on the key would make PostgreSQL reject the table's updates and deletes."""
+
+    code = "shard_key_not_in_replica_identity"

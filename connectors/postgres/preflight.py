@@ -24,6 +24,7 @@ from connectors.mapping.checks import SourceType
 from connectors.mapping.pipeline import check_feed_columns
 from connectors.postgres.config import PostgresCdcConfig
 from connectors.postgres.tables import inspect_table
+from connectors.shards import TaskShard
 from schemas.errors import ConfigurationError
 
 Conn = AsyncConnection[tuple[Any, ...]]
@@ -64,6 +65,10 @@ _INTEGERS = {"int2", "int4", "int8"}
 
 
 async def check_publication(conn: Conn, config: PostgresCdcConfig) -> None:
+    if config.tasks > 1:  # the tasks' own row-filtered publications: made (or reset) at start
+        for shard in config.shards():
+            await _check_own_publication(conn, config.task_publication(shard), config)
+        return
     name, tables = config.publication, [feed.table for feed in config.feeds]
     row = await (await conn.execute(_PUBLICATION, (name,))).fetchone()
     if row is None:
@@ -84,6 +89,19 @@ async def check_publication(conn: Conn, config: PostgresCdcConfig) -> None:
             f"publication {name} does not include {', '.join(missing)}; a DBA runs: "
             f"ALTER PUBLICATION {name} ADD TABLE {', '.join(missing)};",
             details={"publication": name, "tables": missing},
+        )
+
+
+async def _check_own_publication(conn: Conn, name: str, config: PostgresCdcConfig) -> None:
+    tables = [feed.table for feed in config.feeds]
+    row = await (await conn.execute(_PUBLICATION, (name,))).fetchone()
+    if row is None:
+        await _check_can_create(conn, name, tables)
+    elif not (row[1] and await _owns_all(conn, tables)):
+        raise NotTableOwner(
+            f"task publication {name} exists and the connector's role cannot reset its tables (it must "
+            f"own the publication and {', '.join(tables)}); a DBA drops it: DROP PUBLICATION {name};",
+            details={"publication": name},
         )
 
 
@@ -118,9 +136,10 @@ async def _owns_all(conn: Conn, tables: list[str]) -> bool:
     return True
 
 
-def application_name(config: PostgresCdcConfig) -> str:
+def application_name(config: PostgresCdcConfig, shard: TaskShard | None = None) -> str:
     """The replication connection's ``application_name``: how the pre-flight knows its own."""
-    return f"hub-connector:{config.name}"[:63]
+    name = config.name if shard is None else shard.task_name(config.name)
+    return f"hub-connector:{name}"[:63]
 
 
 _SLOT = """
@@ -131,22 +150,28 @@ WHERE s.slot_name = %s
 
 
 async def check_slot(conn: Conn, config: PostgresCdcConfig) -> None:
-    """Refuse a slot another process streams from, or one made for another database or plugin."""
-    row = await (await conn.execute(_SLOT, (config.slot,))).fetchone()
+    """Refuse a slot (one per task) another process streams from, or one made for another
+    database or plugin."""
+    for shard in config.shards():
+        await _check_task_slot(conn, config.task_slot(shard), application_name(config, shard))
+
+
+async def _check_task_slot(conn: Conn, slot: str, own: str) -> None:
+    row = await (await conn.execute(_SLOT, (slot,))).fetchone()
     if row is None:
         return
     active, pid, plugin, same_database, streamer = row
     if not same_database or plugin != "pgoutput":
         raise SlotInUse(
-            f"replication slot {config.slot} exists for another database or plugin ({plugin}): choose "
+            f"replication slot {slot} exists for another database or plugin ({plugin}): choose "
             "another slot_name",
-            details={"slot": config.slot, "plugin": plugin},
+            details={"slot": slot, "plugin": plugin},
         )
-    if active and streamer != application_name(config):
+    if active and streamer != own:
         raise SlotInUse(
-            f"replication slot {config.slot} is in use by {streamer or 'another process'} (server process "
+            f"replication slot {slot} is in use by {streamer or 'another process'} (server process "
             f"{pid}): choose another slot_name, or stop its user (SELECT pg_terminate_backend({pid});)",
-            details={"slot": config.slot, "pid": pid},
+            details={"slot": slot, "pid": pid},
         )
 
 

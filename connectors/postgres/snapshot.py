@@ -112,17 +112,25 @@ async def estimated_rows(conn: AsyncConnection[tuple[Any, ...]], specs: list[Tab
 
 
 async def read_chunk(
-    conn: AsyncConnection[tuple[Any, ...]], spec: TableSpec, progress: SnapshotProgress, size: int
+    conn: AsyncConnection[tuple[Any, ...]],
+    spec: TableSpec,
+    progress: SnapshotProgress,
+    size: int,
+    only: sql.Composable | None = None,
 ) -> Chunk:
-    """The next ``size`` rows of ``progress.tables[0]`` after its last key, in key order."""
+    """The next ``size`` rows of ``progress.tables[0]`` after its last key, in key order;
+    ``only`` keeps a key-sharded task's rows (a condition on the table aliased ``t``)."""
     schema, _, name = spec.name.partition(".")
     keys = [sql.Identifier("t", c) for c in spec.key]
     query = sql.SQL("SELECT t.*, {texts} FROM {table} AS t {where} ORDER BY {keys} LIMIT {size}")
-    where: sql.Composable = sql.SQL("")
+    conditions = [] if only is None else [only]
     if progress.last_key is not None:
-        where = sql.SQL("WHERE ({keys}) > ({params})").format(
-            keys=sql.SQL(", ").join(keys), params=sql.SQL(", ").join(sql.Placeholder() * len(keys))
+        conditions.append(
+            sql.SQL("({keys}) > ({params})").format(
+                keys=sql.SQL(", ").join(keys), params=sql.SQL(", ").join(sql.Placeholder() * len(keys))
+            )
         )
+    where = sql.SQL("WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     statement = query.format(
         texts=sql.SQL(", ").join(sql.SQL("{}::text").format(k) for k in keys),
         table=sql.Identifier(schema, name), where=where, keys=sql.SQL(", ").join(keys),

@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from connectors.context import SourceContext
 from connectors.errors import SourceUnavailable
@@ -40,6 +41,7 @@ from connectors.postgres.preflight import application_name
 from connectors.postgres.replication import ReplicationStream
 from connectors.postgres.resume import ResumePoint
 from connectors.postgres.rows import RowDecoder
+from connectors.postgres.shard_filter import ShardFilter, ensure_shard_publication, shard_filter
 from connectors.postgres.slot import check_usable, create_slot, drop_slot, ensure_publication, slot_info
 from connectors.postgres.snapshot import (
     WATERMARK_PREFIX,
@@ -84,6 +86,9 @@ class PostgresCdcSource:
         self._ready_changes = 0
         self._meter = SnapshotMeter()
         self._outbox: OutboxCapture | None = None
+        self._shard = context.shard
+        self._slot = config.task_slot(context.shard)
+        self._filters: dict[str, ShardFilter] = {}  # per table, when this task owns a share of the keys
 
     # -- start ---------------------------------------------------------------------------------
 
@@ -99,20 +104,29 @@ class PostgresCdcSource:
             self._sql = conn = await psycopg.AsyncConnection.connect(self._config.conninfo(), autocommit=True)
             self._specs = await self._inspect(conn)
             self._outbox = await self._outbox_capture(conn)
-            await ensure_publication(conn, self._config.publication, list(self._specs))
+            await self._ensure_publication(conn)
             resume, slot_confirmed = await self._prepare_slot(conn)
         self._progress = self._plan_snapshot(resume.snapshot)
         self._changes = ChangeStream(
             RowDecoder(conn), self._specs, WATERMARK_PREFIX, resume.lsn, outbox=self._config.outbox
         )
         self._stream = ReplicationStream(
-            self._config.conninfo(), self._config.slot, self._config.publication,
-            self._config.heartbeat_interval_s, application_name(self._config),
+            self._config.conninfo(), self._slot, self._config.task_publication(self._shard),
+            self._config.heartbeat_interval_s, application_name(self._config, self._shard),
         )  # fmt: skip
         await self._stream.open()
         if resume.lsn > slot_confirmed:  # the runtime committed further than the slot heard
             self._stream.confirm(resume.lsn)
         self._report()
+
+    async def _ensure_publication(self, conn: Connection) -> None:
+        """The connector's publication, or this task's own, filtered to its share of the keys."""
+        if self._shard is None:
+            await ensure_publication(conn, self._config.publication, list(self._specs))
+            return
+        self._filters = {name: await shard_filter(conn, spec) for name, spec in self._specs.items()}
+        publication = self._config.task_publication(self._shard)
+        await ensure_shard_publication(conn, publication, list(self._filters.values()), self._shard)
 
     async def _inspect(self, conn: Connection) -> dict[str, TableSpec]:
         specs = {}
@@ -129,7 +143,7 @@ class PostgresCdcSource:
 
     async def _prepare_slot(self, conn: Connection) -> tuple[ResumePoint, int]:
         """Where to resume and how far the slot was confirmed; a lost slot stops here."""
-        name, position = self._config.slot, self._context.position
+        name, position = self._slot, self._context.position
         info = await slot_info(conn, name)
         if position is None:
             if info is not None and info.wal_status == "lost":
@@ -156,8 +170,8 @@ class PostgresCdcSource:
     async def _recover(self, conn: Connection, lost: SlotLost) -> ResumePoint:
         """A new slot and a snapshot of every table: what the lost slot held is read again."""
         self._context.log.warning("%s; recovering with a new slot and a full re-snapshot", lost.message)
-        await drop_slot(conn, self._config.slot)
-        await create_slot(conn, self._config.slot)
+        await drop_slot(conn, self._slot)
+        await create_slot(conn, self._slot)
         return ResumePoint(0, SnapshotProgress.start(list(self._specs)))
 
     def _plan_snapshot(self, interrupted: SnapshotProgress | None) -> SnapshotProgress | None:
@@ -282,18 +296,23 @@ class PostgresCdcSource:
         window_id = uuid.uuid4().hex
         with source_queries(f"snapshot of {spec.name}"):
             await emit_watermark(self._sql, window_id, "low")
-            chunk = await read_chunk(self._sql, spec, progress, self._config.chunk_size)
+            chunk = await read_chunk(
+                self._sql, spec, progress, self._config.chunk_size, self._chunk_filter(spec)
+            )
             await emit_watermark(self._sql, window_id, "high")
         self._window = Window(window_id, spec, chunk, progress.run)
+
+    def _chunk_filter(self, spec: TableSpec) -> sql.Composable | None:
+        if self._shard is None:
+            return None
+        return self._filters[spec.name].condition(self._shard, alias="t")
 
     async def _diagnose(self, broken: ReplicationStreamBroken) -> SourceError:
         """A broken stream is a lost slot when the slot is gone or invalidated."""
         if self._sql is None:
             return broken
         try:
-            check_usable(
-                await slot_info(self._sql, self._config.slot), self._config.slot, self._sql.info.dbname
-            )
+            check_usable(await slot_info(self._sql, self._slot), self._slot, self._sql.info.dbname)
         except SlotLost as lost:
             return lost
         except psycopg.Error:

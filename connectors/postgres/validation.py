@@ -10,14 +10,22 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+from psycopg import sql
 
 from connectors.contracts import ContractLookup, builtin_contract
 from connectors.errors import SourceUnreachable
 from connectors.postgres.config import PostgresCdcConfig
-from connectors.postgres.errors import NoReplicationPrivilege, WalLevelNotLogical
+from connectors.postgres.errors import (
+    NoReplicationPrivilege,
+    ShardKeyUnsupported,
+    TasksNeedPostgres15,
+    WalLevelNotLogical,
+)
 from connectors.postgres.outbox import outbox_capture
 from connectors.postgres.preflight import check_columns, check_publication, check_slot
-from connectors.postgres.tables import inspect_table
+from connectors.postgres.shard_filter import publication_tables, shard_filter
+from connectors.postgres.tables import TableSpec, inspect_table
+from connectors.shards import TaskShard
 
 _PRIVILEGES = (
     "SELECT current_setting('wal_level'), rolreplication OR rolsuper FROM pg_roles "
@@ -43,11 +51,39 @@ async def _check(config: PostgresCdcConfig, contracts: ContractLookup) -> None:
             )
         if not can_replicate:
             raise NoReplicationPrivilege("the connector's role lacks the REPLICATION attribute")
+        specs = []
         for feed in config.feeds:
             key = tuple(feed.key) if feed.key else None
             spec = await inspect_table(conn, feed.table, key, config.on_missing_primary_key)
             if feed.table == config.outbox:
                 await outbox_capture(conn, spec, config.outbox_mark_column)
+            specs.append(spec)
+        if config.tasks > 1:
+            await _check_sharding(conn, specs)
         await check_columns(conn, config, contracts)
         await check_publication(conn, config)
         await check_slot(conn, config)
+
+
+async def _check_sharding(conn: psycopg.AsyncConnection[tuple[object, ...]], specs: list[TableSpec]) -> None:
+    """Row filters exist from PostgreSQL 15; each key must be hashable in one, which a trial
+    publication (rolled back) proves with the server's own rules."""
+    if conn.info.server_version < 150000:
+        raise TasksNeedPostgres15(
+            f"tasks > 1 needs PostgreSQL 15 or later (publication row filters); the source runs "
+            f"{conn.info.server_version // 10000}: use tasks: 1",
+            details={"server_version": conn.info.server_version},
+        )
+    filters = [await shard_filter(conn, spec) for spec in specs]
+    trial = sql.SQL("CREATE PUBLICATION {} FOR TABLE {}").format(
+        sql.Identifier("hub_shard_trial"), publication_tables(filters, TaskShard(0, 2))
+    )
+    try:
+        async with conn.transaction(force_rollback=True):
+            await conn.execute(trial)
+    except psycopg.errors.InsufficientPrivilege:
+        return  # the publication check names the privilege a DBA grants
+    except psycopg.Error as exc:
+        raise ShardKeyUnsupported(
+            f"the server refuses the tasks' row filter: {exc}", details={"tables": [s.name for s in specs]}
+        ) from exc

@@ -166,6 +166,16 @@ def status_lines(found: dict[str, Any]) -> list[str]:
         if error
         else "  last error: -",
         *_skipped(found.get("skipped")),
+        *_tasks(found.get("tasks") or []),
+    ]
+
+
+def _tasks(tasks: list[dict[str, Any]]) -> list[str]:
+    """A key-sharded connector's tasks, one line each."""
+    return [
+        f"  task {task['name']}: {task['state']}    worker: {task.get('worker') or '-'}    "
+        f"published: {task.get('events_published', 0)}    position: {task.get('position') or '-'}"
+        for task in tasks
     ]
 
 

@@ -25,6 +25,7 @@ from hub.services.contract_lookup import RegisteredContracts
 from hub.services.subscriptions import registered_feed_names
 from hub.store import connectors as stored
 from hub.store.base import Store
+from hub.store.connector_tasks import StoredTask
 from hub.store.connectors import ConnectorExists, StoredConnector
 from schemas.contracts.compatibility import Mode
 from schemas.errors import Conflict, HubError, InvalidInput, UnknownContract
@@ -179,5 +180,6 @@ __all__ = [
     "NothingHeld",
     "SlotClaimed",
     "StoredConnector",
+    "StoredTask",
     "UnknownTable",
 ]

@@ -7,6 +7,11 @@ live lease exists; a renewal and a position save only where this worker is still
 worker's clock stamps and compares expiries, so workers' clocks must agree to well within a
 lease (NTP does; the default lease is 15 s).
 
+A key-sharded connector (``tasks: N > 1``) is leased task by task: its ``connector_tasks`` rows
+(``hub.store.connector_tasks``) are lease units like a connector's own row, which nobody leases
+while they exist; a name with ``#`` is a task's. The record memory stays the connector's: each
+key belongs to one task, so tasks never write the same record.
+
 Calls run in a thread (SQLAlchemy is synchronous here) and database failures leave as
 ``StoreUnavailable``, translated in ``_call`` only.
 """
@@ -18,20 +23,41 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from connectors.positions import LeaseLost
 from connectors.record_memory import RecordState, SourceKey
+from connectors.shards import SEPARATOR, connector_of
 from connectors.worker import Assignment
 from hub.store import record_memory
 from hub.store.base import Store, utcnow
+from hub.store.connector_tasks import ConnectorTaskRow
 from hub.store.connectors import ConnectorRow, ConnectorRuntimeRow, ConnectorWorkerRow, read_document
 from schemas.errors import HubError
 
 T = TypeVar("T")
 LEASE_TTL_S = 15.0
+LeaseTable = type[ConnectorRuntimeRow] | type[ConnectorTaskRow]
+_UNSHARDED = ~exists().where(ConnectorTaskRow.connector == ConnectorRuntimeRow.name)
+
+
+def _table(name: str) -> LeaseTable:
+    """Where a lease unit lives: a task's name has ``#``, a connector's never does."""
+    return ConnectorTaskRow if SEPARATOR in name else ConnectorRuntimeRow
+
+
+def _by_table(names: Collection[str]) -> list[tuple[LeaseTable, list[str]]]:
+    split: dict[LeaseTable, list[str]] = {ConnectorRuntimeRow: [], ConnectorTaskRow: []}
+    for name in names:
+        split[_table(name)].append(name)
+    return [(table, found) for table, found in split.items() if found]
+
+
+def _leasable(table: LeaseTable) -> ColumnElement[bool]:
+    """A connector's own row is no lease unit while it has task rows."""
+    return _UNSHARDED if table is ConnectorRuntimeRow else ConnectorTaskRow.name.is_not(None)
 
 
 class StoreUnavailable(HubError):
@@ -76,17 +102,25 @@ class SqlControlPlane:
         return int(session.scalar(alive) or 1)
 
     async def connector_count(self) -> int:
-        return await self._call(lambda s: int(s.scalar(select(func.count()).select_from(ConnectorRow)) or 0))
+        """Lease units: connectors of one task, and each task of the sharded ones."""
+        return await self._call(self._unit_count)
+
+    def _unit_count(self, session: Session) -> int:
+        units = 0
+        for table in (ConnectorRuntimeRow, ConnectorTaskRow):
+            units += int(session.scalar(select(func.count()).select_from(table).where(_leasable(table))) or 0)
+        return units
 
     async def leave(self) -> None:
         await self._call(self._leave)
 
     def _leave(self, session: Session) -> None:
-        session.execute(
-            update(ConnectorRuntimeRow)
-            .where(ConnectorRuntimeRow.lease_owner == self.worker_id)
-            .values(lease_owner=None, lease_expires_at=None)
-        )
+        for table in (ConnectorRuntimeRow, ConnectorTaskRow):
+            session.execute(
+                update(table)
+                .where(table.lease_owner == self.worker_id)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
         session.execute(delete(ConnectorWorkerRow).where(ConnectorWorkerRow.worker_id == self.worker_id))
 
     # -- leases --------------------------------------------------------------------------------
@@ -96,17 +130,22 @@ class SqlControlPlane:
 
     def _claim(self, session: Session, limit: int) -> list[str]:
         now = utcnow()
-        free = or_(ConnectorRuntimeRow.lease_owner.is_(None), ConnectorRuntimeRow.lease_expires_at < now)
-        candidates = session.scalars(
-            select(ConnectorRuntimeRow.name).where(free).order_by(ConnectorRuntimeRow.name)
-        ).all()
+
+        def free(table: LeaseTable) -> ColumnElement[bool]:
+            return and_(or_(table.lease_owner.is_(None), table.lease_expires_at < now), _leasable(table))
+
+        candidates = sorted(
+            name for table in (ConnectorRuntimeRow, ConnectorTaskRow)
+            for name in session.scalars(select(table.name).where(free(table)))
+        )  # fmt: skip
         won: list[str] = []
         for name in candidates:
             if len(won) >= limit:
                 break
+            table = _table(name)
             taken = session.execute(
-                update(ConnectorRuntimeRow)
-                .where(ConnectorRuntimeRow.name == name, free)
+                update(table)
+                .where(table.name == name, free(table))
                 .values(lease_owner=self.worker_id, lease_expires_at=now + self.lease_ttl)
             )
             if taken.rowcount == 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
@@ -119,21 +158,23 @@ class SqlControlPlane:
         return await self._call(lambda session: self._renew(session, names))
 
     def _renew(self, session: Session, names: Collection[str]) -> set[str]:
-        mine = and_(ConnectorRuntimeRow.name.in_(names), ConnectorRuntimeRow.lease_owner == self.worker_id)
-        session.execute(
-            update(ConnectorRuntimeRow).where(mine).values(lease_expires_at=utcnow() + self.lease_ttl)
-        )
-        return set(session.scalars(select(ConnectorRuntimeRow.name).where(mine)))
+        held: set[str] = set()
+        for table, found in _by_table(names):
+            mine = and_(table.name.in_(found), table.lease_owner == self.worker_id, _leasable(table))
+            session.execute(update(table).where(mine).values(lease_expires_at=utcnow() + self.lease_ttl))
+            held |= set(session.scalars(select(table.name).where(mine)))
+        return held
 
     async def release(self, names: Collection[str]) -> None:
         await self._call(lambda session: self._release(session, names))
 
     def _release(self, session: Session, names: Collection[str]) -> None:
-        session.execute(
-            update(ConnectorRuntimeRow)
-            .where(ConnectorRuntimeRow.name.in_(names), ConnectorRuntimeRow.lease_owner == self.worker_id)
-            .values(lease_owner=None, lease_expires_at=None)
-        )
+        for table, found in _by_table(names):
+            session.execute(
+                update(table)
+                .where(table.name.in_(found), table.lease_owner == self.worker_id)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
 
     # -- what to run ---------------------------------------------------------------------------
 
@@ -148,15 +189,37 @@ class SqlControlPlane:
             .join(ConnectorRuntimeRow, ConnectorRuntimeRow.name == ConnectorRow.name)
             .where(ConnectorRow.name.in_(names), ConnectorRuntimeRow.lease_owner == self.worker_id)
         ).all()
-        return {row.name: _assignment(row, status) for row, status in rows}
+        found = {row.name: _assignment(row, status) for row, status in rows}
+        tasks = session.execute(
+            select(ConnectorRow, ConnectorTaskRow)
+            .join(ConnectorTaskRow, ConnectorTaskRow.connector == ConnectorRow.name)
+            .where(ConnectorTaskRow.name.in_(names), ConnectorTaskRow.lease_owner == self.worker_id)
+        ).all()
+        for row, task in tasks:
+            found[task.name] = _assignment(row, task.status, task=task)
+        return found
 
     async def snapshot_taken(self, name: str, snapshot_seq: int) -> None:
-        await self._call(
-            lambda session: session.execute(
-                update(ConnectorRow)
-                .where(ConnectorRow.name == name, ConnectorRow.snapshot_seq == snapshot_seq)
-                .values(snapshot_tables=[])
+        await self._call(lambda session: self._snapshot_taken(session, name, snapshot_seq))
+
+    def _snapshot_taken(self, session: Session, name: str, snapshot_seq: int) -> None:
+        """A task took the request; the connector's pending tables clear once all of its tasks did."""
+        connector = connector_of(name)
+        if name != connector:
+            session.execute(
+                update(ConnectorTaskRow)
+                .where(ConnectorTaskRow.name == name)
+                .values(snapshot_seq=snapshot_seq)
             )
+            behind = exists().where(
+                ConnectorTaskRow.connector == connector, ConnectorTaskRow.snapshot_seq < snapshot_seq
+            )
+            if session.scalar(select(behind)):
+                return
+        session.execute(
+            update(ConnectorRow)
+            .where(ConnectorRow.name == connector, ConnectorRow.snapshot_seq == snapshot_seq)
+            .values(snapshot_tables=[])
         )
 
     async def report(self, statuses: Mapping[str, dict[str, Any]]) -> None:
@@ -166,20 +229,18 @@ class SqlControlPlane:
     def _report(self, session: Session, statuses: Mapping[str, dict[str, Any]]) -> None:
         now = utcnow()
         for name, status in statuses.items():
+            table = _table(name)
             session.execute(
-                update(ConnectorRuntimeRow)
-                .where(ConnectorRuntimeRow.name == name, ConnectorRuntimeRow.lease_owner == self.worker_id)
+                update(table)
+                .where(table.name == name, table.lease_owner == self.worker_id)
                 .values(status=status, status_at=now)
             )
 
     # -- positions (fenced by the lease) -------------------------------------------------------
 
     async def load(self, connector: str) -> str | None:
-        return await self._call(
-            lambda s: s.scalar(
-                select(ConnectorRuntimeRow.position).where(ConnectorRuntimeRow.name == connector)
-            )
-        )
+        table = _table(connector)
+        return await self._call(lambda s: s.scalar(select(table.position).where(table.name == connector)))
 
     async def save(self, connector: str, position: str) -> None:
         saved = await self._call(lambda session: self._save(session, connector, position))
@@ -189,7 +250,8 @@ class SqlControlPlane:
     # -- record memory (saved with the position, in the same transaction) ----------------------
 
     async def recall(self, connector: str, keys: Collection[SourceKey]) -> dict[SourceKey, RecordState]:
-        return await self._call(lambda session: record_memory.recall(session, connector, keys))
+        owner = connector_of(connector)
+        return await self._call(lambda session: record_memory.recall(session, owner, keys))
 
     async def save_with_position(self, connector: str, position: str, states: Sequence[RecordState]) -> None:
         saved = await self._call(lambda session: self._save_with_states(session, connector, position, states))
@@ -202,27 +264,33 @@ class SqlControlPlane:
         """The fenced position UPDATE first: without the lease nothing is written."""
         if not self._save(session, connector, position):
             return False
-        record_memory.save(session, connector, states)
+        record_memory.save(session, connector_of(connector), states)
         return True
 
     def _save(self, session: Session, connector: str, position: str) -> bool:
+        table = _table(connector)
         result = session.execute(
-            update(ConnectorRuntimeRow)
-            .where(ConnectorRuntimeRow.name == connector, ConnectorRuntimeRow.lease_owner == self.worker_id)
+            update(table)
+            .where(table.name == connector, table.lease_owner == self.worker_id)
             .values(position=position, position_at=utcnow())
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
 
-def _assignment(row: ConnectorRow, status: dict[str, Any] | None) -> Assignment:
+def _assignment(
+    row: ConnectorRow, status: dict[str, Any] | None, task: ConnectorTaskRow | None = None
+) -> Assignment:
+    """What a connector's worker (or, with ``task``, one task's) is asked to run; a task sees the
+    pending tables until it took the request."""
+    pending = task is None or task.snapshot_seq < row.snapshot_seq
     return Assignment(
-        name=row.name,
+        name=row.name if task is None else task.name,
         document=read_document(row),
         paused=row.paused,
         generation=row.generation,
         restart_seq=row.restart_seq,
         snapshot_seq=row.snapshot_seq,
-        snapshot_tables=tuple(row.snapshot_tables or ()),
+        snapshot_tables=tuple(row.snapshot_tables or ()) if pending else (),
         status=status,
         skip_seq=row.skip_seq,
         skip_after=row.skip_after,

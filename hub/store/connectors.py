@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from connectors.config import ConnectorConfigBase, stored_document
 from hub.store.base import Base, utcnow
+from hub.store.connector_tasks import StoredTask, combined, stored_tasks, sync_tasks
 from hub.store.crypto import EncryptedJSON
 from schemas.errors import Conflict, NotFound
 
@@ -89,6 +90,7 @@ class StoredConnector:
     position: str | None
     status: dict[str, Any] | None
     skip_after: str | None = None  # the position of the last skip asked ("" = the start)
+    tasks: tuple[StoredTask, ...] = ()  # a key-sharded connector's tasks (none for one task)
 
     def holder(self, now: datetime) -> str | None:
         """The worker running it now, or None when no live lease exists."""
@@ -107,7 +109,15 @@ def read_document(row: ConnectorRow) -> dict[str, Any]:
     return dict(row.config)
 
 
-def _stored(row: ConnectorRow, runtime: ConnectorRuntimeRow | None) -> StoredConnector:
+def _stored(
+    row: ConnectorRow, runtime: ConnectorRuntimeRow | None, tasks: tuple[StoredTask, ...] = ()
+) -> StoredConnector:
+    """A key-sharded connector shows its tasks combined (``connector_tasks.combined``), and each."""
+    owner, expires, status = (
+        (runtime.lease_owner, runtime.lease_expires_at, runtime.status) if runtime else (None, None, None)
+    )
+    if tasks:
+        owner, expires, status = combined(tasks, utcnow())
     return StoredConnector(
         name=row.name,
         kind=row.kind,
@@ -117,11 +127,12 @@ def _stored(row: ConnectorRow, runtime: ConnectorRuntimeRow | None) -> StoredCon
         snapshot_tables=tuple(row.snapshot_tables or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        lease_owner=runtime.lease_owner if runtime else None,
-        lease_expires_at=runtime.lease_expires_at if runtime else None,
-        position=runtime.position if runtime else None,
-        status=runtime.status if runtime else None,
+        lease_owner=owner,
+        lease_expires_at=expires,
+        position=runtime.position if runtime and not tasks else None,
+        status=status,
         skip_after=row.skip_after,
+        tasks=tasks,
     )
 
 
@@ -144,16 +155,20 @@ def insert(session: Session, config: ConnectorConfigBase) -> StoredConnector:
         session.flush()
     except IntegrityError as exc:  # registered concurrently since the check above
         raise ConnectorExists(f"connector {config.name!r} already exists") from exc
+    sync_tasks(session, config.name, config.task_count())
+    session.flush()
     return get(session, config.name)
 
 
 def get(session: Session, name: str) -> StoredConnector:
-    return _stored(_row(session, name), session.get(ConnectorRuntimeRow, name))
+    return _stored(_row(session, name), session.get(ConnectorRuntimeRow, name), stored_tasks(session, name))
 
 
 def find(session: Session, name: str) -> StoredConnector | None:
     row = session.get(ConnectorRow, name)
-    return None if row is None else _stored(row, session.get(ConnectorRuntimeRow, name))
+    if row is None:
+        return None
+    return _stored(row, session.get(ConnectorRuntimeRow, name), stored_tasks(session, name))
 
 
 def workers(session: Session) -> list[tuple[str, datetime]]:
@@ -168,7 +183,7 @@ def list_all(session: Session) -> list[StoredConnector]:
         .outerjoin(ConnectorRuntimeRow, ConnectorRuntimeRow.name == ConnectorRow.name)
         .order_by(ConnectorRow.name)
     ).all()
-    return [_stored(row, runtime) for row, runtime in rows]
+    return [_stored(row, runtime, stored_tasks(session, row.name)) for row, runtime in rows]
 
 
 def replace(session: Session, config: ConnectorConfigBase) -> StoredConnector:
@@ -180,6 +195,7 @@ def replace(session: Session, config: ConnectorConfigBase) -> StoredConnector:
         row.kind = config.kind
         row.generation += 1
         row.updated_at = utcnow()
+    sync_tasks(session, config.name, config.task_count())
     session.flush()
     return get(session, config.name)
 
@@ -187,6 +203,7 @@ def replace(session: Session, config: ConnectorConfigBase) -> StoredConnector:
 def delete_connector(session: Session, name: str) -> None:
     _row(session, name, for_update=True)
     session.execute(delete(ConnectorRuntimeRow).where(ConnectorRuntimeRow.name == name))
+    sync_tasks(session, name, 1)
     session.execute(delete(ConnectorRow).where(ConnectorRow.name == name))
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import Protocol
 
 import psycopg
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bus.admin import KafkaAdmin
+from connectors.config import stored_document
 from connectors.positions import MemoryPositions
 from connectors.status import TaskState
 from connectors.task import ConnectorTask
@@ -85,9 +87,82 @@ class Ours:
         await self.pause()
 
     def read(self, arrival: Arrival) -> Seen:
-        after = json.loads(arrival.value)["after"]
-        committed = arrival.header_time("ce_time")
-        return Seen(arrival.key or b"", after["parcel_no"], after["area_m2"], committed, arrival.at)
+        return read_ours(arrival)
+
+
+def read_ours(arrival: Arrival) -> Seen:
+    after = json.loads(arrival.value)["after"]
+    committed = arrival.header_time("ce_time")
+    return Seen(arrival.key or b"", after["parcel_no"], after["area_m2"], committed, arrival.at)
+
+
+class OursSharded:
+    """Our connector with ``tasks`` key-sharded tasks, each in a process of its own
+    (``tests.bench.task_process``), as two ``hub connect`` processes would run them: whether
+    the second core helps shows in its ratio to ``Ours``."""
+
+    def __init__(self, dsn: str, bootstrap: str, unique: str, *, snapshot: bool, tasks: int = 2) -> None:
+        mode = "initial" if snapshot else "never"
+        self.config = parcels.cdc_config(dsn, unique, snapshot_mode=mode, tasks=tasks)
+        self.name = f"ours tasks={tasks}"
+        self.bootstrap = bootstrap
+        self.topic = self.config.feeds[0].topic
+        self.slot = self.config.task_slot(self.config.shards()[0])
+        self.processes: list[asyncio.subprocess.Process] = []
+
+    async def prepare(self) -> None:
+        """The topic, and the task processes up (as ``hub connect`` processes would already be)."""
+        await created(self.bootstrap, self.topic)
+        document = json.dumps(stored_document(self.config))
+        for index in range(self.config.tasks):
+            self.processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "tests.bench.task_process",
+                    document,
+                    str(index),
+                    self.bootstrap,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+            )
+        await self._tell("", "ready")
+
+    async def start(self) -> None:
+        await self._tell("start", "running")
+
+    async def pause(self) -> None:
+        await self._tell("stop", "stopped")
+
+    async def resume(self) -> None:
+        await self._tell("start", "running")
+
+    async def close(self) -> None:
+        for process in self.processes:
+            if process.returncode is None and process.stdin is not None:
+                process.stdin.write(b"quit\n")
+        for process in self.processes:
+            await process.wait()
+        failed = [p.returncode for p in self.processes if p.returncode]
+        self.processes = []
+        assert not failed, f"a task process failed: {failed}"
+
+    async def _tell(self, command: str, answer: str) -> None:
+        """Every task process at once: the tasks start (or stop) side by side; no command: wait
+        for what they say by themselves."""
+        for process in self.processes:
+            assert process.stdin is not None
+            if command:
+                process.stdin.write(f"{command}\n".encode())
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            for process in self.processes:
+                assert process.stdout is not None
+                said = (await process.stdout.readline()).decode().strip()
+                assert said == answer, f"task process said {said!r} to {command}"
+
+    def read(self, arrival: Arrival) -> Seen:
+        return read_ours(arrival)
 
 
 class Debezium:
@@ -163,4 +238,4 @@ async def until_streaming(dsn: str, slot: str) -> None:
             await asyncio.sleep(0.02)
 
 
-__all__ = ["Debezium", "Ours", "Side", "created", "until_streaming"]
+__all__ = ["Debezium", "Ours", "OursSharded", "Side", "created", "until_streaming"]

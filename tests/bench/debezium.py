@@ -13,6 +13,10 @@ its own, runs interleaved (ours, Debezium, ours, Debezium, ...). Four trials:
   time (read by a consumer minus the PostgreSQL commit time), over every row from the first,
   against Debezium tuned to ``poll.interval.ms=10``.
 
+Snapshot and backlog also run ours as two key-sharded tasks (``tasks: 2``), each task in a
+process of its own as two ``hub connect`` processes would run them (``OursSharded``), reported
+as its own ratio to Debezium in the same interleaved rounds: whether the second core helps.
+
 Every trial checks what it read (``parcel_changes.check``): all changes, none extra, each key's
 in commit order. Throughputs keep each side's best run; latencies pool every run's rows. The
 issue's goals (#13) go beside the ratios, and into the JSON report with whether they were met.
@@ -32,7 +36,7 @@ from hub.settings import Settings
 from schemas.errors import LocalServiceError
 from tests.bench import kafka_connect, parcel_changes, parcels
 from tests.bench.arrivals import watching
-from tests.bench.capture_sides import Debezium, Ours, Side, until_streaming
+from tests.bench.capture_sides import Debezium, Ours, OursSharded, Side, until_streaming
 from tests.bench.kafka_connect import ConnectWorker
 from tests.bench.parcel_changes import Change, Seen
 from tests.bench.report import Measurement, latency, throughput
@@ -42,6 +46,7 @@ WAIT_S = 300.0
 RATE_PER_S = 1000.0
 TUNED_POLL_MS = 10
 THROUGHPUT_GOAL = 2.0  # x Debezium's rows/s, snapshot and backlog
+SHARDS = 2  # our key-sharded side: tasks, each in a process of its own (ADR 017 part 3)
 LATENCY_GOALS_MS = {"p50": 7.0, "p99": 15.0, "max": 100.0}
 log = logging.getLogger("tests.bench.debezium")
 
@@ -87,13 +92,17 @@ class _Bench:
         self.made += 1
         return f"{self.run_id}z{self.made}"
 
-    def sides(self, *, snapshot: bool, tuned: bool = False) -> list[MakeSide]:
+    def sides(self, *, snapshot: bool, tuned: bool = False, sharded: bool = False) -> list[MakeSide]:
+        """Ours and Debezium; with ``sharded``, also ours as two key-sharded task processes."""
         poll = TUNED_POLL_MS if tuned else None
-        return [
+        both: list[MakeSide] = [
             lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot),
             lambda dsn, u: Debezium(self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot,
                                     poll_interval_ms=poll),
         ]  # fmt: skip
+        if sharded:
+            both.append(lambda dsn, u: OursSharded(dsn, self.bootstrap, u, snapshot=snapshot, tasks=SHARDS))
+        return both
 
     async def interleaved(
         self, name: str, makers: list[MakeSide], trial: Trial, rows: int = 0
@@ -117,14 +126,27 @@ class _Bench:
 
 async def _snapshots(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
-    runs = await bench.interleaved("snapshot", bench.sides(snapshot=True), _snapshot(rows), rows)
-    return [_rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL)]
+    runs = await bench.interleaved(
+        "snapshot", bench.sides(snapshot=True, sharded=True), _snapshot(rows), rows
+    )
+    return [
+        _rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL),
+        _rate(f"snapshot {rows:,} rows, ours tasks={SHARDS}", "rows/s", _sharded(runs), goal=THROUGHPUT_GOAL),
+    ]
 
 
 async def _backlogs(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
-    runs = await bench.interleaved("backlog", bench.sides(snapshot=False), _backlog(rows))
-    return [_rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL)]
+    runs = await bench.interleaved("backlog", bench.sides(snapshot=False, sharded=True), _backlog(rows))
+    return [
+        _rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL),
+        _rate(
+            f"backlog {rows:,} changes, ours tasks={SHARDS}",
+            "changes/s",
+            _sharded(runs),
+            goal=THROUGHPUT_GOAL,
+        ),
+    ]
 
 
 async def _lives(bench: _Bench) -> list[Measurement]:
@@ -237,8 +259,13 @@ async def watching_side(side: Side) -> AsyncIterator[Callable[[int], Awaitable[l
 # -- measurements -------------------------------------------------------------------------------
 
 
+def _sharded(runs: list[list[Run]]) -> list[list[Run]]:
+    """The key-sharded side's runs in ours' place, beside Debezium's (same interleaved rounds)."""
+    return [runs[2], runs[1]]
+
+
 def _rate(name: str, unit: str, runs: list[list[Run]], goal: float | None) -> Measurement:
-    ours, theirs = (max(r.value for r in side) for side in runs)
+    ours, theirs = (max(r.value for r in side) for side in runs[:2])
     found = throughput("debezium", name, unit, ours, theirs, "Debezium")
     if goal is None:
         return found

@@ -41,7 +41,7 @@ from hub.api.errors import NameMismatch
 from hub.api.problems import problem_responses
 from hub.services.audit import Auditor
 from hub.services.connector_targets import ConnectorHostPolicy, with_kept_secrets
-from hub.services.connectors import ConnectorService, StoredConnector
+from hub.services.connectors import ConnectorService, StoredConnector, StoredTask
 from hub.services.resources import check_connector, connector_resource, stored_connector_resource
 from hub.settings import Settings
 from hub.store.base import Store, utcnow
@@ -110,6 +110,19 @@ class ErrorOut(BaseModel):
     retriable: bool
 
 
+class TaskOut(BaseModel):
+    """One task of a key-sharded connector (``tasks: N``): its own lease, position and counters."""
+
+    name: str = Field(description="<connector>#<i>")
+    state: str
+    worker: str | None = None
+    phase: str | None = None
+    position: str | None = None
+    last_error: ErrorOut | None = None
+    events_published: int = 0
+    lag_seconds: float | None = None
+
+
 class StatusOut(BaseModel):
     name: str
     state: str
@@ -131,6 +144,9 @@ class StatusOut(BaseModel):
         default=None, description="the last change an operator skipped: position, table, reason, at"
     )
     updated_at: datetime | None = None
+    tasks: list[TaskOut] = Field(
+        default_factory=list, description="a key-sharded connector's tasks (empty for one task)"
+    )
 
 
 class SnapshotBody(RequestBody):
@@ -178,7 +194,18 @@ def _status_out(item: StoredConnector) -> StatusOut:
             "worker": worker,
             "position": item.position,
             "pending_snapshot": list(item.snapshot_tables),
+            "tasks": [_task_out(task) for task in item.tasks],
         }
+    )
+
+
+def _task_out(task: StoredTask) -> TaskOut:
+    worker = task.holder(utcnow())
+    reported = task.status or {}
+    state = str(reported.get("state", UNASSIGNED)) if worker and reported else UNASSIGNED
+    fields = {k: v for k, v in reported.items() if k in TaskOut.model_fields}
+    return TaskOut.model_validate(
+        {**fields, "name": task.name, "state": state, "worker": worker, "position": task.position}
     )
 
 

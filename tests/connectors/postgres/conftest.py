@@ -15,6 +15,7 @@ from connectors.config import TableFeed
 from connectors.context import SourceContext
 from connectors.postgres import PostgresCdcConfig, PostgresCdcSource
 from connectors.postgres.lsn import parse_lsn
+from connectors.shards import TaskShard
 from connectors.source import Change
 from tests.connectors.suite import Reader
 
@@ -29,6 +30,7 @@ class Opener(Protocol):
         position: str | None = None,
         snapshot_tables: tuple[str, ...] = (),
         keys: dict[str, list[str]] | None = None,
+        shard: TaskShard | None = None,
         **options: Any,
     ) -> Reader: ...
 
@@ -89,11 +91,12 @@ async def open_source(pg_database: str, unique: str) -> AsyncIterator[Opener]:
         *tables: str,
         position: str | None = None,
         snapshot_tables: tuple[str, ...] = (),
+        shard: TaskShard | None = None,
         **options: Any,
     ) -> Reader:
         context = SourceContext(
             connector=f"pg-{unique}", position=position, snapshot_tables=snapshot_tables,
-            log=logging.getLogger("tests.connectors.postgres"),
+            log=logging.getLogger("tests.connectors.postgres"), shard=shard,
         )  # fmt: skip
         source = PostgresCdcSource(config(pg_database, unique, tables, **options), context)
         await asyncio.wait_for(source.start(), 15)
