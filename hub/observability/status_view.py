@@ -105,7 +105,7 @@ class WorkerLine(BaseModel):
     lanes: list[LaneHolding] = Field(default_factory=list, description="run: what each lane holds")
 
 
-class Problem(BaseModel):
+class StatusProblem(BaseModel):
     """One problem, as a code and values besides its English sentence.
 
     Screens in other languages (the console's Vietnamese) say it from ``code`` and ``values``;
@@ -134,9 +134,9 @@ PROBLEM_TEXTS = {
 }
 
 
-def problem(code: str, **values: object) -> Problem:
+def problem(code: str, **values: object) -> StatusProblem:
     shown = {name: str(value) for name, value in values.items()}
-    return Problem(code=code, text=PROBLEM_TEXTS[code].format(**shown), values=shown)
+    return StatusProblem(code=code, text=PROBLEM_TEXTS[code].format(**shown), values=shown)
 
 
 class Overview(BaseModel):
@@ -150,7 +150,7 @@ class Overview(BaseModel):
         description="`hub connect` workers and `hub run` processes (shown to those who see connectors)",
     )
     problems: list[str] = Field(description="what needs attention, worst first")
-    findings: list[Problem] = Field(
+    findings: list[StatusProblem] = Field(
         default_factory=list,
         description="the same problems in the same order, each with a stable code and its values",
     )
@@ -158,7 +158,7 @@ class Overview(BaseModel):
 
 def connector_line(
     c: ConnectorHealth, held: HeldSummary | None = None
-) -> tuple[ConnectorLine, list[Problem]]:
+) -> tuple[ConnectorLine, list[StatusProblem]]:
     problems = []
     if held is not None and held.count:
         problems.append(
@@ -183,7 +183,7 @@ def connector_line(
 
 def subscription_line(
     sub: Subscription, recent: RecentAttempts, lag: int | None, dead: int | None
-) -> tuple[SubscriptionLine, list[Problem]]:
+) -> tuple[SubscriptionLine, list[StatusProblem]]:
     problems = []
     if sub.state in ("unhealthy", "disabled"):
         reason = sub.status_reason or "no reason given"
@@ -224,10 +224,10 @@ class Facts:
     delivery_workers: Sequence[DeliveryWorker] = ()  # `hub run` processes heard from lately
 
 
-def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[Problem]]:
+def worker_lines(facts: Facts) -> tuple[list[WorkerLine], list[StatusProblem]]:
     """What each worker holds comes from the connectors' live leases, so the two views agree."""
     lines: list[WorkerLine] = []
-    problems: list[Problem] = []
+    problems: list[StatusProblem] = []
     for worker_id, heartbeat_at in facts.workers:
         age = max(0.0, (facts.now - heartbeat_at).total_seconds())
         holds = sorted(c.name for c in facts.connectors if c.worker == worker_id)
@@ -270,7 +270,7 @@ def held_text(held: Holding) -> str:
 def overview(facts: Facts) -> Overview:
     connectors: list[ConnectorLine] = []
     subscriptions: list[SubscriptionLine] = []
-    problems: list[Problem] = []
+    problems: list[StatusProblem] = []
     if facts.broker != "ok":
         problems.append(problem("kafka_unavailable", detail=facts.broker))
     for c in facts.connectors:
@@ -299,6 +299,17 @@ def overview(facts: Facts) -> Overview:
 
 
 __all__ = [
-    "PROBLEM_TEXTS", "ConnectorLine", "Facts", "LaneHolding", "Overview", "Problem", "RecentAttempts",
-    "SubscriptionLine", "WorkerLine", "delivery_worker_line", "held_text", "overview", "problem",
+    "PROBLEM_TEXTS",
+    "ConnectorLine",
+    "Facts",
+    "StatusProblem",
+    "LaneHolding",
+    "Overview",
+    "RecentAttempts",
+    "SubscriptionLine",
+    "WorkerLine",
+    "delivery_worker_line",
+    "held_text",
+    "overview",
+    "problem",
 ]  # fmt: skip

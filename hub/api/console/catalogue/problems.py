@@ -9,7 +9,7 @@ nothing. The values (ids, states, reasons from the hub) are data and are never t
 from __future__ import annotations
 
 from hub.api.console.catalogue import Language
-from hub.observability.status_view import Problem
+from hub.observability.status_view import StatusProblem
 
 VI = {
     "kafka_unavailable": "Kafka: {detail}",
@@ -28,6 +28,6 @@ VI = {
 }
 
 
-def say(found: Problem, lang: Language) -> str:
+def say(found: StatusProblem, lang: Language) -> str:
     text = VI.get(found.code) if lang == "vi" else None
     return found.text if text is None else text.format(**found.values)
