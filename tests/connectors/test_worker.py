@@ -8,8 +8,6 @@ commands written to the store reach the running task.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,26 +21,20 @@ from hub.settings import Settings
 from hub.store import connectors as stored
 from hub.store import migrate
 from hub.store.base import Store
-from hub.store.connector_runtime import SqlControlPlane
 from schemas import naming
 from tests.connectors.memory_source import DATABASES, MemoryConfig, MemoryDatabase, new_database
 from tests.connectors.suite import items
-from tests.connectors.test_task import NoBadNames
 from tests.connectors.topics import eventually, read_topic
+from tests.connectors.workers import Workers
 
 pytestmark = pytest.mark.integration
 
 TABLE = "public.items"
-LEASE_S = 1.0
-HEARTBEAT_S = 0.1
 
 
 @dataclass
-class Fleet:
-    store: Store
-    bootstrap: str
+class Fleet(Workers):
     unique: str
-    workers: dict[str, tuple[Worker, asyncio.Event, asyncio.Task[None]]] = field(default_factory=dict)
     databases: dict[str, MemoryDatabase] = field(default_factory=dict)
 
     def register(self, index: int) -> str:
@@ -60,27 +52,6 @@ class Fleet:
 
     def topic(self, index: int) -> str:
         return naming.parse_event_type(self.event_type(index)).topic
-
-    def start(self, worker_id: str) -> Worker:
-        control = SqlControlPlane(self.store, worker_id, lease_ttl_s=LEASE_S)
-        worker = Worker(control, self.bootstrap, NoBadNames(), worker_id, heartbeat_s=HEARTBEAT_S)
-        stop = asyncio.Event()
-        self.workers[worker_id] = (worker, stop, asyncio.create_task(worker.run(stop)))
-        return worker
-
-    async def kill(self, worker_id: str) -> None:
-        """Die without letting go: tasks end, leases stay until they expire."""
-        worker, _stop, runner = self.workers.pop(worker_id)
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
-        for running in worker.running.values():
-            await running.task.stop()
-
-    async def stop_all(self) -> None:
-        for _worker, stop, runner in self.workers.values():
-            stop.set()
-            await runner
 
 
 @pytest.fixture

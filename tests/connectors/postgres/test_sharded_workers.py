@@ -8,11 +8,9 @@ task's committed position.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,23 +23,17 @@ from hub.settings import Settings
 from hub.store import connectors as stored
 from hub.store import migrate
 from hub.store.base import Store
-from hub.store.connector_runtime import SqlControlPlane
 from schemas import naming
-from tests.connectors.test_task import NoBadNames
 from tests.connectors.topics import Record, eventually, read_topic
+from tests.connectors.workers import Workers
 
 pytestmark = pytest.mark.integration
 
-LEASE_S = 1.0
-
 
 @dataclass
-class Pair:
-    store: Store
-    bootstrap: str
+class Pair(Workers):
     dsn: str
     unique: str
-    workers: dict[str, tuple[Worker, asyncio.Event, asyncio.Task[None]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -59,27 +51,6 @@ class Pair:
         })  # fmt: skip
         with self.store.session() as session:
             stored.insert(session, config)
-
-    def start(self, worker_id: str) -> Worker:
-        control = SqlControlPlane(self.store, worker_id, lease_ttl_s=LEASE_S)
-        worker = Worker(control, self.bootstrap, NoBadNames(), worker_id, heartbeat_s=0.1)
-        stop = asyncio.Event()
-        self.workers[worker_id] = (worker, stop, asyncio.create_task(worker.run(stop)))
-        return worker
-
-    async def kill(self, worker_id: str) -> None:
-        """Die without letting go: the task ends, its lease stays until it expires."""
-        worker, _stop, runner = self.workers.pop(worker_id)
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
-        for running in worker.running.values():
-            await running.task.stop()
-
-    async def stop_all(self) -> None:
-        for _worker, stop, runner in self.workers.values():
-            stop.set()
-            await runner
 
     async def start_both(self) -> tuple[Worker, Worker]:
         """Both workers alive before the connector exists: each claims its share at once, so no
