@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +15,7 @@ from hub.settings import Settings
 from hub.store import subscriptions as stored
 from hub.store.base import Store
 from tests.hub.cli.conftest import Hub
+from tests.threaded_http import serving
 
 
 class Endpoint(BaseHTTPRequestHandler):
@@ -38,13 +38,8 @@ class Endpoint(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(Endpoint) as url:
+        yield url
 
 
 @pytest.fixture

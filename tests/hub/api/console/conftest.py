@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +31,7 @@ from tests.conftest import replace_database
 from tests.hub.access.world import World, build_world
 from tests.hub.cli.test_api_command import free_port
 from tests.hub.store.pg_url import sqlalchemy_url
+from tests.threaded_http import serving
 
 STARTUP_TIMEOUT_S = 60.0
 SCREENSHOTS = os.environ.get("HUB_CONSOLE_SCREENSHOTS")  # a folder: the flows save their pages there
@@ -58,13 +58,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[str]:
     """The URL of a ``Receiver`` on 127.0.0.1 (allowed by the hub's endpoint allow-list here)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(Receiver) as url:
+        yield url
 
 
 @dataclass
