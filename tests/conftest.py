@@ -113,4 +113,7 @@ def drop_slot(conn: psycopg.Connection[Any], slot: str, timeout_s: float = 15.0)
 def settings(base_settings: Settings, tmp_path: Path) -> Settings:
     """Settings for one test: a private SQLite control-plane store unless one is configured."""
     url = base_settings.database_url or f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    return base_settings.model_copy(update={"database_url": url})
+    # A state keeper of its own: one group shared by every test's ``hub run`` would rebalance
+    # whenever any test starts or stops one, and let one test's keeper hold another's partitions.
+    keeper = f"hub.state-keeper.{uuid.uuid4().hex[:12]}"
+    return base_settings.model_copy(update={"database_url": url, "state_keeper_group": keeper})
