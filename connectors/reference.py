@@ -10,7 +10,6 @@ to a model is documented by the next run, and ``--check`` (run by the tests) fai
 from __future__ import annotations
 
 import inspect
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from connectors import registry
 from connectors.config import ConnectorConfigBase
 from connectors.mapping import config as mapping_config
 from schemas.generated_file import generated_file_main
+from schemas.schema_tables import section
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "docs" / "reference" / "connectors.md"
 HEADER = """# Connector options
@@ -41,7 +41,7 @@ def render() -> str:
     kinds = [model.__name__ for model in models]
     sections = [HEADER]
     for name in [*kinds, *sorted(set(definitions) - set(kinds))]:
-        sections.append(_section(name, definitions[name]))
+        sections.append(section(name, definitions[name]))
         if name == "TableMapping":
             sections.append(_mapping_guide())
     return "\n".join(sections)
@@ -53,55 +53,6 @@ def _builtin_models() -> tuple[type[ConnectorConfigBase], ...]:
     found = [kind.config_model for kind in registry.kinds().values()]
     builtin = (model for model in found if model.__module__.startswith("connectors."))
     return tuple(sorted(builtin, key=lambda model: (model.__module__, model.__name__)))
-
-
-def _section(name: str, definition: dict[str, Any]) -> str:
-    if "enum" in definition:
-        values = ", ".join(f"`{value}`" for value in definition["enum"])
-        return f"## {name}\n\nOne of {values}.\n"
-    lines = [f"## {name}\n"]
-    if definition.get("description"):
-        lines.append(f"{_one_line(definition['description'])}\n")
-    lines += ["| option | type | default | description |", "| --- | --- | --- | --- |"]
-    required = set(definition.get("required", ()))
-    for field, spec in definition.get("properties", {}).items():
-        default = (
-            "*required*" if field in required else f"`{json.dumps(spec.get('default'), ensure_ascii=False)}`"
-        )
-        lines.append(f"| `{field}` | {_type(spec)} | {default} | {_one_line(spec.get('description', ''))} |")
-    return "\n".join(lines) + "\n"
-
-
-def _default(required: bool, spec: dict[str, Any]) -> str:
-    if required:
-        return "*required*"
-    if "default" not in spec:  # a default built when the config is read
-        return "(built)"
-    return f"`{json.dumps(spec['default'], ensure_ascii=False)}`"
-
-
-def _type(spec: dict[str, Any]) -> str:
-    if "$ref" in spec:
-        name = spec["$ref"].rsplit("/", 1)[-1]
-        return f"[{name}](#{name.lower()})"
-    if "const" in spec:
-        return f"`{spec['const']}`"
-    if "enum" in spec:
-        return " \\| ".join(f"`{value}`" for value in spec["enum"])
-    if "anyOf" in spec:
-        return " \\| ".join(_type(option) for option in spec["anyOf"])
-    kind = spec.get("type", "any")
-    if kind == "array":
-        return f"list of {_type(spec.get('items', {}))}"
-    if kind == "object" and "additionalProperties" in spec:
-        return f"map of {_type(spec['additionalProperties'])}"
-    if spec.get("format") == "password":
-        return "secret string"
-    return str(kind)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "\\<")
 
 
 def _mapping_guide() -> str:

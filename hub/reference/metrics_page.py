@@ -14,7 +14,7 @@ from prometheus_client.core import Metric
 from prometheus_client.metrics import MetricWrapperBase
 
 from hub.observability.store_metrics import connector_families, subscription_states
-from hub.reference.schema_tables import one_line
+from schemas.schema_tables import one_line
 from hub.telemetry import metrics
 from hub.telemetry.metrics import REGISTRY
 

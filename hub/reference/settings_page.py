@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from hub.reference.schema_tables import one_line, type_of
+from schemas.schema_tables import one_line, type_of
 from hub.settings import REPO_ROOT, Settings
 
 HEADER = """\

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.reference.schema_tables import model_sections
+from schemas.schema_tables import model_sections
 from hub.subscriptions.model import SubscriptionSpec
 
 HEADER = """\

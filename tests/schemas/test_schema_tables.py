@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from hub.reference.schema_tables import bounds_of, model_sections, one_line, type_of
+from schemas.schema_tables import bounds_of, model_sections, one_line, type_of
 
 
 class Inner(BaseModel):
