@@ -24,12 +24,10 @@ production: the numbers are an upper bound.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -51,6 +49,7 @@ from tests.bench.sizes import Sizes
 from tests.connectors import land_parcels
 from tests.hub.delivery.bench_throughput import receiver_process
 from tests.hub.delivery.harness import Deployment, Portal, deployment
+from tests.hub.store.pg_url import sqlalchemy_url
 
 WAIT_S = 60.0
 WARM_UP_WAIT_S = 180.0  # the new subscription's first 2K events, on a loaded machine
@@ -65,8 +64,10 @@ Latencies = list[float]
 async def run(
     admin_dsn: str, bootstrap: str, settings: Settings, sizes: Sizes, run_id: str
 ) -> list[Measurement]:
-    with parcels.fresh_database(admin_dsn) as dsn, tempfile.TemporaryDirectory() as tmp:
-        configured = settings.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'hub.sqlite'}"})
+    with parcels.fresh_database(admin_dsn) as dsn, parcels.fresh_database(admin_dsn) as store_dsn:
+        # the store of a production hub: PostgreSQL (on SQLite, one writer: the ledger's record of
+        # each request waited behind the delivery log's flush)
+        configured = settings.model_copy(update={"database_url": sqlalchemy_url(store_dsn)})
         async with deployment(configured, bootstrap, f"{run_id}l") as d:
             with receiver_process() as portal:
                 return await _measure(d, portal, dsn, sizes)
