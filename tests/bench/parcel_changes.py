@@ -76,9 +76,15 @@ def commit(
                     _execute(conn, chunk)
             if rate is None:
                 continue
-            due = max(due + 1 / rate, time.perf_counter() - CATCH_UP_S)
+            due = next_due(due, rate, time.perf_counter())
             if (delay := due - time.perf_counter()) > 0:
                 time.sleep(delay)
+
+
+def next_due(due: float, rate: float, now: float) -> float:
+    """When the next transaction is due after one due at ``due``: on schedule, but never more than
+    ``CATCH_UP_S`` in the past (so a writer that fell behind does not burst)."""
+    return max(due + 1 / rate, now - CATCH_UP_S)
 
 
 def _execute(conn: psycopg.Connection[tuple[object, ...]], chunk: Iterable[Change]) -> None:
