@@ -211,6 +211,7 @@ class _AddressCache:
 
 
 TransportFactory = Callable[[], httpx.AsyncBaseTransport]
+CHECKED_URLS = 64  # URLs whose static checks a transport remembers
 
 
 def _plain_transport() -> httpx.AsyncBaseTransport:
@@ -243,9 +244,19 @@ class SafeTransport(httpx.AsyncBaseTransport):
         self._cache = _AddressCache(dns_ttl_s)
         self._new_pool = pools
         self._pools: dict[str, httpx.AsyncBaseTransport] = {}
+        self._checked: dict[str, Target] = {}  # a sender pushes to one URL: parsed and checked once
+
+    def _target(self, url: str) -> Target:
+        target = self._checked.get(url)
+        if target is None:
+            target = check_url(url, self._policy)  # raises for a refused URL: never remembered
+            if len(self._checked) >= CHECKED_URLS:
+                self._checked.clear()
+            self._checked[url] = target
+        return target
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        target = check_url(str(request.url), self._policy)
+        target = self._target(str(request.url))
         addresses = await self._addresses(target, request)
         pool = self._pools.get(target.host) or self._pools.setdefault(target.host, self._new_pool())
         for address in addresses[:-1]:

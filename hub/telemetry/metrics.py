@@ -24,6 +24,7 @@ Each process exposes ``REGISTRY``: ``hub api`` at ``/metrics`` (with the store f
 from __future__ import annotations
 
 import contextlib
+import functools
 from datetime import UTC, datetime
 from importlib.metadata import version
 from wsgiref.simple_server import WSGIServer
@@ -100,16 +101,39 @@ def observe_attempt(
     subscription_id: str, outcome: str, *, latency_ms: float | None, committed_at: datetime | None
 ) -> None:
     """One logged attempt; a delivery also measures the whole way from the source commit."""
-    ATTEMPTS.labels(subscription_id, outcome).inc()
+    _attempts(subscription_id, outcome).inc()
     if latency_ms is not None:
-        PUSH_DURATION.labels(subscription_id).observe(latency_ms / 1000)
+        _push_duration(subscription_id).observe(latency_ms / 1000)
     if outcome == "delivered" and committed_at is not None:
         waited = (datetime.now(UTC) - committed_at).total_seconds()
-        END_TO_END.labels(subscription_id).observe(max(waited, 0.0))
+        _end_to_end(subscription_id).observe(max(waited, 0.0))
 
 
 def observe_decision(subscription_id: str, matched: bool) -> None:
-    DECISIONS.labels(subscription_id, "matched" if matched else "filtered_out").inc()
+    _decisions(subscription_id, "matched" if matched else "filtered_out").inc()
+
+
+# The labelled series of the per-event families, looked up once: ``labels()`` on every event was
+# a tenth of a batch's CPU in step 4 and a twentieth in step 1. These series are never removed
+# (only the consumer lag is, in ``forget_subscription``), so what is remembered stays current.
+@functools.cache
+def _attempts(subscription_id: str, outcome: str) -> Counter:
+    return ATTEMPTS.labels(subscription_id, outcome)
+
+
+@functools.cache
+def _push_duration(subscription_id: str) -> Histogram:
+    return PUSH_DURATION.labels(subscription_id)
+
+
+@functools.cache
+def _end_to_end(subscription_id: str) -> Histogram:
+    return END_TO_END.labels(subscription_id)
+
+
+@functools.cache
+def _decisions(subscription_id: str, decision: str) -> Counter:
+    return DECISIONS.labels(subscription_id, decision)
 
 
 def set_consumer_lag(subscription_id: str, records: int) -> None:

@@ -55,6 +55,12 @@ class RecordWhileExporting(Sampler):
 _sampler = RecordWhileExporting()
 
 
+def exporting() -> bool:
+    """Whether this process records spans: a leaf span (nothing is started under it) need not be
+    started at all when it would be dropped."""
+    return _sampler.exporting
+
+
 def setup_tracing(
     service: str, settings: Settings, *, exporter: SpanExporter | None = None
 ) -> TracerProvider:

@@ -5,7 +5,8 @@
 contract checked through ``Contracts``), with positions kept in this process's memory so a
 stop and a start resume where it stopped. Commands, one a line on stdin: ``start``, ``stop``,
 ``quit``; each is answered on stdout once done (``running``, ``stopped``, ``quit``), after a
-first ``ready`` once the process is up.
+first ``ready`` once the process is up. ``running_elsewhere`` runs one such process, started, for
+the length of a block.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from pydantic import BaseModel
 
 from connectors import registry
+from connectors.config import stored_document
 from connectors.positions import MemoryPositions
 from connectors.shards import TaskShard
 from connectors.status import TaskState
@@ -49,6 +55,33 @@ async def serve(document: dict[str, object], index: int, bootstrap: str) -> None
     if task is not None:
         await task.stop()
     print("quit", flush=True)
+
+
+@asynccontextmanager
+async def running_elsewhere(config: BaseModel, bootstrap: str, wait_s: float = 60.0) -> AsyncIterator[None]:
+    """Task 0 of ``config`` running in a process of its own (as ``hub connect`` would run it)
+    until the block ends."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.task_process", json.dumps(stored_document(config)), "0", bootstrap,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+
+    async def said(expected: str) -> None:
+        assert process.stdout is not None
+        async with asyncio.timeout(wait_s):
+            line = (await process.stdout.readline()).decode().strip()
+        assert line == expected, f"the task process said {line!r}, not {expected!r}"
+
+    try:
+        await said("ready")
+        process.stdin.write(b"start\n")
+        await said("running")
+        yield
+    finally:
+        if process.returncode is None:
+            process.stdin.write(b"quit\n")
+        await process.wait()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,17 @@ from collections import Counter
 
 import pytest
 
-from tests.bench.parcel_changes import LAG, Change, LostOrDisordered, Seen, area, check, workload
+from tests.bench.parcel_changes import (
+    CATCH_UP_S,
+    LAG,
+    Change,
+    LostOrDisordered,
+    Seen,
+    area,
+    check,
+    next_due,
+    workload,
+)
 
 
 def seen(changes: list[Change]) -> list[Seen]:
@@ -50,3 +60,17 @@ def test_an_old_copy_after_a_newer_change_fails() -> None:
     changes = workload(400)
     with pytest.raises(LostOrDisordered, match="out of order"):
         check(seen([*changes, ("insert", 1)]), changes, "x")
+
+
+def test_a_paced_writer_that_fell_behind_catches_up_without_a_burst() -> None:
+    due, now = 0.0, 1.0  # one second late, as after a slow first commit
+    at_once = 0  # transactions due already when the one before them ended: sent without a pause
+    for _ in range(20):
+        due = next_due(due, 1000.0, now)
+        at_once += due <= now
+        now = max(now, due) + 0.0001  # each commit takes 0.1 ms: as fast as the writer can
+    assert at_once <= CATCH_UP_S * 1000 + 1  # a few, never the lost second's 1,000
+
+
+def test_a_paced_writer_on_time_keeps_its_schedule() -> None:
+    assert next_due(10.0, 1000.0, 10.0005) == pytest.approx(10.001)

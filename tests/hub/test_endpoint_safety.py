@@ -274,3 +274,15 @@ async def test_https_to_a_pinned_address_verifies_the_certificate_for_the_name(t
             assert response.text == f"portal.test:{port}"
             with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|hostname"):
                 await client.get(f"https://other.test:{port}/host")
+
+
+async def test_a_refused_url_is_refused_on_every_push_and_an_accepted_one_keeps_working() -> None:
+    """The transport remembers the URLs it checked (one parse per endpoint, not per push): only
+    those that passed."""
+    answered = httpx.MockTransport(lambda request: httpx.Response(204))
+    transport = SafeTransport(DEV, resolve=fake_dns({}), pools=lambda: answered)
+    async with httpx.AsyncClient(transport=transport) as client:
+        for _ in range(2):
+            with pytest.raises(UnsafeEndpoint):
+                await client.post("http://user:pw@127.0.0.1:9/hook")
+            assert (await client.post("http://127.0.0.1:9/hook")).status_code == 204
