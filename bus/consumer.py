@@ -19,12 +19,16 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
 from bus import profile
 from bus.errors import translated
+from bus.fetch_gate import FetchGate
 from bus.ports import RebalanceListener
 from bus.records import Record, TopicPartition
 from schemas.errors import BusError
 
 METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
 STOP_TIMEOUT_S = 1.0
+# a subscribed member's fetch wait while the application pauses some of its partitions: a resume
+# must not wait for a long poll in flight (one request at a time per broker connection)
+PAUSED_WAIT_MS = 100
 
 
 def to_kafka(tps: Iterable[TopicPartition]) -> list[Any]:
@@ -71,6 +75,8 @@ class KafkaConsumer:
         self.bootstrap = bootstrap
         self.group = group
         self.buffer_bytes = buffer_bytes
+        self._gate: FetchGate | None = None  # made by start() when there is a cap
+        self._idle_wait_ms: int | None = None  # set by subscribing (``_wait_when_idle``)
         current = profile.current()
         options: dict[str, Any] = current.security.client_options() | current.fetch.options(
             buffer_bytes, idle_wait=False
@@ -95,6 +101,8 @@ class KafkaConsumer:
         except BusError:
             await self._consumer.stop()
             raise
+        if self.buffer_bytes is not None:
+            self._gate = FetchGate(self._consumer, self.buffer_bytes)
 
     async def stop(self) -> None:
         """Leave the group and close, within ``STOP_TIMEOUT_S``.
@@ -126,6 +134,9 @@ class KafkaConsumer:
         more consumers now share); applies from its next fetch."""
         self.buffer_bytes = buffer_bytes
         self.fit_buffer(len(self._consumer.assignment()))
+        if self._gate is not None:
+            self._gate.cap_bytes = buffer_bytes
+            self._gate.check()
 
     def fit_buffer(self, partitions: int) -> None:
         """Size each partition's fetch so that ``partitions`` stay within ``buffer_bytes``."""
@@ -142,11 +153,19 @@ class KafkaConsumer:
         ``max_wait_ms`` at the broker. Consumers that assign partitions for a few calls keep
         aiokafka's short wait: their stop waits for the fetch in flight (a group consumer pinning
         a start took over the 1 s stop bound with a 2 s wait)."""
-        wait_ms = profile.current().fetch.max_wait_ms
-        self._consumer._fetch_max_wait_ms = wait_ms  # read by start(), which makes the fetcher
+        self._idle_wait_ms = profile.current().fetch.max_wait_ms
+        self._consumer._fetch_max_wait_ms = self._idle_wait_ms  # read by start(), which makes the fetcher
+        self._fit_wait()
+
+    def _fit_wait(self) -> None:
+        """The long idle wait, or ``PAUSED_WAIT_MS`` while the application pauses partitions: the
+        fetch in flight when they are resumed holds back their first fetch (a sink's feeds
+        resumed after its retry catch-up waited up to the whole idle wait)."""
         fetcher = getattr(self._consumer, "_fetcher", None)
-        if fetcher is not None:
-            fetcher._fetch_max_wait_ms = wait_ms
+        if self._idle_wait_ms is None or fetcher is None:
+            return
+        short = min(PAUSED_WAIT_MS, self._idle_wait_ms)
+        fetcher._fetch_max_wait_ms = short if self.paused() else self._idle_wait_ms
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
         self._wait_when_idle()
@@ -176,6 +195,8 @@ class KafkaConsumer:
             batch = await self._consumer.getmany(
                 *to_kafka(partitions), timeout_ms=timeout_ms, max_records=max_records
             )
+        if self._gate is not None and batch:  # what was read makes room: the gate may open
+            self._gate.check()
         return {
             TopicPartition(tp.topic, tp.partition): [Record.of(m) for m in ms] for tp, ms in batch.items()
         }
@@ -236,13 +257,23 @@ class KafkaConsumer:
         }
 
     def pause(self, *partitions: TopicPartition) -> None:
-        self._consumer.pause(*to_kafka(partitions))
+        for tp in to_kafka(partitions):
+            if self._gate is not None and self._gate.holds(tp):
+                self._gate.release(tp)  # paused already: now by the application
+            else:
+                self._consumer.pause(tp)
+        self._fit_wait()
 
     def resume(self, *partitions: TopicPartition) -> None:
         self._consumer.resume(*to_kafka(partitions))
+        if self._gate is not None:
+            self._gate.check()  # full: what holds nothing stays paused, by the gate now
+        self._fit_wait()
 
     def paused(self) -> set[TopicPartition]:
-        return set(_ours(self._consumer.paused()))
+        """The partitions the application paused (not those the fetch gate holds back)."""
+        gate = self._gate
+        return set(_ours(tp for tp in self._consumer.paused() if gate is None or not gate.holds(tp)))
 
 
-__all__ = ["METADATA_MAX_AGE_MS", "STOP_TIMEOUT_S", "KafkaConsumer", "to_kafka"]
+__all__ = ["METADATA_MAX_AGE_MS", "PAUSED_WAIT_MS", "STOP_TIMEOUT_S", "KafkaConsumer", "to_kafka"]

@@ -163,8 +163,9 @@ class Intake:
         while self.lane.tracker.pending() >= self.max_pending:  # resolved in step 4
             self.scheduler.spill()  # jobs parked in memory hold offsets back: hand them off
             await asyncio.sleep(0.02)
+        room = min(self.poll_max_records, self.max_pending - self.lane.tracker.pending())  # never past it
         try:
-            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=self.poll_max_records)
+            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=room)
         except BusError as exc:
             raise BusError(f"sink {self.subscription.id} {self.lane.name} read failed: {exc}") from exc
         return [record for records in batch.values() for record in records]
