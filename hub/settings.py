@@ -22,7 +22,7 @@ from schemas.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DELIVERY_FETCH_BUDGET_BYTES = 64 * fetch_limits.MIB
-DELIVERY_PENDING_BUDGET = 20_000
+DELIVERY_PENDING_BUDGET = 5_000
 
 
 def split_list(value: Any) -> Any:
