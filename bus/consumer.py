@@ -19,12 +19,19 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
 from bus import profile
 from bus.errors import translated
+from bus.fetch_gate import FetchGate
 from bus.ports import RebalanceListener
 from bus.records import Record, TopicPartition
 from schemas.errors import BusError
 
 METADATA_MAX_AGE_MS = 10_000  # how soon a pattern subscription sees a new feed topic
+# a subscription by name: new topics come by subscribing again, and a moved leader refreshes the
+# metadata at once, so the periodic refresh only guards against what nothing reported (Kafka's default)
+NAMED_METADATA_MAX_AGE_MS = 300_000
 STOP_TIMEOUT_S = 1.0
+# a subscribed member's fetch wait while the application pauses some of its partitions: a resume
+# must not wait for a long poll in flight (one request at a time per broker connection)
+PAUSED_WAIT_MS = 100
 
 
 def to_kafka(tps: Iterable[TopicPartition]) -> list[Any]:
@@ -52,6 +59,7 @@ class _Forwarding(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka 
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self.consumer.fit_buffer(len(assigned))
+        self.consumer.forget_pauses()  # a new assignment starts unpaused
         await self.listener.on_partitions_assigned(_ours(assigned))
 
 
@@ -71,6 +79,12 @@ class KafkaConsumer:
         self.bootstrap = bootstrap
         self.group = group
         self.buffer_bytes = buffer_bytes
+        self._gate: FetchGate | None = None  # made by start() when there is a cap
+        self._paused: set[Any] = set()  # what the application paused (aiokafka TopicPartitions)
+        self._assigned: tuple[Any, frozenset[TopicPartition]] | None = None  # ``assignment``'s last
+        self._moves = 0  # fetch responses, reads, seeks and assignments: what moves ``fetched_lag``
+        self._lag: tuple[tuple[int, int], int] | None = None  # its last value, for which moves
+        self._idle_wait_ms: int | None = None  # set by subscribing (``_wait_when_idle``)
         current = profile.current()
         options: dict[str, Any] = current.security.client_options() | current.fetch.options(
             buffer_bytes, idle_wait=False
@@ -95,6 +109,21 @@ class KafkaConsumer:
         except BusError:
             await self._consumer.stop()
             raise
+        self._count_fetches()
+        if self.buffer_bytes is not None:
+            self._gate = FetchGate(self._consumer, self.buffer_bytes)
+
+    def _count_fetches(self) -> None:
+        fetcher = self._consumer._fetcher
+        fetch = fetcher._proc_fetch_request
+
+        async def counted(assignment: Any, node_id: int, request: Any) -> bool:
+            try:
+                return bool(await fetch(assignment, node_id, request))
+            finally:
+                self._moves += 1
+
+        fetcher._proc_fetch_request = counted  # the fetch routine looks it up per fetch
 
     async def stop(self) -> None:
         """Leave the group and close, within ``STOP_TIMEOUT_S``.
@@ -126,6 +155,9 @@ class KafkaConsumer:
         more consumers now share); applies from its next fetch."""
         self.buffer_bytes = buffer_bytes
         self.fit_buffer(len(self._consumer.assignment()))
+        if self._gate is not None:
+            self._gate.cap_bytes = buffer_bytes
+            self._gate.check()
 
     def fit_buffer(self, partitions: int) -> None:
         """Size each partition's fetch so that ``partitions`` stay within ``buffer_bytes``."""
@@ -142,11 +174,25 @@ class KafkaConsumer:
         ``max_wait_ms`` at the broker. Consumers that assign partitions for a few calls keep
         aiokafka's short wait: their stop waits for the fetch in flight (a group consumer pinning
         a start took over the 1 s stop bound with a 2 s wait)."""
-        wait_ms = profile.current().fetch.max_wait_ms
-        self._consumer._fetch_max_wait_ms = wait_ms  # read by start(), which makes the fetcher
+        self._idle_wait_ms = profile.current().fetch.max_wait_ms
+        self._consumer._fetch_max_wait_ms = self._idle_wait_ms  # read by start(), which makes the fetcher
+        # aiokafka's fetch routine also wakes every `consumer_timeout_ms` (0.2 s) to walk every
+        # partition, though each event that allows a new fetch (a response, a read, a seek, a
+        # resume, a new assignment) wakes it anyway: with 100 sinks of 121 partitions that walk
+        # was a third of an idle `hub run` (py-spy); so it wakes once per idle wait at most
+        self._consumer._consumer_timeout = self._idle_wait_ms / 1000  # read by start() too
+        self._fit_wait()
+
+    def _fit_wait(self) -> None:
+        """The long idle wait, or ``PAUSED_WAIT_MS`` while the application pauses partitions: the
+        fetch in flight when they are resumed holds back their first fetch (a sink's feeds
+        resumed after its retry catch-up waited up to the whole idle wait)."""
         fetcher = getattr(self._consumer, "_fetcher", None)
-        if fetcher is not None:
-            fetcher._fetch_max_wait_ms = wait_ms
+        if self._idle_wait_ms is None or fetcher is None:
+            return
+        short = min(PAUSED_WAIT_MS, self._idle_wait_ms)
+        fetcher._fetch_max_wait_ms = short if self.paused() else self._idle_wait_ms
+        fetcher._fetcher_timeout = self._idle_wait_ms / 1000
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:
         self._wait_when_idle()
@@ -161,13 +207,19 @@ class KafkaConsumer:
         most of an idle ``hub run``'s CPU and memory.
         """
         self._wait_when_idle()
+        self._consumer._client._metadata_max_age_ms = NAMED_METADATA_MAX_AGE_MS  # read per refresh
         self._consumer.subscribe(topics=sorted(set(topics)), listener=_Forwarding(listener, self))
 
     def assign(self, partitions: Iterable[TopicPartition]) -> None:
         self._consumer.assign(to_kafka(partitions))
+        self.forget_pauses()
 
     def assignment(self) -> set[TopicPartition]:
-        return set(_ours(self._consumer.assignment()))
+        """A copy of what is assigned now (converted again only when the assignment changed)."""
+        tps = self._consumer.assignment()  # the assignment's own set: a new one per assignment
+        if self._assigned is None or self._assigned[0] is not tps:
+            self._assigned = (tps, frozenset(_ours(tps)))
+        return set(self._assigned[1])
 
     async def getmany(
         self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
@@ -176,6 +228,10 @@ class KafkaConsumer:
             batch = await self._consumer.getmany(
                 *to_kafka(partitions), timeout_ms=timeout_ms, max_records=max_records
             )
+        if batch:
+            self._moves += 1
+            if self._gate is not None:  # what was read makes room: the gate may open
+                self._gate.check()
         return {
             TopicPartition(tp.topic, tp.partition): [Record.of(m) for m in ms] for tp, ms in batch.items()
         }
@@ -186,10 +242,12 @@ class KafkaConsumer:
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self._consumer.seek(KafkaPartition(*partition), offset)
+        self._moves += 1
 
     async def seek_to_beginning(self, *partitions: TopicPartition) -> None:
         with translated("cannot seek to the beginning"):
             await self._consumer.seek_to_beginning(*to_kafka(partitions))
+        self._moves += 1
 
     async def position(self, partition: TopicPartition) -> int:
         with translated(f"cannot read the position of {partition}"):
@@ -204,16 +262,22 @@ class KafkaConsumer:
         """Records between the position and the end of every assigned partition it has fetched
         from (the end as of the last fetch): asks the broker nothing and awaits nothing, since the
         lag gauge reads it for every sink twice a second (an awaited ``position`` per partition
-        was a sixth of an idle ``hub run`` with 100 sinks of 121 partitions each)."""
+        was a sixth of an idle ``hub run`` with 100 sinks of 121 partitions each). Walked again
+        only after a fetch response, a read, a seek or a new assignment (the walk alone was a
+        seventh of an idle ``hub run`` of 100 sinks)."""
         subscription = self._consumer._subscription.subscription
         assignment = subscription.assignment if subscription is not None else None
         if assignment is None:
             return 0
+        key = (id(assignment), self._moves)
+        if self._lag is not None and self._lag[0] == key:
+            return self._lag[1]
         behind = 0
         for tp in assignment.tps:
             state = assignment.state_value(tp)
             if state.highwater is not None and state.has_valid_position:
                 behind += max(state.highwater - state.position, 0)
+        self._lag = (key, behind)
         return behind
 
     async def beginning_offsets(self, partitions: Collection[TopicPartition]) -> dict[TopicPartition, int]:
@@ -236,13 +300,45 @@ class KafkaConsumer:
         }
 
     def pause(self, *partitions: TopicPartition) -> None:
-        self._consumer.pause(*to_kafka(partitions))
+        for tp in to_kafka(partitions):
+            self._paused.add(tp)
+            if self._gate is not None and self._gate.holds(tp):
+                self._gate.release(tp)  # paused already: now by the application
+            else:
+                self._consumer.pause(tp)
+        self._fit_wait()
 
     def resume(self, *partitions: TopicPartition) -> None:
-        self._consumer.resume(*to_kafka(partitions))
+        kafka = to_kafka(partitions)
+        self._paused.difference_update(kafka)
+        self._consumer.resume(*kafka)
+        if self._gate is not None:
+            self._gate.check()  # full: what holds nothing stays paused, by the gate now
+        self._fit_wait()
 
     def paused(self) -> set[TopicPartition]:
-        return set(_ours(self._consumer.paused()))
+        """The partitions the application paused (not those the fetch gate holds back).
+
+        Kept here rather than asked of aiokafka, which walks every assigned partition: a sink's
+        intake asks after every poll (a tenth of an idle ``hub run`` with 100 sinks of 121
+        partitions)."""
+        if not self._paused:
+            return set()
+        state = self._consumer._subscription
+        return set(_ours(tp for tp in self._paused if state.is_assigned(tp)))
+
+    def forget_pauses(self) -> None:
+        """A new assignment: aiokafka made every partition's state anew, unpaused."""
+        self._paused = set()
+        self._moves += 1
+        self._fit_wait()
 
 
-__all__ = ["METADATA_MAX_AGE_MS", "STOP_TIMEOUT_S", "KafkaConsumer", "to_kafka"]
+__all__ = [
+    "METADATA_MAX_AGE_MS",
+    "NAMED_METADATA_MAX_AGE_MS",
+    "PAUSED_WAIT_MS",
+    "STOP_TIMEOUT_S",
+    "KafkaConsumer",
+    "to_kafka",
+]

@@ -22,7 +22,7 @@ from schemas.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DELIVERY_FETCH_BUDGET_BYTES = 64 * fetch_limits.MIB
-DELIVERY_PENDING_BUDGET = 20_000
+DELIVERY_PENDING_BUDGET = 5_000
 
 
 def split_list(value: Any) -> Any:
@@ -141,7 +141,8 @@ class Settings(BaseSettings):
         ge=fetch_limits.PARTITION_MIN_BYTES,
         description="Bytes all the sinks of one `hub run` may hold fetched from Kafka and not yet read, "
         "together: each sink's consumer gets an equal share, spread over the partitions it holds "
-        f"(never under {fetch_limits.PARTITION_MIN_BYTES // 1024} KiB a partition).",
+        f"(never under {fetch_limits.PARTITION_MIN_BYTES // 1024} KiB a partition), and stops fetching "
+        "at it; one record batch is always allowed (Kafka returns whole batches).",
     )
     delivery_pending_budget: int = Field(
         default=DELIVERY_PENDING_BUDGET,
@@ -211,7 +212,8 @@ class Settings(BaseSettings):
         ge=1,
         le=30_000,
         description="Longest a consumer's fetch waits at the broker when there is nothing new (an idle "
-        "consumer sends one fetch per this long; new data is answered at once).",
+        "consumer sends one fetch per this long; new data is answered at once; 100 ms while the "
+        "consumer has partitions paused, so their resume never waits for it).",
     )
     kafka_fetch_partition_max_bytes: int = Field(
         default=fetch_limits.PARTITION_MAX_BYTES,

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from bus import admin
 from bus.producer import KafkaProducer
+from bus.records import TopicPartition
 from hub.delivery.backfill.keeper import StateKeeper, run_keeper
 from hub.delivery.backfill.runner import JobContext, JobRunner
 from hub.delivery.control import replay, store_changes
@@ -136,6 +137,8 @@ class Supervisor:
     # the last full read of the subscriptions, its stamp and when it was made (``store_changes``)
     _read: tuple[store_changes.Stamp, float, dict[str, Wanted], frozenset[str]] | None = None
     _shared_by: int = 0  # lanes the memory budget was last divided among
+    # each lane's last reported holding and the assignment it was made from (``holdings``)
+    _held: dict[tuple[str, str], tuple[set[TopicPartition], Holding]] = field(default_factory=dict)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Supervise until ``stop`` is set; then stop every sink (each commits what it resolved).
@@ -211,13 +214,25 @@ class Supervisor:
         return sorted(sid for sid, item in self._running.items() if not item.task.done())
 
     def holdings(self) -> list[Holding]:
-        """Each running lane's consumer assignment, as Kafka gave it (none yet: empty)."""
-        lanes = [*self._running.values(), *self._lanes.values()]
-        return [
-            holding(item.sink.subscription.id, item.sink.lane, item.sink.assignment())
-            for item in lanes
-            if not item.task.done()
+        """Each running lane's consumer assignment, as Kafka gave it (none yet: empty).
+
+        Asked every second: a lane's holding is made again only when its assignment changed
+        (sorting and naming 121 partitions for each of 100 sinks each second was a tenth of an
+        idle ``hub run``)."""
+        lanes = [
+            item.sink for item in [*self._running.values(), *self._lanes.values()] if not item.task.done()
         ]
+        held: dict[tuple[str, str], tuple[set[TopicPartition], Holding]] = {}
+        for sink in lanes:
+            key, assigned = (sink.subscription.id, sink.lane), sink.assignment()
+            last = self._held.get(key)
+            held[key] = (
+                last
+                if last is not None and last[0] == assigned
+                else (assigned, holding(key[0], key[1], assigned))
+            )
+        self._held = held
+        return [made for _assigned, made in held.values()]
 
     def sink(self, sid: str) -> Sink | None:
         """The sink running ``sid`` in this process, if any."""

@@ -43,7 +43,8 @@ from schemas.events.kafka_codec import from_kafka, to_kafka
 
 log = logging.getLogger(__name__)
 Flush = Callable[[], Awaitable[None]]
-POLL_MS = 200
+POLL_MS = 200  # while the feeds wait for the retry catch-up, checked after each poll
+IDLE_POLL_MS = 2_000  # otherwise: records wake a poll at once; more polls only cost CPU (ADR 018)
 CATCH_UP_TIMEOUT_S = 10.0
 
 
@@ -75,6 +76,9 @@ class Lane:
         self.retry_partitions = {tp.partition for tp in self.catching_up}
         self.catch_up_ends, self.catch_up_since = None, time.monotonic()
         self.consumer.pause(*(tp for tp in assigned if tp.topic != self.retry_topic))
+
+    def catching_up_now(self) -> bool:
+        return bool(self.consumer.paused())
 
     async def catch_up(self) -> None:
         """Resume the feeds once the retry partitions are read to the end they had at assignment."""
@@ -163,8 +167,10 @@ class Intake:
         while self.lane.tracker.pending() >= self.max_pending:  # resolved in step 4
             self.scheduler.spill()  # jobs parked in memory hold offsets back: hand them off
             await asyncio.sleep(0.02)
+        room = min(self.poll_max_records, self.max_pending - self.lane.tracker.pending())  # never past it
         try:
-            batch = await self.lane.consumer.getmany(timeout_ms=POLL_MS, max_records=self.poll_max_records)
+            wait_ms = POLL_MS if self.lane.catching_up_now() else IDLE_POLL_MS
+            batch = await self.lane.consumer.getmany(timeout_ms=wait_ms, max_records=room)
         except BusError as exc:
             raise BusError(f"sink {self.subscription.id} {self.lane.name} read failed: {exc}") from exc
         return [record for records in batch.values() for record in records]

@@ -1,0 +1,98 @@
+"""What a consumer holds fetched and not read yet, kept under its cap by not fetching more.
+
+Kafka answers a fetch with at least one whole record batch of the first partition that has data,
+whatever the per-partition and per-fetch limits (KIP-74), and aiokafka keeps one fetched chunk
+per partition until the application reads it, fetching every other partition meanwhile, round
+after round. With record batches bigger than the limits (a publisher's ``send_many`` batches are
+up to 1 MiB), a consumer therefore ends up holding one batch for each partition it is assigned,
+whatever ``max_partition_fetch_bytes`` says: in the subscriptions bench, 121 partitions x about
+680 KB per sink, 3-4.5 GB for a hundred sinks whose portals did not answer.
+
+The gate closes the fetcher's tap instead: after every fetch response and every read, it pauses
+each partition that holds nothing while what is held plus the largest response to expect would
+pass the cap (the fetcher sends no request for a paused partition), and resumes them once reads
+bring it down. A consumer holding nothing may always fetch, so it holds at most its cap or one
+record batch, whichever is bigger (plus, once, a batch bigger than any it saw before).
+
+The application's own pauses (``KafkaConsumer.pause``) are kept apart from the gate's: what it
+paused stays paused, and ``paused`` lists only those.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FetchGate:
+    """The tap of one started ``AIOKafkaConsumer`` (bus owns aiokafka's internals: the fetcher's
+    buffered chunks and its fetch routine have no public face)."""
+
+    def __init__(self, consumer: Any, cap_bytes: int) -> None:
+        self.cap_bytes = cap_bytes
+        self._consumer = consumer
+        self._fetcher = consumer._fetcher
+        self._held: set[Any] = set()  # partitions the gate paused (aiokafka TopicPartitions)
+        self._held_in: Any = None  # the assignment they belong to (a rebalance makes a new one)
+        self.largest_bytes = 0  # the biggest chunk fetched so far: what the next fetch may bring
+        fetch = self._fetcher._proc_fetch_request
+
+        async def fetch_then_check(assignment: Any, node_id: int, request: Any) -> bool:
+            try:
+                return bool(await fetch(assignment, node_id, request))
+            finally:
+                self.check()
+
+        self._fetcher._proc_fetch_request = fetch_then_check  # the fetch routine looks it up per fetch
+
+    def buffered(self) -> dict[Any, int]:
+        """Bytes of each chunk held, by partition (a chunk's whole buffer until it is read out)."""
+        sizes: dict[Any, int] = {}
+        for tp, chunk in self._fetcher._records.items():
+            records = getattr(chunk, "_partition_records", None)  # None: an error, or read out
+            if records is not None:
+                sizes[tp] = records._records.size_in_bytes()
+        return sizes
+
+    def check(self) -> None:
+        """Pause what holds nothing when one more response would pass the cap; else resume."""
+        assignment = self._assignment()
+        if assignment is None:
+            return
+        if assignment is not self._held_in:
+            self._held, self._held_in = set(), assignment
+        sizes = self.buffered()
+        held = sum(sizes.values())
+        self.largest_bytes = max(self.largest_bytes, *sizes.values(), 0)
+        expected = max(self.largest_bytes, self._fetcher._fetch_max_bytes)
+        if held > 0 and held + expected > self.cap_bytes:
+            self._close(assignment, sizes)
+        elif self._held:
+            self._open(assignment)
+
+    def holds(self, tp: Any) -> bool:
+        """Whether ``tp`` is paused by the gate (not by the application)."""
+        return tp in self._held
+
+    def release(self, tp: Any) -> None:
+        """The application pauses ``tp`` itself: from now on it is the application's pause."""
+        self._held.discard(tp)
+
+    def _close(self, assignment: Any, sizes: dict[Any, int]) -> None:
+        for tp in assignment.tps:
+            state = assignment.state_value(tp)
+            if tp not in sizes and not state.paused:
+                state.pause()
+                self._held.add(tp)
+
+    def _open(self, assignment: Any) -> None:
+        for tp in self._held:
+            if tp in assignment.tps:
+                assignment.state_value(tp).resume()
+        self._held.clear()
+
+    def _assignment(self) -> Any:
+        subscription = self._consumer._subscription.subscription
+        return None if subscription is None else subscription.assignment
+
+
+__all__ = ["FetchGate"]
