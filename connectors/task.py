@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 
 from bus.ports import Producer
 from bus.producer import KafkaProducer
-from connectors import registry
+from connectors import collector, registry
 from connectors.backoff import Backoff
 from connectors.config import ConnectorConfigBase
 from connectors.context import SourceContext, SourceStatus
@@ -241,6 +241,7 @@ class ConnectorTask:
                 t for t in self._snapshot_tables if t not in context.snapshot_tables
             )
             try:
+                collector.freeze_survivors()  # warmed up: no full collection walks it mid-stream
                 self._set_state(TaskState.RUNNING)
                 await self._stream(source, publisher, context.status, since)
             finally:

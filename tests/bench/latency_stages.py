@@ -1,0 +1,384 @@
+"""Where commit -> Kafka latency goes: each change's stages timed, and what stalled the slow ones.
+
+``python -m tests.bench.latency_stages [--count 3000] [--rate 1000] [--process]`` runs the
+Debezium comparison's latency trial for our side only (a fresh parcel table, the ``postgres_cdc``
+task, single-row transactions committed at a fixed rate by another process, every row read
+back by a consumer) and stamps each change at every stage, keyed by its commit time (unique per
+single-row transaction):
+
+- ``received``: the replication stream returned the WAL frame of its transaction's Begin;
+- ``read``: the source's ``read`` returned the batch holding it;
+- ``handed``: the publisher handed its record to the producer (``send_many`` called: the event is
+  built);
+- ``acked``: the broker acknowledged it;
+- ``fetched``: the bench's consumer fetched it.
+
+Beside them: event-loop stalls (a 1 ms ticker's overshoot), garbage collections (``gc.callbacks``),
+and what ran in the slow changes' time. ``--process`` runs the task in a child process (as ``hub
+connect`` would), so the consumer and the task do not share one event loop; the child's stamps
+come back as JSON. Written for issue 13 (item 3); the summary goes to stdout, the raw stamps to
+``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bus.ports import Ack, Producer
+from connectors import collector, registry
+from connectors.config import ConnectorConfigBase, stored_document
+from connectors.context import SourceContext
+from connectors.positions import MemoryPositions
+from connectors.source import Batch, Source
+from connectors.status import TaskState
+from connectors.task import ConnectorTask, capture_producer
+from schemas.events.kafka_codec import KafkaMessage
+from tests.bench import parcel_changes, parcels
+from tests.bench.arrivals import watching
+from tests.bench.capture_sides import created, until_streaming
+
+PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
+STAGES = ("received", "read", "handed", "acked", "fetched")
+SLOW_MS = 15.0
+TICK_S = 0.001
+Stamps = dict[str, dict[int, float]]  # stage -> commit time (µs) -> epoch seconds
+
+
+@dataclass
+class Clock:
+    """Every stamp of one run, and the stalls beside them (epoch seconds)."""
+
+    stamps: Stamps = field(default_factory=lambda: {stage: {} for stage in STAGES})
+    stalls: list[tuple[float, float]] = field(default_factory=list)  # (at, ms) the loop was late
+    collections: list[tuple[float, float, int]] = field(default_factory=list)  # (at, ms, generation)
+
+    def stamp(self, stage: str, commit_us: int, at: float | None = None) -> None:
+        self.stamps[stage].setdefault(commit_us, time.time() if at is None else at)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stamps": {s: {str(k): v for k, v in found.items()} for s, found in self.stamps.items()},
+            "stalls": self.stalls,
+            "collections": self.collections,
+        }
+
+    def merge(self, document: dict[str, Any]) -> None:
+        for stage, found in document["stamps"].items():
+            for key, at in found.items():
+                self.stamps[stage].setdefault(int(key), at)
+        self.stalls += [(at, ms) for at, ms in document["stalls"]]
+        self.collections += [(at, ms, generation) for at, ms, generation in document["collections"]]
+
+
+def commit_us(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // _MICROSECOND
+
+
+_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _header_us(headers: Sequence[tuple[str, bytes]] | dict[str, bytes]) -> int:
+    found = dict(headers)["ce_time"].decode()
+    return commit_us(datetime.fromisoformat(found))
+
+
+class StampedSource:
+    """The real source; its replication stream's frames and its batches stamped on the way."""
+
+    def __init__(self, real: Source, clock: Clock) -> None:
+        self._real, self._clock = real, clock
+
+    async def start(self) -> None:
+        await self._real.start()
+        stream = self._real._stream  # type: ignore[attr-defined]  # a diagnostic looks inside
+        poll = stream.poll
+
+        def stamped_poll(limit: int) -> Any:
+            frames = poll(limit)
+            now = time.time()
+            for frame in frames:
+                if frame.payload[:1] == b"B":  # Begin: final LSN (8), commit time (8, µs since 2000)
+                    at = int.from_bytes(frame.payload[9:17], "big", signed=True) + PG_EPOCH_US
+                    self._clock.stamp("received", at, now)
+            return frames
+
+        stream.poll = stamped_poll
+
+    async def read(self) -> Batch:
+        batch = await self._real.read()
+        now = time.time()
+        for change in batch.changes:
+            if change.commit_time is not None:
+                self._clock.stamp("read", commit_us(change.commit_time), now)
+        return batch
+
+    async def commit(self, position: str) -> None:
+        await self._real.commit(position)
+
+    async def stop(self) -> None:
+        await self._real.stop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class StampedProducer:
+    """The task's own producer; each record stamped when handed over and when acknowledged."""
+
+    def __init__(self, real: Producer, clock: Clock) -> None:
+        self._real, self._clock = real, clock
+
+    async def send_many(self, topic: str, messages: Sequence[KafkaMessage]) -> list[Ack]:
+        now = time.time()
+        keys = [_header_us(m.headers) for m in messages]
+        for key in keys:
+            self._clock.stamp("handed", key, now)
+        acks = await self._real.send_many(topic, messages)
+        for key, ack in zip(keys, acks, strict=True):
+            ack.add_done_callback(functools.partial(self._acked, key))
+        return acks
+
+    def _acked(self, key: int, _done: Ack) -> None:
+        self._clock.stamp("acked", key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@asynccontextmanager
+async def watched_loop(clock: Clock) -> AsyncIterator[None]:
+    """Loop stalls (a ticker's overshoot past ``TICK_S`` by more than 2 ms) and GC pauses."""
+    started: dict[str, float] = {}
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started["at"] = time.perf_counter()
+        elif "at" in started:
+            ms = (time.perf_counter() - started.pop("at")) * 1000
+            clock.collections.append((time.time(), ms, int(info["generation"])))
+
+    async def tick() -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(TICK_S)
+            late = (time.perf_counter() - before - TICK_S) * 1000
+            if late > 2.0:
+                clock.stalls.append((time.time(), late))
+
+    gc.callbacks.append(on_gc)
+    ticker = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        gc.callbacks.remove(on_gc)
+
+
+def stamped_task(config: ConnectorConfigBase, bootstrap: str, clock: Clock) -> ConnectorTask:
+    def build_source(config: ConnectorConfigBase, context: SourceContext) -> Source:
+        return StampedSource(registry.build_source(config, context), clock)
+
+    def producer(bootstrap: str, client_id: str) -> Producer:
+        return StampedProducer(capture_producer(bootstrap, client_id), clock)
+
+    return ConnectorTask(
+        config, bootstrap=bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract,
+        build_source=build_source, producer_factory=producer,
+    )  # fmt: skip
+
+
+async def _until_running(task: ConnectorTask) -> None:
+    async with asyncio.timeout(60):
+        while task.status.state != TaskState.RUNNING:  # noqa: ASYNC110  # plain state
+            await asyncio.sleep(0.005)
+
+
+async def trial(
+    admin_dsn: str, bootstrap: str, count: int, rate: float, *, process: bool, freeze: bool = True
+) -> Clock:
+    """One run; without ``freeze``, the task leaves the garbage collector as it is (the before)."""
+    _set_freezing(freeze)
+    clock = Clock()
+    unique = f"st{int(time.time() * 1000) % 10**9}"
+    with parcels.fresh_database(admin_dsn) as dsn:
+        config = parcels.cdc_config(dsn, unique, snapshot_mode="never")
+        topic = config.feeds[0].topic
+        await created(bootstrap, topic)
+        async with watching(bootstrap, topic) as watch, watched_loop(clock):
+            child = await _child(config, bootstrap, freeze) if process else None
+            task = None if process else stamped_task(config, bootstrap, clock)
+            if task is not None:
+                task.start()
+                await _until_running(task)
+            await until_streaming(dsn, config.slot)
+            await parcel_changes.commit_elsewhere(dsn, count, "--inserts", f"--rate={rate}")
+            await watch.wait_for(count, 120)
+            if task is not None:
+                await task.stop()
+            if child is not None:
+                clock.merge(await _child_stamps(child))
+        for arrival in watch.arrivals:
+            clock.stamp("fetched", _header_us(arrival.headers), arrival.at)
+    return clock
+
+
+def _set_freezing(freeze: bool) -> None:
+    collector.freeze_survivors = _FREEZE if freeze else lambda: None
+
+
+_FREEZE = collector.freeze_survivors
+
+
+async def _child(config: ConnectorConfigBase, bootstrap: str, freeze: bool) -> asyncio.subprocess.Process:
+    document = json.dumps(stored_document(config))
+    options = () if freeze else ("--no-freeze",)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.latency_stages", *options, "--child", document, bootstrap,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert (await child.stdout.readline()).strip() == b"running"
+    return child
+
+
+async def _child_stamps(child: asyncio.subprocess.Process) -> dict[str, Any]:
+    out, _ = await child.communicate(b"stop\n")
+    found: dict[str, Any] = json.loads(out)
+    return found
+
+
+async def serve_child(document: dict[str, Any], bootstrap: str) -> None:
+    """The task alone in this process; its stamps printed as JSON once told to stop."""
+    clock = Clock()
+    async with watched_loop(clock):
+        task = stamped_task(registry.parse_config(document), bootstrap, clock)
+        task.start()
+        await _until_running(task)
+        print("running", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await task.stop()
+    print(json.dumps(clock.to_json()), flush=True)
+
+
+# -- the summary --------------------------------------------------------------------------------
+
+
+def summary(clock: Clock, out: Any = sys.stdout) -> dict[str, Any]:
+    s = clock.stamps
+    rows = sorted(k for k in s["fetched"] if all(k in s[stage] for stage in STAGES))
+    if not rows:
+        raise SystemExit("no change was stamped at every stage")
+    start = rows[0] / 1e6
+    total = {k: (s["fetched"][k] - k / 1e6) * 1000 for k in rows}
+    legs = ("commit", *STAGES)
+
+    def leg(k: int, i: int) -> float:
+        before = k / 1e6 if i == 0 else s[legs[i]][k]
+        return (s[legs[i + 1]][k] - before) * 1000
+
+    ordered = sorted(total.values())
+    cut = {q: ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] for q in (0.5, 0.99)}
+    print(
+        f"{len(rows)} changes: p50 {cut[0.5]:.1f} ms, p99 {cut[0.99]:.1f} ms, max {ordered[-1]:.1f} ms",
+        file=out,
+    )
+    firsts = ("/".join(f"{leg(k, i):.1f}" for i in range(len(STAGES))) for k in rows[:8])
+    print(f"first changes, ms per stage: {'; '.join(firsts)}", file=out)
+    print("per stage (ms)      p50     p99     max", file=out)
+    for i in range(len(STAGES)):
+        values = sorted(leg(k, i) for k in rows)
+        p50, p99 = statistics.median(values), values[round(0.99 * (len(values) - 1))]
+        print(f"  {legs[i]:>8} -> {legs[i + 1]:<8} {p50:6.1f}  {p99:6.1f}  {values[-1]:6.1f}", file=out)
+    slow = [k for k in rows if total[k] > SLOW_MS]
+    print(f"slow (> {SLOW_MS:g} ms): {len(slow)}; by second of the run:", file=out)
+    per_second: dict[int, list[int]] = {}
+    for k in slow:
+        per_second.setdefault(int(k / 1e6 - start), []).append(k)
+    for second, keys in sorted(per_second.items()):
+        worst = max(keys, key=lambda k: total[k])
+        where = max(range(len(STAGES)), key=lambda i: leg(worst, i))
+        at = worst / 1e6 - start
+        print(
+            f"  s{second:>3}: {len(keys):4} slow, worst {total[worst]:6.1f} ms at +{at:7.3f}s, "
+            f"mostly {legs[where]}->{legs[where + 1]} ({leg(worst, where):.1f} ms)",
+            file=out,
+        )
+    stalls = [(at - start, ms) for at, ms in clock.stalls if ms > 5]
+    print(f"loop stalls > 5 ms: {len(stalls)}, total {sum(ms for _, ms in stalls):.0f} ms; worst:", file=out)
+    for at, ms in sorted(stalls, key=lambda x: -x[1])[:12]:
+        print(f"  +{at:7.3f}s {ms:6.1f} ms", file=out)
+    gcs = [(at - start, ms, gen) for at, ms, gen in clock.collections]
+    print(
+        f"GC: {len(gcs)} collections, {sum(ms for _, ms, _ in gcs):.0f} ms; gen2: "
+        f"{[(round(at, 3), round(ms, 1)) for at, ms, gen in gcs if gen == 2]}; worst: "
+        f"{[(round(at, 3), round(ms, 1), gen) for at, ms, gen in sorted(gcs, key=lambda x: -x[1])[:5]]}",
+        file=out,
+    )
+    return {"p50": cut[0.5], "p99": cut[0.99], "max": ordered[-1], "slow": len(slow)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.latency_stages")
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--process", action="store_true", help="the task in a process of its own")
+    parser.add_argument("--json", type=Path, help="where to write the raw stamps")
+    parser.add_argument("--no-freeze", action="store_true", help="no gc freeze once the task runs")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="ROUNDS pairs of runs, without then with the freeze, interleaved",
+    )
+    parser.add_argument("--child", nargs=2, metavar=("CONFIG", "BOOTSTRAP"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _set_freezing(not args.no_freeze)
+        asyncio.run(serve_child(json.loads(args.child[0]), args.child[1]))
+        return 0
+    from hub.settings import Settings  # only the parent reads the environment
+
+    settings = Settings()
+    admin_dsn, bootstrap = settings.postgres_dsn or "", settings.kafka_bootstrap or ""
+    if args.compare:
+        return _compare(admin_dsn, bootstrap, args)
+    run = trial(admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=not args.no_freeze)
+    clock = asyncio.run(run)
+    summary(clock)
+    if args.json:
+        args.json.write_text(json.dumps(clock.to_json()))
+    return 0
+
+
+def _compare(admin_dsn: str, bootstrap: str, args: argparse.Namespace) -> int:
+    found: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    for round_ in range(args.compare):
+        for freeze in (False, True):
+            print(f"-- round {round_ + 1}, freeze={freeze}")
+            run = trial(admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=freeze)
+            found[freeze].append(summary(asyncio.run(run)))
+    for freeze, runs in found.items():
+        cells = ", ".join(f"{r['p50']:.1f}/{r['p99']:.1f}/{r['max']:.1f}" for r in runs)
+        print(f"freeze={freeze}: p50/p99/max ms per run: {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
