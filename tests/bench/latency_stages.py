@@ -30,6 +30,7 @@ import gc
 import json
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -210,7 +211,14 @@ async def _until_running(task: ConnectorTask) -> None:
 
 
 async def trial(
-    admin_dsn: str, bootstrap: str, count: int, rate: float, *, process: bool, freeze: bool = True
+    admin_dsn: str,
+    bootstrap: str,
+    count: int,
+    rate: float,
+    *,
+    process: bool,
+    freeze: bool = True,
+    profile: Path | None = None,
 ) -> Clock:
     """One run; without ``freeze``, the task leaves the garbage collector as it is (the before)."""
     _set_freezing(freeze)
@@ -221,7 +229,7 @@ async def trial(
         topic = config.feeds[0].topic
         await created(bootstrap, topic)
         async with watching(bootstrap, topic) as watch, watched_loop(clock):
-            child = await _child(config, bootstrap, freeze) if process else None
+            child = await _child(config, bootstrap, freeze, profile) if process else None
             task = None if process else stamped_task(config, bootstrap, clock)
             if task is not None:
                 task.start()
@@ -245,26 +253,43 @@ def _set_freezing(freeze: bool) -> None:
 _FREEZE = collector.freeze_survivors
 
 
-async def _child(config: ConnectorConfigBase, bootstrap: str, freeze: bool) -> asyncio.subprocess.Process:
+async def _child(
+    config: ConnectorConfigBase, bootstrap: str, freeze: bool, profile: Path | None
+) -> asyncio.subprocess.Process:
+    """The task's process, running; with ``profile``, watched by ``py-spy record`` (raw stacks, idle
+    included) from then until it exits."""
     document = json.dumps(stored_document(config))
     options = () if freeze else ("--no-freeze",)
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bench.latency_stages", *options, "--child", document, bootstrap,
+        sys.executable, "-m", __spec__.name, *options, "--child", document, bootstrap,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert child.stdout is not None
     assert (await child.stdout.readline()).strip() == b"running"
+    if profile is not None:
+        spy = Path(sys.executable).parent / "py-spy"
+        await asyncio.create_subprocess_exec(
+            spy, "record", "-r", "200", "-f", "raw", "--idle", "-o", profile, "--pid", str(child.pid),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await asyncio.sleep(0.5)  # attached before the first commit
     return child
 
 
 async def _child_stamps(child: asyncio.subprocess.Process) -> dict[str, Any]:
+    """The stamps the child wrote to the file it names on its last line, once told to stop."""
     out, _ = await child.communicate(b"stop\n")
-    found: dict[str, Any] = json.loads(out)
+    return await asyncio.to_thread(_taken, Path(out.splitlines()[-1].decode()))
+
+
+def _taken(path: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(path.read_text())
+    path.unlink()
     return found
 
 
 async def serve_child(document: dict[str, Any], bootstrap: str) -> None:
-    """The task alone in this process; its stamps printed as JSON once told to stop."""
+    """The task alone in this process; once told to stop, its stamps in a JSON file it names."""
     clock = Clock()
     async with watched_loop(clock):
         task = stamped_task(registry.parse_config(document), bootstrap, clock)
@@ -273,7 +298,9 @@ async def serve_child(document: dict[str, Any], bootstrap: str) -> None:
         print("running", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         await task.stop()
-    print(json.dumps(clock.to_json()), flush=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
+        json.dump(clock.to_json(), out)
+    print(out.name, flush=True)
 
 
 # -- the summary --------------------------------------------------------------------------------
@@ -339,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--process", action="store_true", help="the task in a process of its own")
     parser.add_argument("--json", type=Path, help="where to write the raw stamps")
+    parser.add_argument("--profile", type=Path, help="with --process: py-spy's raw stacks of the task here")
     parser.add_argument("--no-freeze", action="store_true", help="no gc freeze once the task runs")
     parser.add_argument(
         "--compare",
@@ -359,7 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     admin_dsn, bootstrap = settings.postgres_dsn or "", settings.kafka_bootstrap or ""
     if args.compare:
         return _compare(admin_dsn, bootstrap, args)
-    run = trial(admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=not args.no_freeze)
+    run = trial(
+        admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=not args.no_freeze,
+        profile=args.profile,
+    )  # fmt: skip
     clock = asyncio.run(run)
     summary(clock)
     if args.json:
