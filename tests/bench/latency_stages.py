@@ -368,13 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="where to write the raw stamps")
     parser.add_argument("--profile", type=Path, help="with --process: py-spy's raw stacks of the task here")
     parser.add_argument("--no-freeze", action="store_true", help="no gc freeze once the task runs")
+    parser.add_argument("--rounds", type=int, default=0, help="with --compare: how many pairs of runs")
     parser.add_argument(
-        "--compare",
-        type=int,
-        default=0,
-        metavar="ROUNDS",
-        help="ROUNDS pairs of runs, without then with the freeze, interleaved",
-    )
+        "--compare", choices=("freeze", "process"), default="freeze",
+        help="with --rounds: runs without then with the freeze, or in the bench's process then in its own",
+    )  # fmt: skip
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "BOOTSTRAP"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -385,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     admin_dsn, bootstrap = settings.postgres_dsn or "", settings.kafka_bootstrap or ""
-    if args.compare:
+    if args.rounds:
         return _compare(admin_dsn, bootstrap, args)
     run = trial(
         admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=not args.no_freeze,
@@ -399,15 +397,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _compare(admin_dsn: str, bootstrap: str, args: argparse.Namespace) -> int:
+    """Pairs of runs, the two settings interleaved: ``--compare freeze`` runs each in a fresh
+    process of its own (a freeze is for the life of a process), ``process`` in this one."""
     found: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
-    for round_ in range(args.compare):
-        for freeze in (False, True):
-            print(f"-- round {round_ + 1}, freeze={freeze}")
-            run = trial(admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=freeze)
-            found[freeze].append(summary(asyncio.run(run)))
-    for freeze, runs in found.items():
+    for round_ in range(args.rounds):
+        for on in (False, True):
+            print(f"-- round {round_ + 1}, {args.compare}={on}", flush=True)
+            freeze = on if args.compare == "freeze" else not args.no_freeze
+            process = on if args.compare == "process" else True
+            run = trial(admin_dsn, bootstrap, args.count, args.rate, process=process, freeze=freeze)
+            found[on].append(summary(asyncio.run(run)))
+    for on, runs in found.items():
         cells = ", ".join(f"{r['p50']:.1f}/{r['p99']:.1f}/{r['max']:.1f}" for r in runs)
-        print(f"freeze={freeze}: p50/p99/max ms per run: {cells}")
+        print(f"{args.compare}={on}: p50/p99/max ms per run: {cells}")
     return 0
 
 
