@@ -191,7 +191,21 @@ async def watched_loop(clock: Clock) -> AsyncIterator[None]:
         gc.callbacks.remove(on_gc)
 
 
-def stamped_task(config: ConnectorConfigBase, bootstrap: str, clock: Clock) -> ConnectorTask:
+class SlowPositions(MemoryPositions):
+    """Positions in memory, each save taking as long as a store's round trip would."""
+
+    def __init__(self, save_ms: float) -> None:
+        super().__init__()
+        self.save_s = save_ms / 1000
+
+    async def save(self, connector: str, position: str) -> None:
+        await asyncio.sleep(self.save_s)
+        await super().save(connector, position)
+
+
+def stamped_task(
+    config: ConnectorConfigBase, bootstrap: str, clock: Clock, save_ms: float = 0
+) -> ConnectorTask:
     def build_source(config: ConnectorConfigBase, context: SourceContext) -> Source:
         return StampedSource(registry.build_source(config, context), clock)
 
@@ -199,7 +213,7 @@ def stamped_task(config: ConnectorConfigBase, bootstrap: str, clock: Clock) -> C
         return StampedProducer(capture_producer(bootstrap, client_id), clock)
 
     return ConnectorTask(
-        config, bootstrap=bootstrap, positions=MemoryPositions(), contracts=parcels.parcel_contract,
+        config, bootstrap=bootstrap, positions=SlowPositions(save_ms), contracts=parcels.parcel_contract,
         build_source=build_source, producer_factory=producer,
     )  # fmt: skip
 
@@ -219,6 +233,7 @@ async def trial(
     process: bool,
     freeze: bool = True,
     profile: Path | None = None,
+    save_ms: float = 0,
 ) -> Clock:
     """One run; without ``freeze``, the task leaves the garbage collector as it is (the before)."""
     _set_freezing(freeze)
@@ -230,7 +245,7 @@ async def trial(
         await created(bootstrap, topic)
         async with watching(bootstrap, topic) as watch, watched_loop(clock):
             child = await _child(config, bootstrap, freeze, profile) if process else None
-            task = None if process else stamped_task(config, bootstrap, clock)
+            task = None if process else stamped_task(config, bootstrap, clock, save_ms)
             if task is not None:
                 task.start()
                 await _until_running(task)
@@ -251,6 +266,48 @@ def _set_freezing(freeze: bool) -> None:
 
 
 _FREEZE = collector.freeze_survivors
+
+
+async def bare_trial(bootstrap: str, count: int, rate: float) -> dict[str, list[float]]:
+    """The broker alone, as a floor for the same minutes: ``count`` small records sent one by one
+    on schedule (``rate``/s) by the connectors' own producer (idempotent, ``acks=all``, no linger),
+    no PostgreSQL and no event building; ms from send to acknowledged and to fetched."""
+    topic = f"bench.st{int(time.time() * 1000) % 10**9}.bare"
+    await created(bootstrap, topic)
+    producer = capture_producer(bootstrap, "latency-stages-bare")
+    await producer.start()
+    sent: dict[bytes, float] = {}
+    acked: dict[bytes, float] = {}
+    try:
+        async with watching(bootstrap, topic) as watch:
+            started = time.perf_counter()
+            for n in range(count):
+                key = str(n).encode()
+                sent[key] = time.time()
+                [ack] = await producer.send_many(topic, [KafkaMessage(key=key, value=b"x" * 600, headers=[])])
+                ack.add_done_callback(
+                    functools.partial(lambda k, _done: acked.setdefault(k, time.time()), key)
+                )
+                if (delay := started + (n + 1) / rate - time.perf_counter()) > 0:
+                    await asyncio.sleep(delay)
+            await watch.wait_for(count, 120)
+    finally:
+        await producer.stop()
+    fetched = {a.key: a.at for a in watch.arrivals if a.key is not None}
+    return {
+        "acked": [(acked[k] - at) * 1000 for k, at in sent.items() if k in acked],
+        "fetched": [(fetched[k] - at) * 1000 for k, at in sent.items() if k in fetched],
+    }
+
+
+def bare_summary(found: dict[str, list[float]], out: Any = sys.stdout) -> None:
+    for leg, values in found.items():
+        ordered = sorted(values)
+        p50, p99 = ordered[len(ordered) // 2], ordered[round(0.99 * (len(ordered) - 1))]
+        print(
+            f"broker alone, send -> {leg}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1]:.1f} ms",
+            file=out,
+        )
 
 
 async def _child(
@@ -367,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--process", action="store_true", help="the task in a process of its own")
     parser.add_argument("--json", type=Path, help="where to write the raw stamps")
     parser.add_argument("--profile", type=Path, help="with --process: py-spy's raw stacks of the task here")
+    parser.add_argument("--save-ms", type=float, default=0, help="in this process: each position save's time")
+    parser.add_argument("--bare", action="store_true", help="then the broker alone, paced the same")
     parser.add_argument("--no-freeze", action="store_true", help="no gc freeze once the task runs")
     parser.add_argument("--rounds", type=int, default=0, help="with --compare: how many pairs of runs")
     parser.add_argument(
@@ -387,10 +446,12 @@ def main(argv: list[str] | None = None) -> int:
         return _compare(admin_dsn, bootstrap, args)
     run = trial(
         admin_dsn, bootstrap, args.count, args.rate, process=args.process, freeze=not args.no_freeze,
-        profile=args.profile,
+        profile=args.profile, save_ms=args.save_ms,
     )  # fmt: skip
     clock = asyncio.run(run)
     summary(clock)
+    if args.bare:
+        bare_summary(asyncio.run(bare_trial(bootstrap, args.count, args.rate)))
     if args.json:
         args.json.write_text(json.dumps(clock.to_json()))
     return 0
