@@ -31,6 +31,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -66,6 +67,7 @@ class Clock:
     stamps: Stamps = field(default_factory=lambda: {stage: {} for stage in STAGES})
     stalls: list[tuple[float, float]] = field(default_factory=list)  # (at, ms) the loop was late
     collections: list[tuple[float, float, int]] = field(default_factory=list)  # (at, ms, generation)
+    scheduled: list[float] = field(default_factory=list)  # the task thread's ms on a CPU, runnable, wall
 
     def stamp(self, stage: str, commit_us: int, at: float | None = None) -> None:
         self.stamps[stage].setdefault(commit_us, time.time() if at is None else at)
@@ -75,6 +77,7 @@ class Clock:
             "stamps": {s: {str(k): v for k, v in found.items()} for s, found in self.stamps.items()},
             "stalls": self.stalls,
             "collections": self.collections,
+            "scheduled": self.scheduled,
         }
 
     def merge(self, document: dict[str, Any]) -> None:
@@ -83,6 +86,7 @@ class Clock:
                 self.stamps[stage].setdefault(int(key), at)
         self.stalls += [(at, ms) for at, ms in document["stalls"]]
         self.collections += [(at, ms, generation) for at, ms, generation in document["collections"]]
+        self.scheduled = document["scheduled"]
 
 
 def commit_us(moment: datetime) -> int:
@@ -353,11 +357,21 @@ async def serve_child(document: dict[str, Any], bootstrap: str) -> None:
         task.start()
         await _until_running(task)
         print("running", flush=True)
+        before = _schedstat()
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        clock.scheduled = [b - a for a, b in zip(before, _schedstat(), strict=True)]
         await task.stop()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as out:
         json.dump(clock.to_json(), out)
     print(out.name, flush=True)
+
+
+def _schedstat() -> list[float]:
+    """This thread's ms on a CPU and ms runnable but waiting for one (Linux), and the wall clock's:
+    how much of the run the machine did not give the task."""
+    path = Path(f"/proc/self/task/{threading.get_native_id()}/schedstat")
+    on_cpu, waiting = (int(n) / 1e6 for n in path.read_text().split()[:2])
+    return [on_cpu, waiting, time.monotonic() * 1000]
 
 
 # -- the summary --------------------------------------------------------------------------------
@@ -407,6 +421,13 @@ def summary(clock: Clock, out: Any = sys.stdout) -> dict[str, Any]:
     print(f"loop stalls > 5 ms: {len(stalls)}, total {sum(ms for _, ms in stalls):.0f} ms; worst:", file=out)
     for at, ms in sorted(stalls, key=lambda x: -x[1])[:12]:
         print(f"  +{at:7.3f}s {ms:6.1f} ms", file=out)
+    if clock.scheduled:
+        on_cpu, waiting, wall = clock.scheduled
+        print(
+            f"task thread, from running to stop ({wall:.0f} ms): on a CPU {on_cpu:.0f} ms, "
+            f"runnable but waiting for a CPU {waiting:.0f} ms",
+            file=out,
+        )
     gcs = [(at - start, ms, gen) for at, ms, gen in clock.collections]
     print(
         f"GC: {len(gcs)} collections, {sum(ms for _, ms, _ in gcs):.0f} ms; gen2: "
