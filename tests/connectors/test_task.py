@@ -285,7 +285,10 @@ async def test_lost_lease_stops_the_task_without_committing(run: Any, db: Memory
     await eventually(lambda: task.done)
     assert task.status.state is TaskState.STOPPED
     assert task.status.last_error is not None and task.status.last_error.code == "lease_lost"
-    assert db.commits == [next(iter(positions.saved.values()))]
+    assert positions.saved  # the first save went through, the next found the lease gone
+    # the source hears of saved positions only (between two reads: a read under way when the lease
+    # is lost ends the run before the first save is told, which a restart reads again from the store)
+    assert set(db.commits) <= set(positions.saved.values())
 
 
 async def test_record_states_are_saved_with_the_position_the_task_commits(
