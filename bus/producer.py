@@ -94,9 +94,14 @@ class KafkaProducer:
         await self._producer.client.close()
 
     async def ensure_topics(self, names: Iterable[str]) -> None:
+        """The topics exist and this producer knows their partitions: the first record sent to one
+        does not wait for a metadata lookup (and its retry backoff) behind the caller's back."""
         missing = sorted(set(names) - self._known_topics)
         if missing:
             await KafkaAdmin(self.bootstrap).create_topics(missing)
+            with translated("cannot read the topics' partitions"):
+                for name in missing:
+                    await self._producer.partitions_for(name)
             self._known_topics.update(missing)
 
     async def send(self, topic: str, message: KafkaMessage) -> Ack:
