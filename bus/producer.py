@@ -29,6 +29,7 @@ from schemas.errors import BusError
 from schemas.events.kafka_codec import KafkaMessage
 
 LINGER_MS = 5
+RETRY_BACKOFF_MS = 100  # aiokafka's own default
 MAX_BATCH_BYTES = 1_048_576
 REQUEST_TIMEOUT_MS = 30_000
 ACK_TIMEOUT_S = 60.0  # an idempotent aiokafka producer retries forever; callers give up sooner
@@ -45,9 +46,12 @@ class KafkaProducer:
         *,
         ack_timeout_s: float = ACK_TIMEOUT_S,
         linger_ms: int = LINGER_MS,
+        retry_backoff_ms: int = RETRY_BACKOFF_MS,
     ) -> None:
         """``linger_ms``: how long a record sent alone (``send``) waits for others to share its
-        batch; ``send_many`` builds whole batches itself, so linger only delays them."""
+        batch; ``send_many`` builds whole batches itself, so linger only delays them.
+        ``retry_backoff_ms``: the wait before a refused produce (e.g. a leader not ready yet) or a
+        metadata lookup is tried again; every record queued behind it waits as long."""
         self.bootstrap = bootstrap
         self.ack_timeout_s = ack_timeout_s
         self._producer = AIOKafkaProducer(
@@ -56,6 +60,7 @@ class KafkaProducer:
             enable_idempotence=True,
             acks="all",
             linger_ms=linger_ms,
+            retry_backoff_ms=retry_backoff_ms,
             max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=REQUEST_TIMEOUT_MS,
             **profile.current().security.client_options(),
@@ -89,9 +94,14 @@ class KafkaProducer:
         await self._producer.client.close()
 
     async def ensure_topics(self, names: Iterable[str]) -> None:
+        """The topics exist and this producer knows their partitions: the first record sent to one
+        does not wait for a metadata lookup (and its retry backoff) behind the caller's back."""
         missing = sorted(set(names) - self._known_topics)
         if missing:
             await KafkaAdmin(self.bootstrap).create_topics(missing)
+            with translated("cannot read the topics' partitions"):
+                for name in missing:
+                    await self._producer.partitions_for(name)
             self._known_topics.update(missing)
 
     async def send(self, topic: str, message: KafkaMessage) -> Ack:

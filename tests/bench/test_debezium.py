@@ -51,6 +51,12 @@ def test_latency_goals_need_the_bound_and_to_beat_debezium() -> None:
     assert (found["max"].ours, found["max"].met) == (90.0, True)
 
 
+def test_ours_in_the_benchs_process_is_shown_beside_debezium_without_a_goal() -> None:
+    runs = [[latencies_ms(5.0, 5.0)], [latencies_ms(6.0, 6.0)]]
+    found = debezium._latencies("(x), ours in the bench's process", runs, goals=False)
+    assert {(m.ours, m.baseline, m.target, m.met) for m in found} == {(5.0, 6.0, "", None)}
+
+
 def test_debezium_reads_with_pgoutput_from_a_slot_of_its_own() -> None:
     config = kafka_connect.postgres_connector(
         "postgresql://postgres@127.0.0.1:15432/bench_x", "benchr1", snapshot=False, poll_interval_ms=10

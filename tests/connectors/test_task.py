@@ -3,11 +3,13 @@
 Covers: publish in per-record order then commit; a bad row quarantined with its reason while the
 rows after it are published; no position committed while Kafka refuses to acknowledge; restart
 with backoff after a retriable failure (its last error cleared once it runs again); a permanent
-failure waits for an operator; pause, resume, re-snapshot; a lost lease stops the task.
+failure waits for an operator; pause, resume, re-snapshot; a lost lease stops the task; a running
+task has frozen the garbage collector's survivors.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -135,6 +137,14 @@ async def test_publishes_in_record_order_and_commits_after_acks(
     await eventually(lambda: positions.saved.get(task.name) == db.commits[-1] == "000000000006.000000")
     assert task.status.events_published == 6
     assert task.status.state is TaskState.RUNNING
+
+
+async def test_a_running_task_has_frozen_what_its_start_built(run: Any, db: MemoryDatabase) -> None:
+    """No full garbage collection walks the warmed-up process mid-stream (``connectors.collector``)."""
+    gc.unfreeze()
+    task = run()
+    await eventually(lambda: task.status.state is TaskState.RUNNING, what="the task running")
+    assert gc.get_freeze_count() > 0
 
 
 async def test_bad_row_goes_to_quarantine_and_the_rows_after_it_are_published(
@@ -275,7 +285,10 @@ async def test_lost_lease_stops_the_task_without_committing(run: Any, db: Memory
     await eventually(lambda: task.done)
     assert task.status.state is TaskState.STOPPED
     assert task.status.last_error is not None and task.status.last_error.code == "lease_lost"
-    assert db.commits == [next(iter(positions.saved.values()))]
+    assert positions.saved  # the first save went through, the next found the lease gone
+    # the source hears of saved positions only (between two reads: a read under way when the lease
+    # is lost ends the run before the first save is told, which a restart reads again from the store)
+    assert set(db.commits) <= set(positions.saved.values())
 
 
 async def test_record_states_are_saved_with_the_position_the_task_commits(
