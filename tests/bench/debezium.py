@@ -13,9 +13,13 @@ its own, runs interleaved (ours, Debezium, ours, Debezium, ...). Four trials:
   time (read by a consumer minus the PostgreSQL commit time), over every row from the first,
   against Debezium tuned to ``poll.interval.ms=10``.
 
-Snapshot and backlog also run ours as two key-sharded tasks (``tasks: 2``), each task in a
-process of its own as two ``hub connect`` processes would run them (``OursSharded``), reported
-as its own ratio to Debezium in the same interleaved rounds: whether the second core helps.
+Snapshot and backlog run our task in a process of its own, as ``hub connect`` runs it, and
+also as two key-sharded tasks (``tasks: 2``), each task in a process of its own as two ``hub
+connect`` processes would run them (``OursProcesses``), reported as its own ratio to Debezium
+in the same interleaved rounds: whether the second core helps. Both trials also measure CPU
+time per row (``tests.bench.cpu_use``): our task processes' against the Kafka Connect JVM's
+(the goal: less than Debezium's), and PostgreSQL's, the broker's and the whole machine's over
+the same window, since all of them share the same cores.
 
 Every trial checks what it read (``parcel_changes.check``): all changes, none extra, each key's
 in commit order. Throughputs keep each side's best run; latencies pool every run's rows. The
@@ -27,16 +31,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+import psycopg
 
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
-from tests.bench import kafka_connect, parcel_changes, parcels
+from tests.bench import cpu_use, kafka_connect, parcel_changes, parcels
 from tests.bench.arrivals import watching
-from tests.bench.capture_sides import Debezium, Ours, OursSharded, Side, until_streaming
+from tests.bench.capture_sides import Debezium, Ours, OursProcesses, Side, until_streaming
+from tests.bench.cpu_use import CpuMeter
 from tests.bench.kafka_connect import ConnectWorker
 from tests.bench.parcel_changes import Change, Seen
 from tests.bench.report import Measurement, latency, throughput
@@ -59,6 +67,7 @@ class Run:
     value: float  # the trial's figure: rows/s, or 0 for latency (see ``seen``)
     seen: Sequence[Seen] = ()
     behind_s: float = 0.0
+    cpu_us: Mapping[str, float] = field(default_factory=dict)  # CPU per row by party (cpu_use)
 
 
 TRIALS = ("snapshot", "backlog", "live", "latency")
@@ -75,7 +84,7 @@ async def run(
         log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
         return []
     async with kafka_connect.running(settings, bootstrap) as worker:
-        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id)
+        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id, *_servers(admin_dsn, bootstrap))
         return [found for name in TRIALS if name in trials for found in await _TRIALS[name](bench)]
 
 
@@ -86,6 +95,8 @@ class _Bench:
     worker: ConnectWorker
     sizes: Sizes
     run_id: str
+    postgres_pid: int | None = None
+    kafka_pid: int | None = None
     made: int = 0
 
     def unique(self) -> str:
@@ -93,16 +104,22 @@ class _Bench:
         return f"{self.run_id}z{self.made}"
 
     def sides(self, *, snapshot: bool, tuned: bool = False, sharded: bool = False) -> list[MakeSide]:
-        """Ours and Debezium; with ``sharded``, also ours as two key-sharded task processes."""
+        """Ours and Debezium; with ``sharded``, ours in task processes (one task, then
+        ``SHARDS`` key-sharded ones) so their CPU time is theirs alone."""
         poll = TUNED_POLL_MS if tuned else None
-        both: list[MakeSide] = [
-            lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot),
-            lambda dsn, u: Debezium(self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot,
-                                    poll_interval_ms=poll),
-        ]  # fmt: skip
-        if sharded:
-            both.append(lambda dsn, u: OursSharded(dsn, self.bootstrap, u, snapshot=snapshot, tasks=SHARDS))
-        return both
+        debezium: MakeSide = lambda dsn, u: Debezium(  # noqa: E731
+            self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot, poll_interval_ms=poll
+        )
+        if not sharded:
+            return [lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot), debezium]
+        return [
+            lambda dsn, u: OursProcesses(dsn, self.bootstrap, u, snapshot=snapshot),
+            debezium,
+            lambda dsn, u: OursProcesses(dsn, self.bootstrap, u, snapshot=snapshot, tasks=SHARDS),
+        ]
+
+    def meter(self, side: Side) -> CpuMeter:
+        return CpuMeter(side.pids, self.postgres_pid, self.kafka_pid)
 
     async def interleaved(
         self, name: str, makers: list[MakeSide], trial: Trial, rows: int = 0
@@ -127,17 +144,20 @@ class _Bench:
 async def _snapshots(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
     runs = await bench.interleaved(
-        "snapshot", bench.sides(snapshot=True, sharded=True), _snapshot(rows), rows
+        "snapshot", bench.sides(snapshot=True, sharded=True), _snapshot(rows, bench), rows
     )
     return [
         _rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL),
         _rate(f"snapshot {rows:,} rows, ours tasks={SHARDS}", "rows/s", _sharded(runs), goal=THROUGHPUT_GOAL),
+        *_cpu(f"snapshot {rows:,} rows", runs),
     ]
 
 
 async def _backlogs(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
-    runs = await bench.interleaved("backlog", bench.sides(snapshot=False, sharded=True), _backlog(rows))
+    runs = await bench.interleaved(
+        "backlog", bench.sides(snapshot=False, sharded=True), _backlog(rows, bench)
+    )
     return [
         _rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL),
         _rate(
@@ -146,6 +166,7 @@ async def _backlogs(bench: _Bench) -> list[Measurement]:
             _sharded(runs),
             goal=THROUGHPUT_GOAL,
         ),
+        *_cpu(f"backlog {rows:,} changes", runs),
     ]
 
 
@@ -173,21 +194,23 @@ _TRIALS: dict[str, Callable[[_Bench], Awaitable[list[Measurement]]]] = {
 # -- trials -------------------------------------------------------------------------------------
 
 
-def _snapshot(rows: int) -> Trial:
+def _snapshot(rows: int, bench: _Bench) -> Trial:
     changes: list[Change] = [("insert", n) for n in range(1, rows + 1)]
 
     async def trial(side: Side, dsn: str) -> Run:
         async with watching_side(side) as read:
-            started = time.time()
+            meter = bench.meter(side)
+            before, started = meter.read(), time.time()
             await side.start()
             seen = await read(len(changes))
+            used = meter.used(before)
         parcel_changes.check(seen, changes, f"{side.name} snapshot")
-        return Run(rows / (seen[-1].at - started), seen)
+        return Run(rows / (seen[-1].at - started), seen, cpu_us=cpu_use.per_row_us(used, rows))
 
     return trial
 
 
-def _backlog(count: int) -> Trial:
+def _backlog(count: int, bench: _Bench) -> Trial:
     changes = parcel_changes.workload(count)
     warm = len(changes) + 1  # a parcel outside the workload: proves the side streams before it stops
 
@@ -198,11 +221,14 @@ def _backlog(count: int) -> Trial:
             await read(1)
             await side.pause()
             await asyncio.to_thread(parcel_changes.commit, dsn, changes, per_transaction=1000)
-            started = time.time()
+            meter = bench.meter(side)
+            before, started = meter.read(), time.time()
             await side.resume()
             seen = [one for one in await read(1 + len(changes)) if one.parcel != warm]
+            used = meter.used(before)
         _checked(seen, changes, f"{side.name} backlog")
-        return Run(len(changes) / (seen[-1].at - started), seen)
+        rate = len(changes) / (seen[-1].at - started)
+        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, len(changes)))
 
     return trial
 
@@ -270,6 +296,40 @@ def _rate(name: str, unit: str, runs: list[list[Run]], goal: float | None) -> Me
     if goal is None:
         return found
     return replace(found, target=f">= {goal:g}x Debezium", met=found.ratio >= goal)
+
+
+def _cpu(trial: str, runs: list[list[Run]]) -> list[Measurement]:
+    """CPU per row, the mean of each side's runs: the side's own processes against Debezium's
+    (goal: below it), then each shared party over the same windows (no goal: where the cores went)."""
+    ours, theirs, sharded = ({p: statistics.fmean(r.cpu_us[p] for r in side) for p in side[0].cpu_us}
+                             for side in runs)  # fmt: skip
+    found: list[Measurement] = []
+    for who, mine in (("ours", ours), (f"ours tasks={SHARDS}", sharded)):
+        found.append(
+            replace(
+                _per_row(f"{trial}: CPU of {who} (task processes)", mine[cpu_use.SIDE],
+                         theirs[cpu_use.SIDE], "Debezium (Connect JVM)"),
+                target="< Debezium", met=mine[cpu_use.SIDE] < theirs[cpu_use.SIDE],
+            )
+        )  # fmt: skip
+        found += [
+            _per_row(f"{trial}: {party} CPU while {who} ran", mine[party], theirs[party],
+                     "while Debezium ran")
+            for party in cpu_use.PARTIES[1:]
+            if party in mine and party in theirs
+        ]  # fmt: skip
+    return found
+
+
+def _per_row(name: str, ours: float, theirs: float, against: str) -> Measurement:
+    return Measurement("debezium", name, "µs/row", ours, theirs, against, "lower")
+
+
+def _servers(admin_dsn: str, bootstrap: str) -> tuple[int | None, int | None]:
+    """The local PostgreSQL's and broker's pids (for their CPU time), None for one not on this host."""
+    port = psycopg.conninfo.conninfo_to_dict(admin_dsn).get("port") or 5432
+    kafka_port = int(bootstrap.split(",")[0].rpartition(":")[2])
+    return cpu_use.listening_pid(int(port)), cpu_use.listening_pid(kafka_port)
 
 
 def _latencies(size: str, runs: list[list[Run]]) -> list[Measurement]:

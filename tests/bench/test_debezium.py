@@ -10,7 +10,7 @@ import pytest
 
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
-from tests.bench import debezium, kafka_connect
+from tests.bench import cpu_use, debezium, kafka_connect
 from tests.bench.debezium import Run
 from tests.bench.parcel_changes import Seen
 from tests.bench.sizes import QUICK
@@ -70,3 +70,18 @@ def test_the_worker_converts_json_without_schemas_and_listens_on_loopback(tmp_pa
     lines = dict(line.split("=", 1) for line in text.splitlines())
     assert lines["value.converter.schemas.enable"] == lines["key.converter.schemas.enable"] == "false"
     assert lines["listeners"] == "http://127.0.0.1:8083"
+
+
+def test_cpu_per_row_goal_is_below_debezium_and_the_shared_parties_are_shown() -> None:
+    def run(side: float, postgres: float) -> Run:
+        return Run(1.0, cpu_us={cpu_use.SIDE: side, cpu_use.POSTGRES: postgres})
+
+    ours, theirs, sharded = [run(90.0, 10.0), run(110.0, 20.0)], [run(120.0, 30.0)], [run(130.0, 5.0)]
+    found = {m.name: m for m in debezium._cpu("snapshot", [ours, theirs, sharded])}
+    one = found["snapshot: CPU of ours (task processes)"]
+    assert (one.ours, one.baseline, one.target, one.met) == (100.0, 120.0, "< Debezium", True)
+    two = found["snapshot: CPU of ours tasks=2 (task processes)"]
+    assert (two.ours, two.met) == (130.0, False)
+    postgres = found["snapshot: PostgreSQL CPU while ours ran"]
+    assert (postgres.ours, postgres.baseline, postgres.met) == (15.0, 30.0, None)
+    assert len(found) == 4  # no broker nor machine time was measured: no rows for them
