@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -299,26 +299,40 @@ def _rate(name: str, unit: str, runs: list[list[Run]], goal: float | None) -> Me
 
 
 def _cpu(trial: str, runs: list[list[Run]]) -> list[Measurement]:
-    """CPU per row, the mean of each side's runs: the side's own processes against Debezium's
-    (goal: below it), then each shared party over the same windows (no goal: where the cores went)."""
-    ours, theirs, sharded = ({p: statistics.fmean(r.cpu_us[p] for r in side) for p in side[0].cpu_us}
-                             for side in runs)  # fmt: skip
+    """CPU per row in each side's fastest run (the one its rows/s come from): the side's own
+    processes against Debezium's JVM (goal: below it), and the cores they kept busy; then each
+    shared server's CPU per row and the whole machine's busy cores over the same windows (no
+    goal: where the cores went)."""
+    ours, theirs, sharded = (max(side, key=lambda r: r.value) for side in runs)
     found: list[Measurement] = []
     for who, mine in (("ours", ours), (f"ours tasks={SHARDS}", sharded)):
-        found.append(
-            replace(
-                _per_row(f"{trial}: CPU of {who} (task processes)", mine[cpu_use.SIDE],
-                         theirs[cpu_use.SIDE], "Debezium (Connect JVM)"),
-                target="< Debezium", met=mine[cpu_use.SIDE] < theirs[cpu_use.SIDE],
-            )
-        )  # fmt: skip
+        side, other = mine.cpu_us[cpu_use.SIDE], theirs.cpu_us[cpu_use.SIDE]
         found += [
-            _per_row(f"{trial}: {party} CPU while {who} ran", mine[party], theirs[party],
-                     "while Debezium ran")
-            for party in cpu_use.PARTIES[1:]
-            if party in mine and party in theirs
+            replace(
+                _per_row(f"{trial}: CPU of {who} (task processes)", side, other, "Debezium (Connect JVM)"),
+                target="< Debezium", met=side < other,
+            ),
+            _cores(f"{trial}: cores used by {who} (task processes)", mine, theirs, cpu_use.SIDE,
+                   "Debezium (Connect JVM)"),
         ]  # fmt: skip
+        found += [
+            _per_row(f"{trial}: {party} CPU while {who} ran", mine.cpu_us[party], theirs.cpu_us[party],
+                     "while Debezium ran")
+            for party in (cpu_use.POSTGRES, cpu_use.KAFKA)
+            if party in mine.cpu_us and party in theirs.cpu_us
+        ]  # fmt: skip
+        if cpu_use.MACHINE in mine.cpu_us and cpu_use.MACHINE in theirs.cpu_us:
+            found.append(
+                _cores(f"{trial}: cores busy on the machine while {who} ran", mine, theirs,
+                       cpu_use.MACHINE, "while Debezium ran")
+            )  # fmt: skip
     return found
+
+
+def _cores(name: str, ours: Run, theirs: Run, party: str, against: str) -> Measurement:
+    """Cores a party kept busy: its CPU per row times the side's rows/s."""
+    mine, other = (run.cpu_us[party] * run.value / 1e6 for run in (ours, theirs))
+    return Measurement("debezium", name, f"cores of {os.cpu_count()}", mine, other, against, "lower")
 
 
 def _per_row(name: str, ours: float, theirs: float, against: str) -> Measurement:

@@ -73,15 +73,24 @@ def test_the_worker_converts_json_without_schemas_and_listens_on_loopback(tmp_pa
 
 
 def test_cpu_per_row_goal_is_below_debezium_and_the_shared_parties_are_shown() -> None:
-    def run(side: float, postgres: float) -> Run:
-        return Run(1.0, cpu_us={cpu_use.SIDE: side, cpu_use.POSTGRES: postgres})
+    def run(rate: float, side: float, postgres: float) -> Run:
+        return Run(rate, cpu_us={cpu_use.SIDE: side, cpu_use.POSTGRES: postgres})
 
-    ours, theirs, sharded = [run(90.0, 10.0), run(110.0, 20.0)], [run(120.0, 30.0)], [run(130.0, 5.0)]
+    ours = [run(1000.0, 90.0, 10.0), run(2000.0, 110.0, 20.0)]  # the fastest run's CPU counts
+    theirs, sharded = [run(1000.0, 120.0, 30.0)], [run(3000.0, 130.0, 5.0)]
     found = {m.name: m for m in debezium._cpu("snapshot", [ours, theirs, sharded])}
     one = found["snapshot: CPU of ours (task processes)"]
-    assert (one.ours, one.baseline, one.target, one.met) == (100.0, 120.0, "< Debezium", True)
+    assert (one.ours, one.baseline, one.unit, one.target, one.met) == (
+        110.0,
+        120.0,
+        "µs/row",
+        "< Debezium",
+        True,
+    )
+    cores = found["snapshot: cores used by ours (task processes)"]
+    assert (cores.ours, cores.baseline) == pytest.approx((0.22, 0.12))
     two = found["snapshot: CPU of ours tasks=2 (task processes)"]
     assert (two.ours, two.met) == (130.0, False)
     postgres = found["snapshot: PostgreSQL CPU while ours ran"]
-    assert (postgres.ours, postgres.baseline, postgres.met) == (15.0, 30.0, None)
-    assert len(found) == 4  # no broker nor machine time was measured: no rows for them
+    assert (postgres.ours, postgres.baseline, postgres.met) == (20.0, 30.0, None)
+    assert len(found) == 6  # no broker nor machine time was measured: no rows for them
