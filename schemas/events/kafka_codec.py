@@ -28,6 +28,7 @@ from schemas.events.change import (
 
 Headers = list[tuple[str, bytes]]
 REQUIRED = ("specversion", "id", "source", "type", "subject", "time")
+_OPTIONAL_HEADERS = tuple((name, f"ce_{name}") for name in OPTIONAL_ATTRIBUTES)  # named once, not per event
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def to_kafka(event: ChangeEvent) -> KafkaMessage:
         ("ce_time", rfc3339(event.time).encode()),
         ("content-type", event.datacontenttype.encode()),
     ]
-    for name in OPTIONAL_ATTRIBUTES:
+    for name, header in _OPTIONAL_HEADERS:
         value = getattr(event, name)
         if value is not None:
-            headers.append((f"ce_{name}", value.encode()))
+            headers.append((header, value.encode()))
     if event.traceparent:
         headers.append(("traceparent", event.traceparent.encode()))
     value = event.data.model_dump_json(by_alias=True).encode()
