@@ -16,6 +16,7 @@ the machine's busy time says how much room there was at all.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ POSTGRES = "PostgreSQL"
 KAFKA = "Kafka broker"
 MACHINE = "whole machine"
 PARTIES = (SIDE, POSTGRES, KAFKA, MACHINE)
+WALL = "wall"  # the window's own length (seconds of wall time), beside the parties' CPU seconds
 
 
 def listening_pid(port: int) -> int | None:
@@ -63,14 +65,19 @@ def machine_seconds() -> float:
 
 @dataclass(frozen=True)
 class CpuMeter:
-    """Reads each party's cumulative CPU seconds; ``used(before)`` is the window since ``before``."""
+    """Reads each party's cumulative CPU seconds (and the wall clock, ``WALL``); ``used(before)``
+    is the window since ``before``."""
 
     side_pids: Callable[[], Iterable[int]]
     postgres_pid: int | None
     kafka_pid: int | None
 
     def read(self) -> dict[str, float]:
-        found = {SIDE: sum(process_seconds(pid) for pid in self.side_pids()), MACHINE: machine_seconds()}
+        found = {
+            SIDE: sum(process_seconds(pid) for pid in self.side_pids()),
+            MACHINE: machine_seconds(),
+            WALL: time.monotonic(),
+        }
         for party, pid in ((POSTGRES, self.postgres_pid), (KAFKA, self.kafka_pid)):
             if pid is not None:
                 found[party] = process_seconds(pid, with_children=True)
@@ -83,7 +90,12 @@ class CpuMeter:
 
 def per_row_us(seconds: Mapping[str, float], rows: int) -> dict[str, float]:
     """Each party's CPU per row, in microseconds."""
-    return {party: used * 1e6 / rows for party, used in seconds.items()}
+    return {party: used * 1e6 / rows for party, used in seconds.items() if party != WALL}
+
+
+def cores(seconds: Mapping[str, float]) -> dict[str, float]:
+    """Each party's CPU seconds over the window's own wall time: the cores it kept busy."""
+    return {party: used / seconds[WALL] for party, used in seconds.items() if party != WALL}
 
 
 __all__ = [
@@ -92,7 +104,9 @@ __all__ = [
     "PARTIES",
     "POSTGRES",
     "SIDE",
+    "WALL",
     "CpuMeter",
+    "cores",
     "listening_pid",
     "machine_seconds",
     "per_row_us",

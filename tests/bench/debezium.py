@@ -68,6 +68,7 @@ class Run:
     seen: Sequence[Seen] = ()
     behind_s: float = 0.0
     cpu_us: Mapping[str, float] = field(default_factory=dict)  # CPU per row by party (cpu_use)
+    cores: Mapping[str, float] = field(default_factory=dict)  # cores each party kept busy meanwhile
 
 
 TRIALS = ("snapshot", "backlog", "live", "latency")
@@ -205,7 +206,8 @@ def _snapshot(rows: int, bench: _Bench) -> Trial:
             seen = await read(len(changes))
             used = meter.used(before)
         parcel_changes.check(seen, changes, f"{side.name} snapshot")
-        return Run(rows / (seen[-1].at - started), seen, cpu_us=cpu_use.per_row_us(used, rows))
+        rate = rows / (seen[-1].at - started)
+        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, rows), cores=cpu_use.cores(used))
 
     return trial
 
@@ -228,7 +230,7 @@ def _backlog(count: int, bench: _Bench) -> Trial:
             used = meter.used(before)
         _checked(seen, changes, f"{side.name} backlog")
         rate = len(changes) / (seen[-1].at - started)
-        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, len(changes)))
+        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, len(changes)), cores=cpu_use.cores(used))
 
     return trial
 
@@ -330,9 +332,10 @@ def _cpu(trial: str, runs: list[list[Run]]) -> list[Measurement]:
 
 
 def _cores(name: str, ours: Run, theirs: Run, party: str, against: str) -> Measurement:
-    """Cores a party kept busy: its CPU per row times the side's rows/s."""
-    mine, other = (run.cpu_us[party] * run.value / 1e6 for run in (ours, theirs))
-    return Measurement("debezium", name, f"cores of {os.cpu_count()}", mine, other, against, "lower")
+    """Cores a party kept busy over the CPU window (from just before the start until every
+    record was read)."""
+    unit = f"cores of {os.cpu_count()}"
+    return Measurement("debezium", name, unit, ours.cores[party], theirs.cores[party], against, "lower")
 
 
 def _per_row(name: str, ours: float, theirs: float, against: str) -> Measurement:

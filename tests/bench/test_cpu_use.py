@@ -22,8 +22,12 @@ def test_a_window_counts_the_side_s_cpu_and_the_machine_s() -> None:
     before = meter.read()
     _spin(0.2)
     used = meter.used(before)
-    assert set(used) == {cpu_use.SIDE, cpu_use.MACHINE}
+    assert set(used) == {cpu_use.SIDE, cpu_use.MACHINE, cpu_use.WALL}
     assert 0.15 <= used[cpu_use.SIDE] <= used[cpu_use.MACHINE] + 0.05
+    assert used[cpu_use.WALL] >= used[cpu_use.SIDE] - 0.05  # one thread: at most one core
+    busy = cpu_use.cores(used)
+    assert set(busy) == {cpu_use.SIDE, cpu_use.MACHINE}
+    assert 0.0 < busy[cpu_use.SIDE] <= 1.05  # under load, less than a core
 
 
 def test_a_server_s_time_includes_children_it_already_reaped() -> None:
