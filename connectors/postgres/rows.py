@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import abc, pq
+from psycopg import pq
 from psycopg.abc import AdaptContext
 from psycopg.adapt import Transformer
 
@@ -30,21 +30,15 @@ class RowDecoder:
     """Knows each relation's latest shape (the server resends it after any DDL)."""
 
     def __init__(self, context: AdaptContext | None = None) -> None:
-        self._context = context
         self._transformer = Transformer(context)
         self._relations: dict[int, Relation] = {}
         self._loaders: dict[int, list[Callable[[bytes], Any]]] = {}
-        self._rows: dict[int, tuple[tuple[str, ...], abc.Transformer]] = {}
 
     def remember(self, relation: Relation) -> None:
         self._relations[relation.oid] = relation
         self._loaders[relation.oid] = [
             self._transformer.get_loader(c.type_oid, pq.Format.TEXT).load for c in relation.columns
         ]
-        # the same loaders, applied to a whole row at once by psycopg (C): streaming's hot path
-        rows = Transformer(self._context)
-        rows.set_loader_types([c.type_oid for c in relation.columns], pq.Format.TEXT)
-        self._rows[relation.oid] = (tuple(c.name for c in relation.columns), rows)
 
     def relation(self, oid: int) -> Relation:
         try:
@@ -58,10 +52,6 @@ class RowDecoder:
                 f"{relation.qualified_name}: tuple has {len(columns)} columns, relation has "
                 f"{len(relation.columns)}"
             )
-        whole = _whole_row(columns)
-        if whole is not None:
-            names, rows = self._rows[relation.oid]
-            return DecodedRow(dict(zip(names, rows.load_sequence(whole), strict=True)), ())
         values: dict[str, Any] = {}
         unchanged: list[str] = []
         loaders = self._loaders[relation.oid]
@@ -75,17 +65,3 @@ class RowDecoder:
             else:
                 raise ProtocolError(f"{relation.qualified_name}.{meta.name}: binary column not asked")
         return DecodedRow(values, tuple(unchanged))
-
-
-def _whole_row(columns: tuple[Column, ...]) -> list[bytes | None] | None:
-    """Every column's text (None for NULL), or None when a column is unchanged TOAST or binary
-    (the column-by-column path says which, or why not)."""
-    found: list[bytes | None] = []
-    for column in columns:
-        if column.kind is ColumnKind.TEXT and column.data is not None:
-            found.append(column.data)
-        elif column.kind is ColumnKind.NULL:
-            found.append(None)
-        else:
-            return None
-    return found
