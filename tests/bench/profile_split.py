@@ -16,7 +16,8 @@ from pathlib import Path
 
 SETUP = "(setup, left out)"
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (SETUP, ("importlib", "tests/bench/parcels.py", "parcel_changes.py", "admin_units/_dataset",
+    (SETUP, ("EpollSelector.select (",  # the loop waiting for I/O: sampled as running under load
+             "importlib", "tests/bench/parcels.py", "parcel_changes.py", "admin_units/_dataset",
              "admin_units/_names", "warm_up", "concurrent/futures/thread.py")),
     ("contract validation", ("schemas/contracts/", "connectors/contracts.py")),
     ("admin-unit normalisation",
