@@ -33,7 +33,9 @@ from schemas.errors import ConfigurationError
 from schemas.events import ChangeEvent, ChangePayload, Op, SourceInfo, event_id
 from schemas.feeds.spec import KEY_SEPARATOR
 
-_REENCODED = (bytes, bytearray, memoryview, list)  # values whose wire form differs from the row's
+_BINARY = (bytes, bytearray, memoryview)
+_REENCODED = (*_BINARY, list)  # values whose wire form differs from the row's
+_AS_IS = frozenset({str, int})  # key values written with ``str`` as they are (asked per change)
 
 
 class UnroutableChange(ConfigurationError):
@@ -52,12 +54,18 @@ def record_key(change: Change) -> str:
     """The record's key; the table's name for a change of the whole table (a truncate)."""
     if change.op is Op.TRUNCATE:
         return change.table
-    return KEY_SEPARATOR.join(str(wire_value(value)) for value in change.key.values())
+    return KEY_SEPARATOR.join(
+        [value if type(value) is str else _key_text(value) for value in change.key.values()]
+    )
+
+
+def _key_text(value: Any) -> str:
+    return str(value) if type(value) in _AS_IS else str(wire_value(value))
 
 
 def wire_value(value: Any) -> Any:
     """A column value as JSON can carry it: bytes become base64 text (see the module docstring)."""
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, _BINARY):  # a tuple: a union built per call costs on every change
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, list):  # an array column (bytea[]...)
         return [wire_value(item) for item in value]
@@ -66,9 +74,12 @@ def wire_value(value: Any) -> Any:
 
 def wire_row(row: dict[str, Any] | None) -> dict[str, Any] | None:
     """The row with its binary values encoded; the row itself when it has none (the usual case)."""
-    if row is None or not any(isinstance(value, _REENCODED) for value in row.values()):
-        return row
-    return {name: wire_value(value) for name, value in row.items()}
+    if row is None:
+        return None
+    for value in row.values():  # a plain loop: no generator per row
+        if isinstance(value, _REENCODED):
+            return {name: wire_value(value) for name, value in row.items()}
+    return row
 
 
 def source_uri(connector: str, table: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import chain
 from typing import Any
 
 from connectors.held_change import encode_change
@@ -71,7 +72,7 @@ def quarantine_message(
 
 def size_of(message: KafkaMessage) -> int:
     """The bytes Kafka counts against its limit, give or take the record's framing."""
-    headers = sum(len(name) + len(value) for name, value in message.headers)
+    headers = sum(map(len, chain.from_iterable(message.headers)))  # no generator frame: per change
     return len(message.key or b"") + len(message.value) + headers
 
 

@@ -17,9 +17,13 @@ its own, runs interleaved (ours, Debezium, ours, Debezium, ...). Four trials:
   delay the other. Ours in the bench's process is measured too, in the same rounds, and shown
   beside it (``tests.bench.latency_stages`` breaks either down by stage).
 
-Snapshot and backlog also run ours as two key-sharded tasks (``tasks: 2``), each task in a
-process of its own as two ``hub connect`` processes would run them (``OursSharded``), reported
-as its own ratio to Debezium in the same interleaved rounds: whether the second core helps.
+Snapshot and backlog run our task in a process of its own, as ``hub connect`` runs it, and
+also as two key-sharded tasks (``tasks: 2``), each task in a process of its own as two ``hub
+connect`` processes would run them (``OursProcesses``), reported as its own ratio to Debezium
+in the same interleaved rounds: whether the second core helps. Both trials also measure CPU
+time per row (``tests.bench.cpu_use``): our task processes' against the Kafka Connect JVM's
+(the goal: less than Debezium's), and PostgreSQL's, the broker's and the whole machine's over
+the same window, since all of them share the same cores.
 
 Every trial checks what it read (``parcel_changes.check``): all changes, none extra, each key's
 in commit order. Throughputs keep each side's best run; latencies pool every run's rows. The
@@ -31,16 +35,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+import psycopg
 
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
-from tests.bench import kafka_connect, parcel_changes, parcels
+from tests.bench import cpu_use, kafka_connect, parcel_changes, parcels
 from tests.bench.arrivals import watching
-from tests.bench.capture_sides import Debezium, Ours, OursSharded, Side, until_streaming
+from tests.bench.capture_sides import Debezium, Ours, OursProcesses, Side, until_streaming
+from tests.bench.cpu_use import CpuMeter
 from tests.bench.kafka_connect import ConnectWorker
 from tests.bench.parcel_changes import Change, Seen
 from tests.bench.report import Measurement, latency, throughput
@@ -63,6 +71,8 @@ class Run:
     value: float  # the trial's figure: rows/s, or 0 for latency (see ``seen``)
     seen: Sequence[Seen] = ()
     behind_s: float = 0.0
+    cpu_us: Mapping[str, float] = field(default_factory=dict)  # CPU per row by party (cpu_use)
+    cores: Mapping[str, float] = field(default_factory=dict)  # cores each party kept busy meanwhile
 
 
 TRIALS = ("snapshot", "backlog", "live", "latency")
@@ -79,7 +89,7 @@ async def run(
         log.warning("debezium: skipped, Debezium cannot run here: %s", exc.message)
         return []
     async with kafka_connect.running(settings, bootstrap) as worker:
-        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id)
+        bench = _Bench(admin_dsn, bootstrap, worker, sizes, run_id, *_servers(admin_dsn, bootstrap))
         return [found for name in TRIALS if name in trials for found in await _TRIALS[name](bench)]
 
 
@@ -90,6 +100,8 @@ class _Bench:
     worker: ConnectWorker
     sizes: Sizes
     run_id: str
+    postgres_pid: int | None = None
+    kafka_pid: int | None = None
     made: int = 0
 
     def unique(self) -> str:
@@ -99,19 +111,24 @@ class _Bench:
     def sides(
         self, *, snapshot: bool, tuned: bool = False, sharded: bool = False, own_process: bool = False
     ) -> list[MakeSide]:
-        """Ours and Debezium; with ``sharded``, also ours as two key-sharded task processes; with
-        ``own_process``, ours first as one task in a process of its own, then ours in this one."""
+        """Ours and Debezium. With ``sharded``, ours in task processes (one task, then ``SHARDS``
+        key-sharded ones) so their CPU time is theirs alone; with ``own_process``, ours first as
+        one task in a process of its own, then ours in this one, then Debezium."""
         poll = TUNED_POLL_MS if tuned else None
-        both: list[MakeSide] = [
-            lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot),
-            lambda dsn, u: Debezium(self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot,
-                                    poll_interval_ms=poll),
-        ]  # fmt: skip
-        if own_process:
-            both = [lambda dsn, u: OursSharded(dsn, self.bootstrap, u, snapshot=snapshot, tasks=1), *both]
+        debezium: MakeSide = lambda dsn, u: Debezium(  # noqa: E731
+            self.worker, dsn, self.bootstrap, f"bench{u}", snapshot=snapshot, poll_interval_ms=poll
+        )
+        here: MakeSide = lambda dsn, u: Ours(dsn, self.bootstrap, u, snapshot=snapshot)  # noqa: E731
+        alone: MakeSide = lambda dsn, u: OursProcesses(dsn, self.bootstrap, u, snapshot=snapshot)  # noqa: E731
         if sharded:
-            both.append(lambda dsn, u: OursSharded(dsn, self.bootstrap, u, snapshot=snapshot, tasks=SHARDS))
-        return both
+            return [
+                alone, debezium,
+                lambda dsn, u: OursProcesses(dsn, self.bootstrap, u, snapshot=snapshot, tasks=SHARDS),
+            ]  # fmt: skip
+        return [alone, here, debezium] if own_process else [here, debezium]
+
+    def meter(self, side: Side) -> CpuMeter:
+        return CpuMeter(side.pids, self.postgres_pid, self.kafka_pid)
 
     async def interleaved(
         self, name: str, makers: list[MakeSide], trial: Trial, rows: int = 0
@@ -136,17 +153,20 @@ class _Bench:
 async def _snapshots(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
     runs = await bench.interleaved(
-        "snapshot", bench.sides(snapshot=True, sharded=True), _snapshot(rows), rows
+        "snapshot", bench.sides(snapshot=True, sharded=True), _snapshot(rows, bench), rows
     )
     return [
         _rate(f"snapshot {rows:,} rows", "rows/s", runs, goal=THROUGHPUT_GOAL),
         _rate(f"snapshot {rows:,} rows, ours tasks={SHARDS}", "rows/s", _sharded(runs), goal=THROUGHPUT_GOAL),
+        *_cpu(f"snapshot {rows:,} rows", runs),
     ]
 
 
 async def _backlogs(bench: _Bench) -> list[Measurement]:
     rows = bench.sizes.debezium_rows
-    runs = await bench.interleaved("backlog", bench.sides(snapshot=False, sharded=True), _backlog(rows))
+    runs = await bench.interleaved(
+        "backlog", bench.sides(snapshot=False, sharded=True), _backlog(rows, bench)
+    )
     return [
         _rate(f"backlog {rows:,} changes", "changes/s", runs, goal=THROUGHPUT_GOAL),
         _rate(
@@ -155,6 +175,7 @@ async def _backlogs(bench: _Bench) -> list[Measurement]:
             _sharded(runs),
             goal=THROUGHPUT_GOAL,
         ),
+        *_cpu(f"backlog {rows:,} changes", runs),
     ]
 
 
@@ -185,21 +206,24 @@ _TRIALS: dict[str, Callable[[_Bench], Awaitable[list[Measurement]]]] = {
 # -- trials -------------------------------------------------------------------------------------
 
 
-def _snapshot(rows: int) -> Trial:
+def _snapshot(rows: int, bench: _Bench) -> Trial:
     changes: list[Change] = [("insert", n) for n in range(1, rows + 1)]
 
     async def trial(side: Side, dsn: str) -> Run:
         async with watching_side(side) as read:
-            started = time.time()
+            meter = bench.meter(side)
+            before, started = meter.read(), time.time()
             await side.start()
             seen = await read(len(changes))
+            used = meter.used(before)
         parcel_changes.check(seen, changes, f"{side.name} snapshot")
-        return Run(rows / (seen[-1].at - started), seen)
+        rate = rows / (seen[-1].at - started)
+        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, rows), cores=cpu_use.cores(used))
 
     return trial
 
 
-def _backlog(count: int) -> Trial:
+def _backlog(count: int, bench: _Bench) -> Trial:
     changes = parcel_changes.workload(count)
     warm = len(changes) + 1  # a parcel outside the workload: proves the side streams before it stops
 
@@ -210,11 +234,14 @@ def _backlog(count: int) -> Trial:
             await read(1)
             await side.pause()
             await asyncio.to_thread(parcel_changes.commit, dsn, changes, per_transaction=1000)
-            started = time.time()
+            meter = bench.meter(side)
+            before, started = meter.read(), time.time()
             await side.resume()
             seen = [one for one in await read(1 + len(changes)) if one.parcel != warm]
+            used = meter.used(before)
         _checked(seen, changes, f"{side.name} backlog")
-        return Run(len(changes) / (seen[-1].at - started), seen)
+        rate = len(changes) / (seen[-1].at - started)
+        return Run(rate, seen, cpu_us=cpu_use.per_row_us(used, len(changes)), cores=cpu_use.cores(used))
 
     return trial
 
@@ -282,6 +309,55 @@ def _rate(name: str, unit: str, runs: list[list[Run]], goal: float | None) -> Me
     if goal is None:
         return found
     return replace(found, target=f">= {goal:g}x Debezium", met=found.ratio >= goal)
+
+
+def _cpu(trial: str, runs: list[list[Run]]) -> list[Measurement]:
+    """CPU per row in each side's fastest run (the one its rows/s come from): the side's own
+    processes against Debezium's JVM (goal: below it), and the cores they kept busy; then each
+    shared server's CPU per row and the whole machine's busy cores over the same windows (no
+    goal: where the cores went)."""
+    ours, theirs, sharded = (max(side, key=lambda r: r.value) for side in runs)
+    found: list[Measurement] = []
+    for who, mine in (("ours", ours), (f"ours tasks={SHARDS}", sharded)):
+        side, other = mine.cpu_us[cpu_use.SIDE], theirs.cpu_us[cpu_use.SIDE]
+        found += [
+            replace(
+                _per_row(f"{trial}: CPU of {who} (task processes)", side, other, "Debezium (Connect JVM)"),
+                target="< Debezium", met=side < other,
+            ),
+            _cores(f"{trial}: cores used by {who} (task processes)", mine, theirs, cpu_use.SIDE,
+                   "Debezium (Connect JVM)"),
+        ]  # fmt: skip
+        found += [
+            _per_row(f"{trial}: {party} CPU while {who} ran", mine.cpu_us[party], theirs.cpu_us[party],
+                     "while Debezium ran")
+            for party in (cpu_use.POSTGRES, cpu_use.KAFKA)
+            if party in mine.cpu_us and party in theirs.cpu_us
+        ]  # fmt: skip
+        if cpu_use.MACHINE in mine.cpu_us and cpu_use.MACHINE in theirs.cpu_us:
+            found.append(
+                _cores(f"{trial}: cores busy on the machine while {who} ran", mine, theirs,
+                       cpu_use.MACHINE, "while Debezium ran")
+            )  # fmt: skip
+    return found
+
+
+def _cores(name: str, ours: Run, theirs: Run, party: str, against: str) -> Measurement:
+    """Cores a party kept busy over the CPU window (from just before the start until every
+    record was read)."""
+    unit = f"cores of {os.cpu_count()}"
+    return Measurement("debezium", name, unit, ours.cores[party], theirs.cores[party], against, "lower")
+
+
+def _per_row(name: str, ours: float, theirs: float, against: str) -> Measurement:
+    return Measurement("debezium", name, "µs/row", ours, theirs, against, "lower")
+
+
+def _servers(admin_dsn: str, bootstrap: str) -> tuple[int | None, int | None]:
+    """The local PostgreSQL's and broker's pids (for their CPU time), None for one not on this host."""
+    port = psycopg.conninfo.conninfo_to_dict(admin_dsn).get("port") or 5432
+    kafka_port = int(bootstrap.split(",")[0].rpartition(":")[2])
+    return cpu_use.listening_pid(int(port)), cpu_use.listening_pid(kafka_port)
 
 
 def _latencies(size: str, runs: list[list[Run]], *, goals: bool = True) -> list[Measurement]:

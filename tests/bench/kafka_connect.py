@@ -100,8 +100,9 @@ def postgres_connector(
 class ConnectWorker:
     """A running standalone worker, driven through its REST API."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, pid: int) -> None:
         self.http = http
+        self.pid = pid  # the JVM: every connector's tasks run in it
 
     async def create(self, name: str, config: Mapping[str, str]) -> None:
         response = await self.http.put(f"/connectors/{name}/config", json={"name": name, **config})
@@ -156,7 +157,7 @@ async def running(settings: Settings, bootstrap: str) -> AsyncIterator[ConnectWo
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as http:
                 await _until_ready(http, pid, home)
-                yield ConnectWorker(http)
+                yield ConnectWorker(http, pid)
         finally:
             await asyncio.to_thread(terminate, pid)
             child_exited(pid)  # reaped

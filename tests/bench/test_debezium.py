@@ -10,7 +10,7 @@ import pytest
 
 from hub.settings import Settings
 from schemas.errors import LocalServiceError
-from tests.bench import debezium, kafka_connect
+from tests.bench import cpu_use, debezium, kafka_connect
 from tests.bench.debezium import Run
 from tests.bench.parcel_changes import Seen
 from tests.bench.sizes import QUICK
@@ -76,3 +76,28 @@ def test_the_worker_converts_json_without_schemas_and_listens_on_loopback(tmp_pa
     lines = dict(line.split("=", 1) for line in text.splitlines())
     assert lines["value.converter.schemas.enable"] == lines["key.converter.schemas.enable"] == "false"
     assert lines["listeners"] == "http://127.0.0.1:8083"
+
+
+def test_cpu_per_row_goal_is_below_debezium_and_the_shared_parties_are_shown() -> None:
+    def run(rate: float, side_us: float, postgres_us: float, window_s: float = 0.1) -> Run:
+        rows = 1000  # CPU seconds of the window, as the meter gives them
+        used = {cpu_use.SIDE: side_us * rows / 1e6, cpu_use.POSTGRES: postgres_us * rows / 1e6}
+        return Run(
+            rate, cpu_us=cpu_use.per_row_us(used, rows), cores=cpu_use.cores(used | {cpu_use.WALL: window_s})
+        )
+
+    ours = [run(1000.0, 90.0, 10.0), run(2000.0, 110.0, 20.0)]  # the fastest run's CPU counts
+    theirs, sharded = [run(1000.0, 120.0, 30.0, window_s=0.2)], [run(3000.0, 130.0, 5.0)]
+    found = {m.name: m for m in debezium._cpu("snapshot", [ours, theirs, sharded])}
+    one = found["snapshot: CPU of ours (task processes)"]
+    assert (one.ours, one.baseline) == pytest.approx((110.0, 120.0))
+    assert (one.unit, one.target, one.met) == ("µs/row", "< Debezium", True)
+    cores = found["snapshot: cores used by ours (task processes)"]
+    assert (cores.ours, cores.baseline) == pytest.approx((1.1, 0.6))
+    two = found["snapshot: CPU of ours tasks=2 (task processes)"]
+    assert two.ours == pytest.approx(130.0)
+    assert two.met is False
+    postgres = found["snapshot: PostgreSQL CPU while ours ran"]
+    assert (postgres.ours, postgres.baseline) == pytest.approx((20.0, 30.0))
+    assert postgres.met is None
+    assert len(found) == 6  # no broker nor machine time was measured: no rows for them

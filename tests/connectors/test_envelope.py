@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
 
 from cloudevents.core.bindings import kafka
 from cloudevents.core.formats.json import JSONFormat
@@ -62,6 +64,13 @@ def test_key_source_and_payload() -> None:
         "771",
     )
     assert event.traceparent is not None and event.traceparent.startswith("00-0af7")
+
+
+def test_every_key_value_type_is_written_as_its_text() -> None:
+    key = {"s": "00004", "i": 12, "flag": True, "n": Decimal("1.50"), "u": UUID(int=1), "d": date(2026, 1, 2),
+           "none": None, "f": 2.5}  # fmt: skip
+    expected = "00004:12:True:1.50:00000000-0000-0000-0000-000000000001:2026-01-02:None:2.5"
+    assert record_key(change(key=key)) == expected
 
 
 def test_an_outbox_row_keeps_its_own_type_and_id() -> None:

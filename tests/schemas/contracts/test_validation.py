@@ -87,6 +87,13 @@ def test_python_values_are_checked_as_they_go_on_the_wire() -> None:
     assert validate(PARCEL, payload(Op.CREATE, after=row))
 
 
+def test_a_nan_is_checked_as_the_null_it_goes_on_the_wire_as() -> None:
+    row = {**good_row(), "area_m2": float("nan")}
+    error = violation(PARCEL, payload(Op.CREATE, after=row))
+    assert [(d["field"], d["rule"]) for d in error.details] == [("area_m2", "type")]
+    assert payload(Op.CREATE, after=row).model_dump(mode="json")["after"]["area_m2"] is None
+
+
 def test_partial_before_image_of_an_update_is_fine_but_wrong_values_are_not() -> None:
     key_only = {"commune_code": "00004", "map_sheet_no": 12, "parcel_no": 345}
     assert validate(PARCEL, payload(Op.UPDATE, before=key_only, after=good_row()))
