@@ -14,9 +14,9 @@ from prometheus_client.core import Metric
 from prometheus_client.metrics import MetricWrapperBase
 
 from hub.observability.store_metrics import connector_families, subscription_states
-from schemas.schema_tables import one_line
 from hub.telemetry import metrics
 from hub.telemetry.metrics import REGISTRY
+from schemas.schema_tables import one_line
 
 HEADER = """\
 # Metrics

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from schemas.schema_tables import one_line, type_of
 from hub.settings import REPO_ROOT, Settings
+from schemas.schema_tables import one_line, type_of
 
 HEADER = """\
 # Settings

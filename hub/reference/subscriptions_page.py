@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemas.schema_tables import model_sections
 from hub.subscriptions.model import SubscriptionSpec
+from schemas.schema_tables import model_sections
 
 HEADER = """\
 # Subscription options
