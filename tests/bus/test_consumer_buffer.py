@@ -9,27 +9,16 @@ import pytest
 from bus.admin import KafkaAdmin
 from bus.consumer import KafkaConsumer
 from bus.fetch_limits import MIB
-from bus.records import TopicPartition
+from tests.bus.assignment import AssignedListener
 
 pytestmark = pytest.mark.integration
-
-
-class _Assigned:
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        pass
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        self.event.set()
 
 
 async def test_each_partition_fetches_its_part_of_the_cap(kafka_bootstrap: str, unique: str) -> None:
     topic = f"buffer-{unique}"
     await KafkaAdmin(kafka_bootstrap).create_topics([topic], 8)
     consumer = KafkaConsumer(kafka_bootstrap, f"buffer-{unique}", buffer_bytes=1 * MIB)
-    listener = _Assigned()
+    listener = AssignedListener()
     consumer.subscribe_topics([topic], listener)
     await consumer.start()
     try:
@@ -61,7 +50,7 @@ async def test_the_lag_of_fetched_partitions_is_read_without_asking_the_broker(
     finally:
         await producer.stop()
     consumer = KafkaConsumer(kafka_bootstrap, f"lag-{unique}")
-    listener = _Assigned()
+    listener = AssignedListener()
     consumer.subscribe_topics([topic], listener)
     await consumer.start()
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -13,22 +15,12 @@ from bus.consumer import KafkaConsumer
 from bus.producer import KafkaProducer
 from bus.records import TopicPartition
 from schemas.events.kafka_codec import KafkaMessage
+from tests.bus.assignment import AssignedListener
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 6
 PER_PARTITION = 300  # ~300 records of ~250 bytes: one record batch of ~80 KB per partition
 CAP = 16 * 1024  # far below one batch, as a hundred sinks' share of the budget is
-
-
-class _Assigned:
-    def __init__(self) -> None:
-        self.event = asyncio.Event()
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        pass
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        self.event.set()
 
 
 async def _backlog(bootstrap: str, topic: str) -> dict[int, int]:
@@ -45,15 +37,25 @@ async def _backlog(bootstrap: str, topic: str) -> dict[int, int]:
     return dict(Counter(ack.result().partition for ack in acks))
 
 
-async def _started(bootstrap: str, topic: str, group: str) -> KafkaConsumer:
-    consumer = KafkaConsumer(bootstrap, group, buffer_bytes=CAP)
-    listener = _Assigned()
+@asynccontextmanager
+async def _gated(bootstrap: str, unique: str) -> AsyncIterator[tuple[KafkaConsumer, dict[int, int]]]:
+    """A capped consumer over a fresh topic whose partitions each hold one big batch, after the
+    fetcher's first rounds with nothing read; and how many records each partition got."""
+    topic = f"gate-{unique}"
+    await KafkaAdmin(bootstrap).create_topics([topic], PARTITIONS)
+    counts = await _backlog(bootstrap, topic)
+    consumer = KafkaConsumer(bootstrap, f"gate-{unique}", buffer_bytes=CAP)
+    listener = AssignedListener()
     consumer.subscribe_topics([topic], listener)
     await consumer.start()
-    async with asyncio.timeout(30):
-        await listener.event.wait()
-    await asyncio.sleep(1.5)  # the fetcher's rounds, with nothing read
-    return consumer
+    try:
+        async with asyncio.timeout(30):
+            await listener.event.wait()
+        await asyncio.sleep(1.5)  # the fetcher's rounds, with nothing read
+        yield consumer, counts
+    finally:
+        await consumer.stop()
+        await KafkaAdmin(bootstrap).delete_topic(topic)
 
 
 async def _read_all(consumer: KafkaConsumer, want: int) -> dict[TopicPartition, list[int]]:
@@ -68,11 +70,7 @@ async def _read_all(consumer: KafkaConsumer, want: int) -> dict[TopicPartition, 
 async def test_a_backlog_of_big_batches_is_held_one_batch_at_a_time_and_read_whole(
     kafka_bootstrap: str, unique: str
 ) -> None:
-    topic = f"gate-{unique}"
-    await KafkaAdmin(kafka_bootstrap).create_topics([topic], PARTITIONS)
-    counts = await _backlog(kafka_bootstrap, topic)
-    consumer = await _started(kafka_bootstrap, topic, f"gate-{unique}")
-    try:
+    async with _gated(kafka_bootstrap, unique) as (consumer, counts):
         gate = consumer._gate
         assert gate is not None
         held = gate.buffered()
@@ -83,19 +81,12 @@ async def test_a_backlog_of_big_batches_is_held_one_batch_at_a_time_and_read_who
             p: list(range(n)) for p, n in counts.items()
         }  # nothing skipped, nothing twice, in order
         assert consumer.paused() == set()  # the gate's pauses are its own
-    finally:
-        await consumer.stop()
-        await KafkaAdmin(kafka_bootstrap).delete_topic(topic)
 
 
 async def test_a_partition_the_application_pauses_stays_paused_when_the_gate_opens(
     kafka_bootstrap: str, unique: str
 ) -> None:
-    topic = f"gate-{unique}"
-    await KafkaAdmin(kafka_bootstrap).create_topics([topic], PARTITIONS)
-    counts = await _backlog(kafka_bootstrap, topic)
-    consumer = await _started(kafka_bootstrap, topic, f"gate-{unique}")
-    try:
+    async with _gated(kafka_bootstrap, unique) as (consumer, counts):
         assert consumer._gate is not None
         holding = {TopicPartition(tp.topic, tp.partition) for tp in consumer._gate.buffered()}
         kept = min(consumer.assignment() - holding)  # paused by the gate now
@@ -107,6 +98,3 @@ async def test_a_partition_the_application_pauses_stays_paused_when_the_gate_ope
         assert consumer.paused() == set()
         rest = await _read_all(consumer, counts[kept.partition])
         assert rest == {kept: list(range(counts[kept.partition]))}
-    finally:
-        await consumer.stop()
-        await KafkaAdmin(kafka_bootstrap).delete_topic(topic)
