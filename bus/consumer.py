@@ -111,7 +111,7 @@ class KafkaConsumer:
             raise
         self._count_fetches()
         if self.buffer_bytes is not None:
-            self._gate = FetchGate(self._consumer, self.buffer_bytes)
+            self._gate = FetchGate(self._consumer, self.buffer_bytes, on_change=self._fit_wait)
 
     def _count_fetches(self) -> None:
         fetcher = self._consumer._fetcher
@@ -184,14 +184,16 @@ class KafkaConsumer:
         self._fit_wait()
 
     def _fit_wait(self) -> None:
-        """The long idle wait, or ``PAUSED_WAIT_MS`` while the application pauses partitions: the
-        fetch in flight when they are resumed holds back their first fetch (a sink's feeds
-        resumed after its retry catch-up waited up to the whole idle wait)."""
+        """The long idle wait, or ``PAUSED_WAIT_MS`` while the application pauses partitions or the
+        fetch gate holds some back: the fetch in flight when they are resumed holds back their
+        first fetch (a sink's feeds resumed after its retry catch-up waited up to the whole idle
+        wait)."""
         fetcher = getattr(self._consumer, "_fetcher", None)
         if self._idle_wait_ms is None or fetcher is None:
             return
         short = min(PAUSED_WAIT_MS, self._idle_wait_ms)
-        fetcher._fetch_max_wait_ms = short if self.paused() else self._idle_wait_ms
+        held_back = self._paused or (self._gate is not None and self._gate.closed)
+        fetcher._fetch_max_wait_ms = short if held_back else self._idle_wait_ms
         fetcher._fetcher_timeout = self._idle_wait_ms / 1000
 
     def subscribe(self, pattern: str, listener: RebalanceListener) -> None:

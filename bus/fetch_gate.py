@@ -9,7 +9,7 @@ whatever ``max_partition_fetch_bytes`` says: in the subscriptions bench, 121 par
 680 KB per sink, 3-4.5 GB for a hundred sinks whose portals did not answer.
 
 The gate closes the fetcher's tap instead: after every fetch response and every read, it pauses
-each partition that holds nothing while what is held plus the largest response to expect would
+each partition that holds nothing while what is held plus the biggest chunk fetched so far would
 pass the cap (the fetcher sends no request for a paused partition), and resumes them once reads
 bring it down. A consumer holding nothing may always fetch, so it holds at most its cap or one
 record batch, whichever is bigger (plus, once, a batch bigger than any it saw before).
@@ -20,6 +20,7 @@ paused stays paused, and ``paused`` lists only those.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -27,8 +28,9 @@ class FetchGate:
     """The tap of one started ``AIOKafkaConsumer`` (bus owns aiokafka's internals: the fetcher's
     buffered chunks and its fetch routine have no public face)."""
 
-    def __init__(self, consumer: Any, cap_bytes: int) -> None:
+    def __init__(self, consumer: Any, cap_bytes: int, on_change: Callable[[], None] = lambda: None) -> None:
         self.cap_bytes = cap_bytes
+        self._changed = on_change  # told when the gate closes or opens (the consumer fits its wait)
         self._consumer = consumer
         self._fetcher = consumer._fetcher
         self._held: set[Any] = set()  # partitions the gate paused (aiokafka TopicPartitions)
@@ -63,8 +65,11 @@ class FetchGate:
         sizes = self.buffered()
         held = sum(sizes.values())
         self.largest_bytes = max(self.largest_bytes, *sizes.values(), 0)
-        expected = max(self.largest_bytes, self._fetcher._fetch_max_bytes)
-        if held > 0 and held + expected > self.cap_bytes:
+        # the next response is expected to be like the biggest chunk seen so far: counting a whole
+        # ``fetch_max_bytes`` instead closed the gate whenever anything was held, so a consumer of
+        # small events had its other partitions paused and resumed after every fetch, each resume
+        # waiting behind the long poll in flight (live events held for seconds)
+        if held > 0 and held + self.largest_bytes > self.cap_bytes:
             self._close(assignment, sizes)
         elif self._held:
             self._open(assignment)
@@ -83,12 +88,22 @@ class FetchGate:
             if tp not in sizes and not state.paused:
                 state.pause()
                 self._held.add(tp)
+        self._changed()
 
     def _open(self, assignment: Any) -> None:
         for tp in self._held:
             if tp in assignment.tps:
                 assignment.state_value(tp).resume()
         self._held.clear()
+        self._changed()
+        # the fetch routine may be waiting on futures that predate the pause: wake it now, as a
+        # read does, so the resumed partitions are fetched without waiting for its timeout
+        self._fetcher._notify(self._fetcher._wait_consume_future)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the gate holds partitions back now (their fetches wait: keep polls short)."""
+        return bool(self._held)
 
     def _assignment(self) -> Any:
         subscription = self._consumer._subscription.subscription

@@ -98,3 +98,39 @@ async def test_a_partition_the_application_pauses_stays_paused_when_the_gate_ope
         assert consumer.paused() == set()
         rest = await _read_all(consumer, counts[kept.partition])
         assert rest == {kept: list(range(counts[kept.partition]))}
+
+
+async def test_small_events_never_close_the_gate_so_every_partition_keeps_fetching(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    """Regression: counting a whole ``fetch_max_bytes`` as the next response closed the gate
+    whenever anything was held, so a consumer of small events paused its other partitions after
+    each fetch and a live event on one of them waited behind the long poll."""
+    topic = f"gate-small-{unique}"
+    await KafkaAdmin(kafka_bootstrap).create_topics([topic], PARTITIONS)
+    consumer = KafkaConsumer(kafka_bootstrap, f"gate-small-{unique}", buffer_bytes=CAP)
+    listener = AssignedListener()
+    consumer.subscribe_topics([topic], listener)
+    await consumer.start()
+    producer = KafkaProducer(kafka_bootstrap)
+    await producer.start()
+    try:
+        async with asyncio.timeout(30):
+            await listener.event.wait()
+        gate = consumer._gate
+        assert gate is not None and gate.cap_bytes < consumer._consumer._fetcher._fetch_max_bytes * 2
+        for n in range(PARTITIONS * 5):  # one small record per send: small batches on every partition
+            await producer.acknowledged(
+                await producer.send_many(topic, [KafkaMessage(f"k{n}".encode(), b"v", [])])
+            )
+        async with asyncio.timeout(30):
+            while not gate.buffered():  # noqa: ASYNC110  # fetched by aiokafka's routine, not read yet
+                await asyncio.sleep(0.05)
+        gate.check()
+        assert not gate.closed  # nothing held back while what is held is far below the cap
+        offsets = await _read_all(consumer, PARTITIONS * 5)
+        assert sum(map(len, offsets.values())) == PARTITIONS * 5
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        await KafkaAdmin(kafka_bootstrap).delete_topic(topic)
