@@ -109,11 +109,12 @@ class KafkaConsumer:
         except BusError:
             await self._consumer.stop()
             raise
-        self._count_fetches()
         if self.buffer_bytes is not None:
             self._gate = FetchGate(self._consumer, self.buffer_bytes, on_change=self._fit_wait)
+        self._follow_fetches()
 
-    def _count_fetches(self) -> None:
+    def _follow_fetches(self) -> None:
+        """After every fetch response: the lag may have moved, and the gate may close."""
         fetcher = self._consumer._fetcher
         fetch = fetcher._proc_fetch_request
 
@@ -122,6 +123,8 @@ class KafkaConsumer:
                 return bool(await fetch(assignment, node_id, request))
             finally:
                 self._moves += 1
+                if self._gate is not None:
+                    self._gate.check()
 
         fetcher._proc_fetch_request = counted  # the fetch routine looks it up per fetch
 

@@ -36,15 +36,7 @@ class FetchGate:
         self._held: set[Any] = set()  # partitions the gate paused (aiokafka TopicPartitions)
         self._held_in: Any = None  # the assignment they belong to (a rebalance makes a new one)
         self.largest_bytes = 0  # the biggest chunk fetched so far: what the next fetch may bring
-        fetch = self._fetcher._proc_fetch_request
-
-        async def fetch_then_check(assignment: Any, node_id: int, request: Any) -> bool:
-            try:
-                return bool(await fetch(assignment, node_id, request))
-            finally:
-                self.check()
-
-        self._fetcher._proc_fetch_request = fetch_then_check  # the fetch routine looks it up per fetch
+        # ``check`` is called by the consumer after every fetch response and every read
 
     def buffered(self) -> dict[Any, int]:
         """Bytes of each chunk held, by partition (a chunk's whole buffer until it is read out)."""
